@@ -1,0 +1,61 @@
+# Shuniu. Only python3 (>= 3.11) and make are assumed; uv is bootstrapped with pip.
+SHELL := /bin/bash
+PY ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo .venv-uv/bin/uv)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: env demo serve test test-fast test-browser lint format bench messages static browser-deps clean
+
+.venv-uv/bin/uv:
+	$(PY) -m venv .venv-uv
+	.venv-uv/bin/pip install --quiet --disable-pip-version-check uv
+
+$(BIN)/shuniu: pyproject.toml uv.lock | $(UV)
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --python $(PY)
+	@touch $@
+
+env: $(BIN)/shuniu
+
+messages: env
+	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=.venv-uv -v 0
+
+static: env
+	$(BIN)/python manage.py collectstatic --noinput -v 0
+
+demo: env messages
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/shuniu demo load
+	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops)"
+	SHUNIU_DEBUG=$${SHUNIU_DEBUG:-1} $(BIN)/python manage.py runserver --insecure $(HOST):$(PORT)
+
+serve: env messages
+	$(BIN)/python manage.py migrate --noinput
+	SHUNIU_DEBUG=$${SHUNIU_DEBUG:-1} $(BIN)/python manage.py runserver --insecure $(HOST):$(PORT)
+
+browser-deps:
+	@bash scripts/browser-deps.sh
+
+test: env messages browser-deps lint
+	$(BIN)/python manage.py makemigrations --check --dry-run -v 1
+	$(BIN)/pytest -n 2 --dist loadfile
+
+test-fast: env
+	$(BIN)/pytest -n 2 --dist loadfile -m "not browser"
+
+lint: env
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy src config
+
+format: env
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: env
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .venv-uv .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,85 @@
+"""Who may do what, where. Services and selectors call these; interfaces never filter.
+
+An officer's jurisdiction is a division; it covers that division, everything below it in
+the parent chain, and divisions that were merged into it (崇文区 lies in 东城区's).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from shuniu.accounts.models import Role, RoleAssignment
+from shuniu.core.errors import PermissionDenied
+from shuniu.divisions.models import Division
+from shuniu.divisions.selectors import DivisionIndex
+
+
+def is_admin(actor: Any) -> bool:
+    if not getattr(actor, "is_authenticated", False):
+        return False
+    if actor.is_superuser:
+        return True
+    return _roles(actor).get(Role.ADMIN) is not None
+
+
+def _roles(actor: Any) -> dict[str, list[RoleAssignment]]:
+    """The actor's assignments by role, read once per actor object."""
+    cached = getattr(actor, "_shuniu_roles", None)
+    if cached is None:
+        cached = {}
+        for assignment in RoleAssignment.objects.filter(user=actor).select_related(
+            "division", "organization"
+        ):
+            cached.setdefault(assignment.role, []).append(assignment)
+        actor._shuniu_roles = cached
+    return cached
+
+
+def jurisdictions(actor: Any) -> list[Division]:
+    if not getattr(actor, "is_authenticated", False):
+        return []
+    return [a.division for a in _roles(actor).get(Role.OFFICER, []) if a.division is not None]
+
+
+def covered_division_ids(actor: Any, index: DivisionIndex | None = None) -> set[int] | None:
+    """Ids of every division the actor may write in; ``None`` means everywhere (admin)."""
+    if is_admin(actor):
+        return None
+    roots = jurisdictions(actor)
+    if not roots:
+        return set()
+    index = index or DivisionIndex.load()
+    root_ids = {r.pk for r in roots}
+    covered: set[int] = set()
+    for division in index.by_id.values():
+        current: Division | None = division
+        seen: set[int] = set()
+        while current is not None and current.pk not in seen:
+            seen.add(current.pk)
+            if current.pk in root_ids:
+                covered.add(division.pk)
+                break
+            # Up the parent chain, or across to the successor that absorbed it.
+            if current.successor_id and current.successor_id in root_ids:
+                covered.add(division.pk)
+                break
+            current = index.by_id.get(current.parent_id) if current.parent_id else None
+    return covered
+
+
+def can_write_in(actor: Any, division: Division) -> bool:
+    covered = covered_division_ids(actor)
+    return covered is None or division.pk in covered
+
+
+def require_registry_write(actor: Any, division: Division) -> None:
+    if not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied(_("You must be logged in to change the registry."))
+    if not (is_admin(actor) or jurisdictions(actor)):
+        raise PermissionDenied(_("Only officers and administrators may change the registry."))
+    if not can_write_in(actor, division):
+        raise PermissionDenied(
+            _("%(division)s is outside your jurisdiction.") % {"division": division.name}
+        )

@@ -1,0 +1,2 @@
+class SessionOrToken:  # replaced below
+    pass

@@ -1,0 +1,2 @@
+def install_error_handlers(api):  # replaced below
+    pass

@@ -1,0 +1,66 @@
+"""Writing the audit trail. Services call ``audit_write`` inside their transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import uuid
+from typing import Any
+
+from django.db import models
+
+from shuniu.core.context import current_request_id
+from shuniu.core.models import AuditRecord
+
+_SKIP = {"created_at", "updated_at", "search_text"}
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_json_value(v) for v in value]
+    return value
+
+
+def snapshot(instance: models.Model) -> dict[str, Any]:
+    """The concrete field values of a row, JSON-safe (foreign keys as their ids)."""
+    data: dict[str, Any] = {}
+    for field in instance._meta.concrete_fields:
+        if field.name in _SKIP:
+            continue
+        data[field.attname] = _json_value(getattr(instance, field.attname))
+    return data
+
+
+def audit_write(
+    *,
+    actor: Any,
+    action: str,
+    instance: models.Model,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    division_code: str = "",
+) -> AuditRecord:
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    label = getattr(actor, "username", "") or (str(actor) if actor else "system")
+    return AuditRecord.objects.create(
+        actor=user,
+        actor_label=label[:150],
+        action=action,
+        object_type=instance._meta.label_lower,
+        object_id=str(instance.pk),
+        object_repr=str(instance)[:255],
+        division_code=division_code,
+        before=before,
+        after=after,
+        request_id=current_request_id(),
+    )
+
+
+def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in after.items() if before.get(k) != v}

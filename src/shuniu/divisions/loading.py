@@ -1,0 +1,62 @@
+"""Loading the reference table of divisions shipped in ``data/divisions.csv``."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+DATA_FILE = Path(__file__).resolve().parent / "data" / "divisions.csv"
+
+
+def _date(value: str) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def read_rows(path: Path = DATA_FILE) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def load_divisions(division_model: Any, path: Path = DATA_FILE) -> tuple[int, int]:
+    """Create or update every division of the file; returns (created, updated).
+
+    Takes the model as an argument so a data migration can pass its historical model.
+    """
+    rows = read_rows(path)
+    by_code = {d.code: d for d in division_model.objects.all()}
+    created = updated = 0
+    for row in rows:
+        values = {
+            "name": row["name"],
+            "name_en": row["name_en"],
+            "level": row["level"],
+            "valid_from": _date(row["valid_from"]),
+            "valid_to": _date(row["valid_to"]),
+            "date_precision": row["date_precision"],
+            "change": row["change"],
+            "document": row["document"][:255],
+            "note": row["note"][:255],
+        }
+        existing = by_code.get(row["code"])
+        if existing is None:
+            by_code[row["code"]] = division_model.objects.create(code=row["code"], **values)
+            created += 1
+        elif any(getattr(existing, k) != v for k, v in values.items()):
+            for key, value in values.items():
+                setattr(existing, key, value)
+            existing.save()
+            updated += 1
+    # Links second, once every code exists.
+    for row in rows:
+        division = by_code[row["code"]]
+        parent = by_code.get(row["parent_code"]) if row["parent_code"] else None
+        successor = by_code.get(row["successor_code"]) if row["successor_code"] else None
+        if division.parent_id != (parent.pk if parent else None) or division.successor_id != (
+            successor.pk if successor else None
+        ):
+            division.parent = parent
+            division.successor = successor
+            division.save(update_fields=["parent", "successor"])
+    return created, updated

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Level(models.TextChoices):
+    PROVINCE = "province", _("province")
+    CITY = "city", _("city")
+    DISTRICT = "district", _("district")
+    COUNTY = "county", _("county")
+    STREET = "street", _("street")
+
+
+COUNTY_LEVELS = (Level.DISTRICT, Level.COUNTY)
+
+
+class DivisionQuerySet(models.QuerySet["Division"]):
+    def valid_on(self, on: dt.date) -> DivisionQuerySet:
+        """Divisions in force on ``on``: ``valid_from <= on < valid_to`` (open ends allowed)."""
+        return self.filter(
+            Q(valid_from__isnull=True) | Q(valid_from__lte=on),
+            Q(valid_to__isnull=True) | Q(valid_to__gt=on),
+        )
+
+
+class Division(models.Model):
+    """An administrative division (GB/T 2260) with its period of validity.
+
+    ``valid_to`` is the first day the division no longer exists; ``successor`` is the
+    division that took over its territory (merge, county became district).
+    """
+
+    code = models.CharField(_("code"), max_length=6, unique=True)
+    name = models.CharField(_("name"), max_length=64)
+    name_en = models.CharField(_("English name"), max_length=128, blank=True)
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_to = models.DateField(_("valid until (exclusive)"), null=True, blank=True)
+    date_precision = models.CharField(_("date precision"), max_length=8, blank=True)
+    successor = models.ForeignKey(
+        "self",
+        verbose_name=_("successor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="predecessors",
+    )
+    change = models.CharField(_("change"), max_length=32, blank=True)
+    document = models.CharField(_("document"), max_length=255, blank=True)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+
+    objects = DivisionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("administrative division")
+        verbose_name_plural = _("administrative divisions")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_to__isnull=True)
+                | Q(valid_from__lt=models.F("valid_to")),
+                name="division_valid_period",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    def is_valid_on(self, on: dt.date) -> bool:
+        return (self.valid_from is None or self.valid_from <= on) and (
+            self.valid_to is None or on < self.valid_to
+        )
+
+    @property
+    def is_county_level(self) -> bool:
+        return self.level in COUNTY_LEVELS
