@@ -46,7 +46,9 @@ def audit_write(
     after: dict[str, Any] | None,
     division_code: str = "",
 ) -> AuditRecord:
-    user = actor if getattr(actor, "is_authenticated", False) else None
+    # Only real users are linked; system actors (command line, demo) are kept by label.
+    is_user = getattr(actor, "is_authenticated", False) and getattr(actor, "pk", None) is not None
+    user = actor if is_user else None
     label = getattr(actor, "username", "") or (str(actor) if actor else "system")
     return AuditRecord.objects.create(
         actor=user,
