@@ -35,8 +35,13 @@ def token_create(*, actor: Any, username: str, name: str = "") -> tuple[ApiToken
         token = ApiToken.objects.create(
             user=user, name=name, prefix=key[: len(TOKEN_PREFIX) + 6], key_hash=_hash(key)
         )
-        audit_write(actor=actor, action="api_token.create", instance=token, before=None,
-                    after=snapshot(token) | {"key_hash": "…"})
+        audit_write(
+            actor=actor,
+            action="api_token.create",
+            instance=token,
+            before=None,
+            after=snapshot(token) | {"key_hash": "…"},
+        )
     return token, key
 
 
@@ -45,8 +50,13 @@ def token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
         before = snapshot(token) | {"key_hash": "…"}
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        audit_write(actor=actor, action="api_token.revoke", instance=token, before=before,
-                    after=snapshot(token) | {"key_hash": "…"})
+        audit_write(
+            actor=actor,
+            action="api_token.revoke",
+            instance=token,
+            before=before,
+            after=snapshot(token) | {"key_hash": "…"},
+        )
     return token
 
 

@@ -94,7 +94,10 @@ def _service_fields(codes_: Sequence[str]) -> list[ServiceField]:
     unknown = [c for c in wanted if c not in found]
     if unknown:
         raise ValidationError(
-            {"service_fields": _("Unknown service field: %(codes)s") % {"codes": ", ".join(unknown)}}
+            {
+                "service_fields": _("Unknown service field: %(codes)s")
+                % {"codes": ", ".join(unknown)}
+            }
         )
     return [found[c] for c in wanted]
 
@@ -239,8 +242,9 @@ def organization_update(
     if unknown:
         raise ValidationError({f: _("This field cannot be changed here.") for f in unknown})
     with transaction.atomic():
+        # of=("self",): PostgreSQL refuses to lock the nullable side of the outer join to hub.
         org = (
-            Organization.objects.select_for_update()
+            Organization.objects.select_for_update(of=("self",))
             .select_related("registrar_division", "hub")
             .get(pk=organization.pk)
         )
@@ -249,12 +253,12 @@ def organization_update(
         before = _org_snapshot(org)
         errors: dict[str, str] = {}
         for field, event_kind in _EVENT_BACKED.items():
-            if field in changes and changes[field] != getattr(org, field):
-                if org.events.filter(kind=event_kind).exists():
-                    errors[field] = _(
-                        "This organization's history records changes of this field; "
-                        "add a '%(event)s' event instead."
-                    ) % {"event": EventKind(event_kind).label}
+            changed = field in changes and changes[field] != getattr(org, field)
+            if changed and org.events.filter(kind=event_kind).exists():
+                errors[field] = _(
+                    "This organization's history records changes of this field; "
+                    "add a '%(event)s' event instead."
+                ) % {"event": EventKind(event_kind).label}
         if errors:
             raise ValidationError(errors)
         if "registrar_division" in changes:
@@ -295,7 +299,11 @@ def organization_update(
 
 
 def _former_names(org: Organization) -> list[str]:
-    return [n for n in org.events.filter(kind=EventKind.RENAMED).values_list("name_before", flat=True) if n]
+    return [
+        n
+        for n in org.events.filter(kind=EventKind.RENAMED).values_list("name_before", flat=True)
+        if n
+    ]
 
 
 # ---------------------------------------------------------------------------------------
@@ -492,11 +500,15 @@ def replay_events(
         if state.status is None:
             continue
         current = (state.status, state.kind, state.division_id)
-        if open_period is not None and (
-            open_period.status,
-            open_period.kind,
-            open_period.division_id,
-        ) == current:
+        if (
+            open_period is not None
+            and (
+                open_period.status,
+                open_period.kind,
+                open_period.division_id,
+            )
+            == current
+        ):
             continue
         if open_period is not None:
             if open_period.start == event.date:

@@ -108,7 +108,11 @@ def organization_stats(
     if kind:
         rows = rows.filter(kind=kind)
     grouped = rows.values(
-        "status", "kind", "division_id", "organization__formation", "organization__association_level"
+        "status",
+        "kind",
+        "division_id",
+        "organization__formation",
+        "organization__association_level",
     ).annotate(n=Count("id"))
 
     counted_statuses = EXISTING_STATUSES if include_registering else (Status.REGISTERED,)
@@ -130,7 +134,9 @@ def organization_stats(
         if row["organization__association_level"]:
             by_level[row["organization__association_level"]] += row["n"]
 
-    districts = index.county_level_on(region.pk, as_of) if region.level in ("city", "province") else []
+    districts = (
+        index.county_level_on(region.pk, as_of) if region.level in ("city", "province") else []
+    )
     if not districts and region.level in ("district", "county"):
         districts = [region]
     by_district = [

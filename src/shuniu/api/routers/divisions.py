@@ -1,3 +1,23 @@
-from ninja import Router
+from __future__ import annotations
 
-router = Router()
+import datetime as dt
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+
+from shuniu.api.schemas.divisions import DivisionOut
+from shuniu.divisions.selectors import division_list
+
+router = Router(tags=["divisions"])
+
+
+class DivisionFilter(Schema):
+    parent: str | None = None
+    on: dt.date | None = None
+
+
+@router.get("", response=list[DivisionOut], operation_id="list_divisions")
+def list_divisions(request: HttpRequest, filters: Query[DivisionFilter]) -> list:
+    """Administrative divisions (GB/T 2260), optionally the children of ``parent`` valid ``on`` a
+    date."""
+    return division_list(parent_code=filters.parent, on=filters.on)

@@ -1,3 +1,223 @@
-from ninja import Router
+from __future__ import annotations
 
-router = Router()
+import datetime as dt
+import re
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
+
+from shuniu.api.auth import WRITE_AUTH, actor
+from shuniu.api.errors import problem
+from shuniu.api.schemas.organizations import (
+    EventIn,
+    EventOut,
+    OrganizationDetailOut,
+    OrganizationIn,
+    OrganizationPage,
+    OrganizationPatch,
+)
+from shuniu.core.errors import NotFound, ValidationError
+from shuniu.divisions.models import Division
+from shuniu.registry.models import Organization
+from shuniu.registry.selectors import (
+    MAX_PAGE_SIZE,
+    OrganizationFilter,
+    organization_get,
+    organization_list,
+)
+from shuniu.registry.services import (
+    organization_event_add,
+    organization_register,
+    organization_update,
+)
+
+router = Router(tags=["organizations"])
+
+
+class ListQuery(Schema):
+    region: str | None = Field(None, pattern=r"^\d{6}$")
+    kind: str | None = None
+    status: str | None = None
+    formation: str | None = None
+    service_field: str | None = None
+    q: str | None = Field(None, max_length=100)
+    as_of: dt.date | None = None
+    page: int = Field(1, ge=1)
+    page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
+
+
+@router.get("", response=OrganizationPage, operation_id="list_organizations")
+def list_organizations(request: HttpRequest, query: Query[ListQuery]) -> dict[str, Any]:
+    """Organizations, filtered; ``q`` matches any fragment of a name, English name, address or
+    credit code. With ``as_of``, status and district are those of that date."""
+    items, count = organization_list(
+        actor=request.user,
+        filters=OrganizationFilter(
+            region=query.region,
+            kind=query.kind,
+            status=query.status,
+            formation=query.formation,
+            service_field=query.service_field,
+            q=query.q,
+            as_of=query.as_of,
+        ),
+        offset=(query.page - 1) * query.page_size,
+        limit=query.page_size,
+    )
+    return {"items": items, "count": count, "page": query.page, "page_size": query.page_size}
+
+
+class DetailQuery(Schema):
+    as_of: dt.date | None = None
+
+
+def _with_etag(response: HttpResponse, org: Organization) -> HttpResponse:
+    response["ETag"] = f'"{org.version}"'
+    return response
+
+
+@router.get("/{int:org_id}", response=OrganizationDetailOut, operation_id="get_organization")
+def get_organization(
+    request: HttpRequest, response: HttpResponse, org_id: int, query: Query[DetailQuery]
+) -> Organization:
+    org = organization_get(actor=request.user, pk=org_id, as_of=query.as_of)
+    _with_etag(response, org)
+    return org
+
+
+def _division(code: str, field: str) -> Division:
+    try:
+        return Division.objects.get(code=code)
+    except Division.DoesNotExist as exc:
+        raise ValidationError(
+            {field: _("Unknown division code %(code)s.") % {"code": code}}
+        ) from exc
+
+
+def _organization(pk: int, field: str) -> Organization:
+    try:
+        return Organization.objects.get(pk=pk)
+    except Organization.DoesNotExist as exc:
+        raise ValidationError({field: _("No organization with id %(id)s.") % {"id": pk}}) from exc
+
+
+@router.post(
+    "",
+    response={201: OrganizationDetailOut},
+    auth=WRITE_AUTH,
+    operation_id="create_organization",
+)
+def create_organization(
+    request: HttpRequest, response: HttpResponse, payload: OrganizationIn
+) -> Status[Organization]:
+    data = payload.dict()
+    org = organization_register(
+        actor=actor(request),
+        registrar_division=_division(data.pop("registrar_division"), "registrar_division"),
+        hub=_organization(data["hub_id"], "hub_id") if data.get("hub_id") else None,
+        sponsors=[_organization(pk, "sponsor_ids") for pk in data.pop("sponsor_ids")],
+        **{k: v for k, v in data.items() if k != "hub_id"},
+    )
+    org = organization_get(actor=actor(request), pk=org.pk)
+    _with_etag(response, org)
+    response["Location"] = f"/api/v1/organizations/{org.pk}"
+    return Status(201, org)
+
+
+_ETAG = re.compile(r'^(?:W/)?"?(\d+)"?$')
+
+
+def _expected_version(request: HttpRequest, body_version: int | None) -> int:
+    """The version the client edited: ``If-Match`` (an ETag from GET) or ``version`` in the body.
+
+    One of them is required: an update that does not say what it read could overwrite a change
+    it never saw.
+    """
+    header = request.headers.get("If-Match", "").strip()
+    if header:
+        match = _ETAG.match(header)
+        if not match:
+            raise ValidationError({"If-Match": _('Expected an ETag such as "3".')})
+        return int(match.group(1))
+    if body_version is not None:
+        return body_version
+    raise _PreconditionRequired()
+
+
+class _PreconditionRequired(Exception):
+    pass
+
+
+@router.patch(
+    "/{int:org_id}",
+    response={200: OrganizationDetailOut, 428: dict},
+    auth=WRITE_AUTH,
+    operation_id="update_organization",
+)
+def update_organization(
+    request: HttpRequest, response: HttpResponse, org_id: int, payload: OrganizationPatch
+) -> Any:
+    try:
+        expected = _expected_version(request, payload.version)
+    except _PreconditionRequired:
+        return problem(
+            428,
+            _("Precondition required"),
+            _("Send the version you edited as an If-Match header or a 'version' field."),
+        )
+    org = Organization.objects.filter(pk=org_id).first()
+    if org is None:
+        raise NotFound(org_id)
+    changes = payload.dict(exclude_unset=True)
+    changes.pop("version", None)
+    if "registrar_division" in changes:
+        changes["registrar_division"] = _division(
+            changes["registrar_division"], "registrar_division"
+        )
+    if "hub_id" in changes:
+        hub_id = changes.pop("hub_id")
+        changes["hub"] = _organization(hub_id, "hub_id") if hub_id else None
+    if "sponsor_ids" in changes:
+        changes["sponsors"] = [
+            _organization(pk, "sponsor_ids") for pk in changes.pop("sponsor_ids") or []
+        ]
+    organization_update(actor=actor(request), organization=org, expected_version=expected, **changes)
+    org = organization_get(actor=actor(request), pk=org_id)
+    _with_etag(response, org)
+    return org
+
+
+@router.post(
+    "/{int:org_id}/events",
+    response={201: EventOut},
+    auth=WRITE_AUTH,
+    operation_id="add_organization_event",
+)
+def add_organization_event(
+    request: HttpRequest, response: HttpResponse, org_id: int, payload: EventIn
+) -> Status[Any]:
+    org = Organization.objects.filter(pk=org_id).first()
+    if org is None:
+        raise NotFound(org_id)
+    data = payload.dict()
+    header = request.headers.get("If-Match", "").strip()
+    expected = (
+        _expected_version(request, data.pop("version")) if header else data.pop("version", None)
+    )
+    data.pop("version", None)
+    if data.get("division_after"):
+        data["division_after"] = _division(data["division_after"], "division_after")
+    hub_id = data.pop("hub_id", None)
+    if hub_id:
+        data["hub"] = _organization(hub_id, "hub_id")
+    event = organization_event_add(
+        actor=actor(request),
+        organization=org,
+        expected_version=expected,
+        **{k: v for k, v in data.items() if v is not None},
+    )
+    org.refresh_from_db(fields=["version"])
+    _with_etag(response, org)
+    return Status(201, event)

@@ -1,3 +1,56 @@
-from ninja import Router
+from __future__ import annotations
 
-router = Router()
+import datetime as dt
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema
+
+from shuniu.api.schemas.stats import OrganizationSeriesOut, OrganizationStatsOut
+from shuniu.stats.selectors import organization_series, organization_stats
+
+router = Router(tags=["statistics"])
+
+
+class StatsQuery(Schema):
+    region: str = Field(..., pattern=r"^\d{6}$", description="GB/T 2260 code, e.g. 110000")
+    as_of: dt.date | None = Field(None, description="Defaults to today.")
+    kind: str | None = None
+    include_registering: bool = True
+
+
+class SeriesQuery(Schema):
+    region: str = Field(..., pattern=r"^\d{6}$")
+    kind: str | None = None
+    from_: dt.date = Field(..., alias="from")
+    to: dt.date | None = Field(None, description="Defaults to today.")
+    step: str = "year"
+    include_registering: bool = True
+
+
+@router.get("/organizations", response=OrganizationStatsOut, operation_id="get_organization_stats")
+def get_organization_stats(request: HttpRequest, query: Query[StatsQuery]) -> object:
+    """Organizations that exist on ``as_of`` in a region, by status, district, formation, kind."""
+    return organization_stats(
+        region_code=query.region,
+        as_of=query.as_of or timezone.localdate(),
+        kind=query.kind,
+        include_registering=query.include_registering,
+    )
+
+
+@router.get(
+    "/organizations/series",
+    response=OrganizationSeriesOut,
+    operation_id="get_organization_series",
+)
+def get_organization_series(request: HttpRequest, query: Query[SeriesQuery]) -> object:
+    """One point per step end (year ends by default) from ``from`` to ``to``."""
+    return organization_series(
+        region_code=query.region,
+        start=query.from_,
+        end=query.to or timezone.localdate(),
+        kind=query.kind,
+        step=query.step,
+        include_registering=query.include_registering,
+    )

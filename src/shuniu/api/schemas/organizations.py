@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ninja import Field, Schema
+
+from shuniu.api.schemas.common import DivisionRef, OrganizationRef
+
+
+class OrganizationOut(Schema):
+    id: int
+    uscc: str | None
+    name: str
+    name_en: str
+    kind: str
+    association_level: str
+    legal_form: str
+    status: str = Field(..., description="Status on `as_of` (today when not given).")
+    district: DivisionRef = Field(
+        ..., description="The county-level division holding the registrar's territory on `as_of`."
+    )
+    registrar_division: DivisionRef
+    founded_on: dt.date | None
+    registered_on: dt.date | None
+    formation: str
+    hub: OrganizationRef | None
+    service_fields: list[str]
+    address: str
+    synthetic: bool
+    version: int
+
+    @staticmethod
+    def resolve_status(obj: Any) -> str:
+        return getattr(obj, "status_on", None) or obj.status or ""
+
+    @staticmethod
+    def resolve_service_fields(obj: Any) -> list[str]:
+        return [f.code for f in obj.service_fields.all()]
+
+
+class EventOut(Schema):
+    id: int
+    kind: str
+    date: dt.date
+    date_precision: str
+    division_before: DivisionRef | None
+    division_after: DivisionRef | None
+    kind_before: str
+    kind_after: str
+    name_before: str
+    name_after: str
+    hub: OrganizationRef | None
+    inspection_year: int | None
+    inspection_result: str
+    grade: str
+    grade_score: int | None
+    credit_list: str
+    source: str
+    note: str
+
+
+class OrganizationDetailOut(OrganizationOut):
+    uscc_override: bool
+    events: list[EventOut]
+    sponsors: list[OrganizationRef]
+
+    @staticmethod
+    def resolve_events(obj: Any) -> list[Any]:
+        return list(obj.events.all())
+
+    @staticmethod
+    def resolve_sponsors(obj: Any) -> list[Any]:
+        return list(obj.sponsors.all())
+
+
+class OrganizationPage(Schema):
+    items: list[OrganizationOut]
+    count: int
+    page: int
+    page_size: int
+
+
+class OrganizationIn(Schema):
+    name: str = Field(..., min_length=1, max_length=200)
+    kind: str
+    registrar_division: str = Field(..., description="GB/T 2260 code of the registrar's division.")
+    uscc: str | None = None
+    uscc_override_reason: str = ""
+    name_en: str = ""
+    association_level: str = ""
+    legal_form: str = ""
+    address: str = ""
+    service_fields: list[str] = []
+    formation: str = ""
+    hub_id: int | None = None
+    sponsor_ids: list[int] = []
+    founded_on: dt.date | None = None
+    registration_applied_on: dt.date | None = None
+    registered_on: dt.date | None = None
+    source: str = ""
+
+
+class OrganizationPatch(Schema):
+    """Only the fields sent are changed. Send the version you edited as ``If-Match`` or
+    ``version``."""
+
+    version: int | None = None
+    name: str | None = None
+    kind: str | None = None
+    registrar_division: str | None = None
+    uscc: str | None = None
+    uscc_override_reason: str | None = None
+    name_en: str | None = None
+    association_level: str | None = None
+    legal_form: str | None = None
+    address: str | None = None
+    service_fields: list[str] | None = None
+    formation: str | None = None
+    hub_id: int | None = None
+    sponsor_ids: list[int] | None = None
+    source: str | None = None
+
+
+class EventIn(Schema):
+    kind: str
+    date: dt.date
+    source: str = Field(..., min_length=1, max_length=255)
+    date_precision: str = "day"
+    note: str = ""
+    division_after: str | None = Field(
+        None, description="Code of the new registrar division (moved)."
+    )
+    kind_after: str | None = None
+    name_after: str | None = None
+    hub_id: int | None = None
+    inspection_year: int | None = None
+    inspection_result: str | None = None
+    grade: str | None = None
+    grade_score: int | None = None
+    credit_list: str | None = None
+    version: int | None = None
