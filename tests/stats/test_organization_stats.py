@@ -58,8 +58,12 @@ def test_transformed_organization_counts_as_agency_from_that_date(db):
     # given a youth centre (kind other) registered 2006, transformed into an agency 2010-07-15
     centre = make_organization(kind="other", registered_on=dt.date(2006, 3, 1))
     organization_event_add(
-        actor=ADMIN, organization=centre, kind="transformed", date=dt.date(2010, 7, 15),
-        kind_after="agency", source="test",
+        actor=ADMIN,
+        organization=centre,
+        kind="transformed",
+        date=dt.date(2010, 7, 15),
+        kind_after="agency",
+        source="test",
     )
     # then
     assert stats(as_of=dt.date(2010, 7, 14)).total == 0
@@ -72,8 +76,12 @@ def test_transformed_organization_counts_as_agency_from_that_date(db):
 def test_moved_organization_counts_where_it_was_on_each_date(db):
     org = make_organization(division="110105", registered_on=dt.date(2009, 1, 1))
     organization_event_add(
-        actor=ADMIN, organization=org, kind="moved", date=dt.date(2011, 1, 1),
-        division_after=Division.objects.get(code="110108"), source="test",
+        actor=ADMIN,
+        organization=org,
+        kind="moved",
+        date=dt.date(2011, 1, 1),
+        division_after=Division.objects.get(code="110108"),
+        source="test",
     )
     in_2010 = {d.code: d.count for d in stats(as_of=dt.date(2010, 12, 31)).by_district}
     in_2011 = {d.code: d.count for d in stats(as_of=dt.date(2011, 12, 31)).by_district}
@@ -94,7 +102,9 @@ def test_deregistered_organization_no_longer_counts(db):
 def test_district_region_and_formation_breakdown(db):
     make_organization(division="110102", formation="association_led")
     make_organization(division="110102", formation="university_local")
-    make_organization(division="110104", formation="university_local", registered_on=dt.date(2009, 1, 1))
+    make_organization(
+        division="110104", formation="university_local", registered_on=dt.date(2009, 1, 1)
+    )
     make_organization(division="110105", formation="independent")
     figures = stats(region_code="110102", as_of=dt.date(2012, 1, 1))
     assert figures.total == 3
@@ -116,8 +126,16 @@ def test_region_that_no_longer_exists_is_refused_with_its_successor_named(db):
 
 
 EVENT_KINDS = st.sampled_from(
-    ["founded", "registration_applied", "registered", "deregistered", "revoked", "transformed",
-     "moved", "annual_inspection"]
+    [
+        "founded",
+        "registration_applied",
+        "registered",
+        "deregistered",
+        "revoked",
+        "transformed",
+        "moved",
+        "annual_inspection",
+    ]
 )
 
 
@@ -146,8 +164,12 @@ def test_an_event_after_the_date_never_changes_the_statistic(
         "annual_inspection": {"inspection_year": 2010, "inspection_result": "passed"},
     }.get(later_kind, {})
     organization_event_add(
-        actor=ADMIN, organization=org, kind=later_kind,
-        date=as_of + dt.timedelta(days=days_after), source="t", **details,
+        actor=ADMIN,
+        organization=org,
+        kind=later_kind,
+        date=as_of + dt.timedelta(days=days_after),
+        source="t",
+        **details,
     )
     # then the statistic as of D is unchanged
     assert stats(as_of=as_of, kind=None) == before
@@ -187,8 +209,17 @@ def test_cli_json_equals_api(client, db):
     ).json()
     out = io.StringIO()
     call_command(
-        "stats", "organizations", "--region", "110000", "--as-of", "2010-12-31", "--kind", "agency",
-        "--format", "json", stdout=out,
+        "stats",
+        "organizations",
+        "--region",
+        "110000",
+        "--as-of",
+        "2010-12-31",
+        "--kind",
+        "agency",
+        "--format",
+        "json",
+        stdout=out,
     )
     cli = json.loads(out.getvalue())
     assert cli == api

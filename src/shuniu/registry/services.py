@@ -61,7 +61,13 @@ def search_text_for(org: Organization, former_names: Iterable[str] = ()) -> str:
     return " ".join(p for p in parts if p).lower()
 
 
-def _validate_organization(org: Organization) -> None:
+def organization_field_errors(org: Organization, *, queries: bool = True) -> dict[str, list[str]]:
+    """The problems of one organization's own fields, by field.
+
+    ``queries=False`` leaves out every check that reads the database (foreign keys,
+    uniqueness, constraints evaluated in SQL): the bulk import checks those for all rows
+    at once instead of once per row.
+    """
     errors: dict[str, list[str]] = {}
     if org.kind != Kind.ASSOCIATION and org.association_level:
         errors.setdefault("association_level", []).append(
@@ -72,11 +78,19 @@ def _validate_organization(org: Organization) -> None:
             errors.setdefault("hub", []).append(_("An organization cannot lead itself."))
         elif org.hub is not None and org.hub.kind != Kind.ASSOCIATION:
             errors.setdefault("hub", []).append(_("The leading hub must be an association."))
+    exclude = ["service_fields", "sponsors", "uscc", "search_text"]
+    if not queries:
+        exclude += ["registrar_division", "hub"]
     try:
-        org.full_clean(exclude=["service_fields", "sponsors", "uscc", "search_text"])
+        org.full_clean(exclude=exclude, validate_unique=queries, validate_constraints=queries)
     except ValidationError as exc:
         for field, messages in exc.message_dict.items():
             errors.setdefault(field, []).extend(messages)
+    return errors
+
+
+def _validate_organization(org: Organization) -> None:
+    errors = organization_field_errors(org)
     if org.uscc:
         clash = Organization.objects.filter(uscc=org.uscc).exclude(pk=org.pk).first()
         if clash is not None:
@@ -387,6 +401,12 @@ def organization_event_add(
                 errors.setdefault(field, []).extend(messages)
         if errors:
             raise ValidationError(errors)
+        # What the event changes from: the state on its date, so that a back-dated event
+        # slots into the history instead of rewriting its start.
+        state = replay_events(org, list(org.events.all()), until=date)[1]
+        event.kind_before = state.kind if kind == EventKind.TRANSFORMED else ""
+        event.division_before_id = state.division_id if kind == EventKind.MOVED else None
+        event.name_before = state.name if kind == EventKind.RENAMED else ""
         event.save()
         organization_periods_rebuild(organizations=[org])
         event.refresh_from_db()
@@ -447,7 +467,7 @@ def _event_sort_key(event: OrganizationEvent) -> tuple[dt.date, int, int]:
 
 
 def replay_events(
-    org: Organization, events: Sequence[OrganizationEvent]
+    org: Organization, events: Sequence[OrganizationEvent], *, until: dt.date | None = None
 ) -> tuple[list[OrganizationPeriod], _State, list[OrganizationEvent]]:
     """Replay an organization's events in date order.
 
@@ -476,6 +496,8 @@ def replay_events(
     touched: list[OrganizationEvent] = []
     open_period: OrganizationPeriod | None = None
     for event in ordered:
+        if until is not None and event.date > until:
+            break
         if event.kind == EventKind.TRANSFORMED and event.kind_after:
             if event.kind_before != state.kind:
                 event.kind_before = state.kind
