@@ -1,0 +1,228 @@
+"""Writes to targets: policy documents, targets and published figures.
+
+The ``*_record`` services are idempotent: they match an existing row by its natural key,
+write (and audit) only what differs, and return the row either way, so loaders and imports
+can run them again without duplicating anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from shuniu.accounts.permissions import is_admin
+from shuniu.core.audit import audit_write, snapshot
+from shuniu.core.errors import PermissionDenied, ValidationError
+from shuniu.divisions.models import Division
+from shuniu.registry.models import DatePrecision, Kind
+from shuniu.targets.models import PolicyDocument, PublishedFigure, Target
+
+
+def _require_editor(actor: Any) -> None:
+    # Targets and published figures are city-wide reference facts: administrators (and the
+    # command line, which holds the database anyway) keep them.
+    if not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied(_("You must be logged in to change targets and figures."))
+    if not is_admin(actor):
+        raise PermissionDenied(_("Only administrators may change targets and published figures."))
+
+
+def _decimal(value: Any, field: str) -> Decimal:
+    try:
+        number = Decimal(str(value))
+        if not number.is_finite():
+            raise ValueError(value)
+        # Stored with two decimals: compare and audit the value as it will be read back.
+        return number.quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError) as exc:
+        raise ValidationError({field: _("Enter a number.")}) from exc
+
+
+def _validate(instance: Any, errors: dict[str, list[str]], exclude: list[str]) -> None:
+    try:
+        # Uniqueness is matched, not refused, and the one check constraint (no negative
+        # value) is checked above with a message naming the field.
+        instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _save_if_changed(
+    *,
+    actor: Any,
+    instance: Any,
+    existing: Any,
+    values: dict[str, Any],
+    action: str,
+    region: Division,
+) -> Any:
+    """Create ``instance``, or update ``existing`` with ``values`` where they differ."""
+    if existing is None:
+        instance.save()
+        audit_write(
+            actor=actor,
+            action=f"{action}.create",
+            instance=instance,
+            before=None,
+            after=snapshot(instance),
+            division_code=region.code,
+        )
+        return instance
+    if all(getattr(existing, k) == v for k, v in values.items()):
+        return existing
+    before = snapshot(existing)
+    for key, value in values.items():
+        setattr(existing, key, value)
+    existing.version += 1
+    existing.save()
+    audit_write(
+        actor=actor,
+        action=f"{action}.update",
+        instance=existing,
+        before=before,
+        after=snapshot(existing),
+        division_code=region.code,
+    )
+    return existing
+
+
+def published_figure_record(
+    *,
+    actor: Any,
+    region: Division,
+    metric: str,
+    value: Any,
+    as_of: dt.date,
+    source: str,
+    kind: str = "",
+    qualifier: str = "",
+    as_of_precision: str = DatePrecision.DAY,
+    note: str = "",
+) -> PublishedFigure:
+    """Record a published figure; one per (region, metric, kind, as of, source).
+
+    Recording the same key again updates value, qualifier, precision and note where they
+    differ (a corrected reading of the source) and is a no-op when nothing differs.
+    """
+    _require_editor(actor)
+    errors: dict[str, list[str]] = {}
+    number = _decimal(value, "value")
+    if number < 0:
+        errors["value"] = [_("A published figure cannot be negative.")]
+    if kind and kind not in Kind.values:
+        errors["kind"] = [_("Unknown organization kind: %(kind)s") % {"kind": kind}]
+    if as_of_precision not in DatePrecision.values:
+        errors["as_of_precision"] = [
+            _("Date precision must be one of: %(choices)s")
+            % {"choices": ", ".join(DatePrecision.values)}
+        ]
+    values = {
+        "value": number,
+        "qualifier": qualifier.strip(),
+        "as_of_precision": as_of_precision,
+        "note": note.strip(),
+    }
+    figure = PublishedFigure(
+        region=region, metric=metric, kind=kind, as_of=as_of, source=source.strip(), **values
+    )
+    _validate(figure, errors, exclude=["region"])
+    with transaction.atomic():
+        existing = (
+            PublishedFigure.objects.select_for_update()
+            .filter(region=region, metric=metric, kind=kind, as_of=as_of, source=figure.source)
+            .first()
+        )
+        result: PublishedFigure = _save_if_changed(
+            actor=actor,
+            instance=figure,
+            existing=existing,
+            values=values,
+            action="published_figure",
+            region=region,
+        )
+    return result
+
+
+def policy_document_record(
+    *,
+    actor: Any,
+    title: str,
+    region: Division,
+    issuer: str = "",
+    number: str = "",
+    issued_on: dt.date | None = None,
+    url: str = "",
+) -> PolicyDocument:
+    """Record a policy document; one per (title, region)."""
+    _require_editor(actor)
+    values = {
+        "issuer": issuer.strip(),
+        "number": number.strip(),
+        "issued_on": issued_on,
+        "url": url,
+    }
+    document = PolicyDocument(title=title.strip(), region=region, **values)
+    _validate(document, {}, exclude=["region"])
+    with transaction.atomic():
+        existing = (
+            PolicyDocument.objects.select_for_update()
+            .filter(title=document.title, region=region)
+            .first()
+        )
+        result: PolicyDocument = _save_if_changed(
+            actor=actor,
+            instance=document,
+            existing=existing,
+            values=values,
+            action="policy_document",
+            region=region,
+        )
+    return result
+
+
+def target_record(
+    *,
+    actor: Any,
+    region: Division,
+    metric: str,
+    value: Any,
+    due_on: dt.date,
+    kind: str = "",
+    document: PolicyDocument | None = None,
+    description: str = "",
+) -> Target:
+    """Record a target; one per (document, region, metric, kind, due date)."""
+    _require_editor(actor)
+    errors: dict[str, list[str]] = {}
+    number = _decimal(value, "value")
+    if number < 0:
+        errors["value"] = [_("A target cannot be negative.")]
+    if kind and kind not in Kind.values:
+        errors["kind"] = [_("Unknown organization kind: %(kind)s") % {"kind": kind}]
+    values = {"value": number, "description": description.strip()}
+    target = Target(
+        document=document, region=region, metric=metric, kind=kind, due_on=due_on, **values
+    )
+    _validate(target, errors, exclude=["region", "document"])
+    with transaction.atomic():
+        existing = (
+            Target.objects.select_for_update()
+            .filter(document=document, region=region, metric=metric, kind=kind, due_on=due_on)
+            .first()
+        )
+        result: Target = _save_if_changed(
+            actor=actor,
+            instance=target,
+            existing=existing,
+            values=values,
+            action="target",
+            region=region,
+        )
+    return result
