@@ -43,3 +43,9 @@ def beijing_officer(make_officer):
 @pytest.fixture
 def xicheng_officer(make_officer):
     return make_officer("xc_officer", "110102")
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Argon2 is deliberately slow; tests that create users need not pay for it.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
