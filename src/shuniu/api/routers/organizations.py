@@ -183,7 +183,9 @@ def update_organization(
         changes["sponsors"] = [
             _organization(pk, "sponsor_ids") for pk in changes.pop("sponsor_ids") or []
         ]
-    organization_update(actor=actor(request), organization=org, expected_version=expected, **changes)
+    organization_update(
+        actor=actor(request), organization=org, expected_version=expected, **changes
+    )
     org = organization_get(actor=actor(request), pk=org_id)
     _with_etag(response, org)
     return org
