@@ -277,3 +277,30 @@ def test_unknown_event_fields_are_refused(db):
             colour="red",
         )
     assert OrganizationEvent.objects.filter(organization=org).count() == 1
+
+
+def test_renamed_organization_is_found_by_new_and_former_name(db):
+    from shuniu.registry.selectors import OrganizationFilter, organization_list
+
+    org = make_organization(name="旧名社工事务所")
+    organization_event_add(
+        actor=ADMIN,
+        organization=org,
+        kind="renamed",
+        date=dt.date(2012, 1, 1),
+        name_after="新名称服务中心",
+        source="t",
+    )
+    for q in ("新名称", "旧名社", "新名"):
+        items, count = organization_list(actor=ADMIN, filters=OrganizationFilter(q=q))
+        assert [o.pk for o in items] == [org.pk], q
+
+
+def test_periods_carry_formation_for_statistics(db):
+    org = make_organization(formation="independent")
+    organization_update(
+        actor=ADMIN, organization=org, expected_version=1, formation="university_local"
+    )
+    assert set(
+        OrganizationPeriod.objects.filter(organization=org).values_list("formation", flat=True)
+    ) == {"university_local"}

@@ -25,7 +25,10 @@ class AssociationLevel(models.TextChoices):
 
 class LegalForm(models.TextChoices):
     SOCIAL_GROUP = "social_group", _("social group")
-    SOCIAL_SERVICE = "social_service", _("private non-enterprise unit / social service organization")
+    SOCIAL_SERVICE = (
+        "social_service",
+        _("private non-enterprise unit / social service organization"),
+    )
     FOUNDATION = "foundation", _("foundation")
     PUBLIC_INSTITUTION = "public_institution", _("public institution")
     GOVERNMENT = "government", _("government organ")
@@ -195,7 +198,10 @@ class OrganizationEvent(BaseModel):
     """One dated fact in an organization's life. The source of truth for its history."""
 
     organization = models.ForeignKey(
-        Organization, verbose_name=_("organization"), on_delete=models.CASCADE, related_name="events"
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        related_name="events",
     )
     kind = models.CharField(_("event"), max_length=32, choices=EventKind.choices)
     date = models.DateField(_("date"))
@@ -242,7 +248,10 @@ class OrganizationEvent(BaseModel):
         verbose_name = _("organization event")
         verbose_name_plural = _("organization events")
         ordering = ["organization_id", "date", "id"]
-        indexes = [models.Index(fields=["organization", "date"]), models.Index(fields=["kind", "date"])]
+        indexes = [
+            models.Index(fields=["organization", "date"]),
+            models.Index(fields=["kind", "date"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()}"
@@ -255,14 +264,17 @@ class OrganizationPeriod(models.Model):
     groups fast on both databases. Never edited by hand.
     """
 
-    organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="periods"
-    )
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="periods")
     start = models.DateField()
     end = models.DateField(null=True, blank=True)  # exclusive; null = still current
     status = models.CharField(max_length=16, choices=Status.choices)
     kind = models.CharField(max_length=16, choices=Kind.choices)
     division = models.ForeignKey("divisions.Division", on_delete=models.PROTECT, related_name="+")
+    # Copied from the organization so that statistics group without joining it.
+    formation = models.CharField(max_length=32, choices=Formation.choices, blank=True)
+    association_level = models.CharField(
+        max_length=16, choices=AssociationLevel.choices, blank=True
+    )
 
     class Meta:
         verbose_name = _("organization period")
@@ -294,7 +306,10 @@ class Support(BaseModel):
     """What one body gave another, and when (培育扶持)."""
 
     giver = models.ForeignKey(
-        Organization, verbose_name=_("giver"), on_delete=models.PROTECT, related_name="support_given"
+        Organization,
+        verbose_name=_("giver"),
+        on_delete=models.PROTECT,
+        related_name="support_given",
     )
     receiver = models.ForeignKey(
         Organization,

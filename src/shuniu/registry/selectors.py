@@ -95,7 +95,9 @@ def organization_list(
         region = index.by_code.get(filters.region)
         if region is None:
             raise ValidationError({"region": f"unknown division code {filters.region!r}"})
-        qs = qs.filter(**{f"{division_field}__in": division_ids_within(region=region, on=on, index=index)})
+        qs = qs.filter(
+            **{f"{division_field}__in": division_ids_within(region=region, on=on, index=index)}
+        )
     if filters.kind:
         qs = qs.filter(**{kind_field: filters.kind})
     if filters.status:
@@ -104,7 +106,9 @@ def organization_list(
         qs = qs.filter(formation=filters.formation)
     if filters.service_field:
         if not ServiceField.objects.filter(code=filters.service_field).exists():
-            raise ValidationError({"service_field": f"unknown service field {filters.service_field!r}"})
+            raise ValidationError(
+                {"service_field": f"unknown service field {filters.service_field!r}"}
+            )
         qs = qs.filter(service_fields__code=filters.service_field)
     if filters.q:
         qs = organization_search(qs, filters.q)

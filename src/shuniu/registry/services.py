@@ -304,20 +304,11 @@ def organization_update(
                 raise ValidationError({"sponsors": _("An organization cannot sponsor itself.")})
             org.sponsors.set(sponsors)
         org.version += 1
-        org.search_text = search_text_for(org, _former_names(org))
         org.save()
         organization_periods_rebuild(organizations=[org])
         org.refresh_from_db()
         _audit_org(actor, "organization.update", org, before)
     return org
-
-
-def _former_names(org: Organization) -> list[str]:
-    return [
-        n
-        for n in org.events.filter(kind=EventKind.RENAMED).values_list("name_before", flat=True)
-        if n
-    ]
 
 
 # ---------------------------------------------------------------------------------------
@@ -543,6 +534,8 @@ def replay_events(
             status=state.status,
             kind=state.kind,
             division_id=state.division_id,
+            formation=org.formation,
+            association_level=org.association_level,
         )
         periods.append(open_period)
     return periods, state, touched
@@ -573,6 +566,9 @@ def organization_periods_rebuild(*, organizations: Sequence[Organization]) -> No
         status = current[-1].status if current else (periods[0].status if periods else "")
         if not current and periods:
             status = ""  # everything recorded lies in the future
+        former_names = [
+            e.name_before for e in events if e.kind == EventKind.RENAMED and e.name_before
+        ]
         founded = min((e.date for e in events if e.kind == EventKind.FOUNDED), default=None)
         registered = min((e.date for e in events if e.kind == EventKind.REGISTERED), default=None)
         values = {
@@ -584,6 +580,10 @@ def organization_periods_rebuild(*, organizations: Sequence[Organization]) -> No
             "founded_on": founded,
             "registered_on": registered,
         }
+        org_for_search = Organization(
+            name=state.name, name_en=org.name_en, address=org.address, uscc=org.uscc
+        )
+        values["search_text"] = search_text_for(org_for_search, former_names)
         if any(getattr(org, k) != v for k, v in values.items()):
             for key, value in values.items():
                 setattr(org, key, value)
@@ -606,6 +606,7 @@ def organization_periods_rebuild(*, organizations: Sequence[Organization]) -> No
                 "hub",
                 "founded_on",
                 "registered_on",
+                "search_text",
             ],
             batch_size=500,
         )

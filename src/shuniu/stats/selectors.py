@@ -111,8 +111,8 @@ def organization_stats(
         "status",
         "kind",
         "division_id",
-        "organization__formation",
-        "organization__association_level",
+        "formation",
+        "association_level",
     ).annotate(n=Count("id"))
 
     counted_statuses = EXISTING_STATUSES if include_registering else (Status.REGISTERED,)
@@ -129,10 +129,10 @@ def organization_stats(
         total += row["n"]
         holder = holders[row["division_id"]]
         per_division[holder.pk] += row["n"]
-        by_formation[row["organization__formation"] or "unknown"] += row["n"]
+        by_formation[row["formation"] or "unknown"] += row["n"]
         by_kind[row["kind"]] += row["n"]
-        if row["organization__association_level"]:
-            by_level[row["organization__association_level"]] += row["n"]
+        if row["association_level"]:
+            by_level[row["association_level"]] += row["n"]
 
     districts = (
         index.county_level_on(region.pk, as_of) if region.level in ("city", "province") else []
