@@ -87,6 +87,4 @@ def division_holding(*, code: str, on: dt.date) -> Division:
 
 def division_ids_within(*, region: Division, on: dt.date, index: DivisionIndex) -> set[int]:
     """Ids of every division (past or present) whose territory lies in ``region`` on ``on``."""
-    return {
-        pk for pk in index.by_id if index.within(index.holder(pk, on), region)
-    }
+    return {pk for pk in index.by_id if index.within(index.holder(pk, on), region)}

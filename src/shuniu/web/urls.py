@@ -1,3 +1,9 @@
 from django.urls import path
 
-urlpatterns: list = []
+from shuniu.web.views import stats
+
+app_name = "web"
+
+urlpatterns = [
+    path("", stats.overview, name="overview"),
+]
