@@ -46,11 +46,38 @@ def audit_write(
     after: dict[str, Any] | None,
     division_code: str = "",
 ) -> AuditRecord:
+    record = audit_build(
+        actor=actor,
+        action=action,
+        instance=instance,
+        before=before,
+        after=after,
+        division_code=division_code,
+    )
+    record.save()
+    return record
+
+
+def audit_write_many(records: list[AuditRecord]) -> list[AuditRecord]:
+    """Save records made by ``audit_build`` in a few statements (bulk imports)."""
+    return AuditRecord.objects.bulk_create(records, batch_size=500)
+
+
+def audit_build(
+    *,
+    actor: Any,
+    action: str,
+    instance: models.Model,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    division_code: str = "",
+) -> AuditRecord:
+    """The record ``audit_write`` saves, unsaved, for bulk paths."""
     # Only real users are linked; system actors (command line, demo) are kept by label.
     is_user = getattr(actor, "is_authenticated", False) and getattr(actor, "pk", None) is not None
     user = actor if is_user else None
     label = getattr(actor, "username", "") or (str(actor) if actor else "system")
-    return AuditRecord.objects.create(
+    return AuditRecord(
         actor=user,
         actor_label=label[:150],
         action=action,
