@@ -304,3 +304,31 @@ def test_periods_carry_formation_for_statistics(db):
     assert set(
         OrganizationPeriod.objects.filter(organization=org).values_list("formation", flat=True)
     ) == {"university_local"}
+
+
+def test_hub_edit_is_refused_once_hub_events_exist(db):
+    hub = make_organization(
+        name="西城区社会工作者联合会",
+        kind="association",
+        association_level="district",
+        legal_form="social_group",
+    )
+    other = make_organization(
+        name="另一协会", kind="association", association_level="district", legal_form="social_group"
+    )
+    member = make_organization(name="悦群")
+    organization_event_add(
+        actor=ADMIN,
+        organization=member,
+        kind="joined_hub",
+        date=dt.date(2009, 12, 31),
+        hub=hub,
+        source="t",
+    )
+    member.refresh_from_db()
+    assert member.hub_id == hub.pk
+    with pytest.raises(ValidationError) as caught:
+        organization_update(actor=ADMIN, organization=member, expected_version=None, hub=other)
+    assert "hub" in caught.value.message_dict
+    member.refresh_from_db()
+    assert member.hub_id == hub.pk

@@ -245,7 +245,13 @@ _EVENT_BACKED = {
     "name": EventKind.RENAMED,
     "kind": EventKind.TRANSFORMED,
     "registrar_division": EventKind.MOVED,
+    "hub": EventKind.JOINED_HUB,
 }
+
+
+def _kinds(kind: str) -> tuple[str, ...]:
+    # Leaving a hub is the other half of the hub's history.
+    return (kind, EventKind.LEFT_HUB) if kind == EventKind.JOINED_HUB else (kind,)
 
 
 def organization_update(
@@ -268,7 +274,7 @@ def organization_update(
         errors: dict[str, str] = {}
         for field, event_kind in _EVENT_BACKED.items():
             changed = field in changes and changes[field] != getattr(org, field)
-            if changed and org.events.filter(kind=event_kind).exists():
+            if changed and org.events.filter(kind__in=_kinds(event_kind)).exists():
                 errors[field] = _(
                     "This organization's history records changes of this field; "
                     "add a '%(event)s' event instead."
