@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "shuniu.accounts",
     "shuniu.divisions",
     "shuniu.registry",
+    "shuniu.workforce",
     "shuniu.targets",
     "shuniu.stats",
     "shuniu.interop",
