@@ -292,7 +292,7 @@ def test_renamed_organization_is_found_by_new_and_former_name(db):
         source="t",
     )
     for q in ("新名称", "旧名社", "新名"):
-        items, count = organization_list(actor=ADMIN, filters=OrganizationFilter(q=q))
+        items, _count = organization_list(actor=ADMIN, filters=OrganizationFilter(q=q))
         assert [o.pk for o in items] == [org.pk], q
 
 
