@@ -76,13 +76,21 @@ def test_chart_data_is_json_for_the_static_script(client, small_beijing):
     # given / when
     response = client.get("/?as_of=2011-12-31")
     # then
-    assert response.context["chart"]["registered"] == [1, 2, 2, 2]
-    assert response.context["chart"]["registering"] == [0, 0, 1, 1]
-    assert response.context["chart"]["covered"] == [1, 1, 2, 2]
+    data = response.context["dashboard_data"]
+    assert data["series"]["years"] == ["2009", "2010", "2011", "2012"]
+    assert data["series"]["registered"] == [1, 2, 2, 2]
+    assert data["series"]["registering"] == [0, 0, 1, 1]
+    assert data["series"]["covered"] == [1, 1, 2, 2]
+    assert data["formations"] == [
+        {"name": "整合改造", "value": 1},
+        {"name": "校地合作", "value": 1},
+        {"name": "以会带所", "value": 1},
+    ]
     html = response.content.decode()
-    assert '<script id="series-data" type="application/json">' in html
+    assert '<script id="dashboard-data" type="application/json">' in html
     assert '<script src="/static/vendor/echarts/echarts.min.js" defer></script>' in html
-    assert '<script src="/static/web/overview.js" defer></script>' in html
+    assert '<script src="/static/web/charts.js" defer></script>' in html
+    assert '<script src="/static/web/dashboard.js" defer></script>' in html
 
 
 def test_summary_and_breakdowns_in_english(english, small_beijing):
@@ -100,6 +108,9 @@ def test_summary_and_breakdowns_in_english(english, small_beijing):
         ["Association-led", "1"],
     ]
     assert table_rows(html, "kind-table")[1:] == [["Social-work agency", "3"]]
+    assert response.context["dashboard_data"]["kinds"] == [
+        {"name": "Social-work agency", "value": 3}
+    ]
 
 
 def test_all_kinds_includes_the_association(english, small_beijing):
@@ -154,7 +165,7 @@ def test_defaults_are_beijing_agencies_today_in_chinese(client, small_beijing):
     assert response.context["stats"].kind == "agency"
     assert response.context["stats"].region.code == "110000"
     assert '<html lang="zh-hans">' in html
-    assert "<title>枢纽 Shuniu</title>" in html
+    assert "<title>北京市 · 枢纽 Shuniu</title>" in html
     assert '<option value="110000" selected>北京市</option>' in html
     assert '<option value="agency" selected>社会工作服务机构</option>' in html
     assert "已登记" in html
@@ -227,7 +238,18 @@ def test_published_figures_of_another_kind_are_not_shown(english, small_beijing)
     ("query", "field", "message"),
     [
         ("region=999999", "Region", "“999999” is not one of the regions offered"),
-        ("region=110102", "Region", "“110102” is not one of the regions offered"),
+        ("region=130000", "Region", "“130000” is not one of the regions offered"),
+        (
+            "region=440309&as_of=2012-11-30",
+            "Region",
+            "龙华区 (440309) did not exist yet on 2012-11-30: it was created on 2016-10-11.",
+        ),
+        (
+            "region=110103&as_of=2012-11-30",
+            "Region",
+            "崇文区 (110103) no longer existed on 2012-11-30: "
+            "its territory was part of 东城区 (110101).",
+        ),
         ("as_of=2010-13-45", "As of", "Not a date: write it as YYYY-MM-DD"),
         ("as_of=yesterday", "As of", "Not a date: write it as YYYY-MM-DD"),
         ("kind=robot", "Organization kind", "Unknown organization kind “robot”"),

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import cast
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from shuniu.divisions.models import Division
+from shuniu.divisions.selectors import DivisionIndex
 from shuniu.registry.models import Kind
 
-# The cities the sector survey compares; the page offers these and nothing else.
+# The cities the sector survey compares; the pages offer these and their districts.
 REGION_CODES = ("110000", "310000", "440300")
 DEFAULT_REGION = "110000"
 DEFAULT_KIND = Kind.AGENCY.value
@@ -19,16 +21,27 @@ DEFAULT_KIND = Kind.AGENCY.value
 # which means the default kind.
 ALL_KINDS = "all"
 
+DASHBOARD_CHARTS = ("series", "districts", "kinds", "formations")
+COMPARE_CHARTS = ("summary", "kinds", "formations")
+DOWNLOAD_FORMATS = ("csv", "xlsx")
 
-class OverviewQuery(forms.Form):
-    region = forms.ChoiceField(
-        label=_("Region"),
-        error_messages={
-            "invalid_choice": _(
-                "“%(value)s” is not one of the regions offered: choose one from the list."
-            ),
-        },
-    )
+# (city code, city label, [(district code, district label), ...]) for the region picker.
+RegionGroup = tuple[str, str, Sequence[tuple[str, str]]]
+
+
+def parse_date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+
+
+class _QueryForm(forms.Form):
+    """Kind and date, shared by every statistics page and download."""
+
+    # Parameters read as given, with no default to fall back on.
+    without_default: tuple[str, ...] = ()
+
     kind = forms.ChoiceField(
         label=_("Organization kind"),
         error_messages={
@@ -44,25 +57,23 @@ class OverviewQuery(forms.Form):
     )
 
     def __init__(
-        self,
-        query: Mapping[str, str],
-        *,
-        regions: Sequence[tuple[str, str]],
-        today: dt.date,
+        self, query: Mapping[str, str], *, today: dt.date, defaults: Mapping[str, str]
     ) -> None:
-        # Missing or empty parameters take the defaults, so a bare "/" is a valid query
+        # Missing or empty parameters take the defaults, so a bare URL is a valid query
         # and a shared URL only needs the parameters that differ.
-        defaults = {"region": DEFAULT_REGION, "kind": DEFAULT_KIND, "as_of": today.isoformat()}
+        defaults = {"kind": DEFAULT_KIND, "as_of": today.isoformat(), **defaults}
         data = {name: (query.get(name) or "").strip() or value for name, value in defaults.items()}
+        data.update({name: (query.get(name) or "").strip() for name in self.without_default})
         super().__init__(data=data)
-        cast(forms.ChoiceField, self.fields["region"]).choices = list(regions)
         cast(forms.ChoiceField, self.fields["kind"]).choices = [
             (ALL_KINDS, _("all kinds")),
             *Kind.choices,
         ]
-        self.fields["region"].widget.attrs["class"] = "form-select"
-        self.fields["kind"].widget.attrs["class"] = "form-select"
-        self.fields["as_of"].widget.attrs["class"] = "form-control"
+        for field in self.fields.values():
+            widget = field.widget
+            widget.attrs["class"] = (
+                "form-select" if isinstance(widget, forms.Select) else ("form-control")
+            )
 
     def selected_kind(self) -> str | None:
         """The kind to count, or ``None`` for every kind."""
@@ -76,3 +87,159 @@ class OverviewQuery(forms.Form):
                 attrs = self.fields[name].widget.attrs
                 attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
                 attrs["aria-invalid"] = "true"
+
+    def error_list(self) -> list[tuple[str, str, str]]:
+        """(parameter, label, message) for every error, in field order."""
+        return [
+            (name, str(self.fields[name].label) if name in self.fields else "", str(message))
+            for name, messages in self.errors.items()
+            for message in messages
+        ]
+
+
+class DashboardQuery(_QueryForm):
+    """A city or one of its districts, a kind and a date.
+
+    A district is accepted only on dates it existed: statistics group by the divisions of
+    the date, so 崇文区 in 2012 has no figures of its own (they are 东城区's).
+    """
+
+    region = forms.CharField(
+        label=_("Region"),
+        widget=forms.Select(),
+        error_messages={"required": _("Choose a region from the list.")},
+    )
+
+    field_order = ["region", "kind", "as_of"]
+
+    def __init__(
+        self,
+        query: Mapping[str, str],
+        *,
+        index: DivisionIndex,
+        today: dt.date,
+        place_name: Any,
+    ) -> None:
+        super().__init__(query, today=today, defaults={"region": DEFAULT_REGION})
+        self.index = index
+        # The picker lists the districts of the date asked for (today's when unreadable),
+        # so it never offers a district that did not exist then.
+        on = parse_date(self.data.get("as_of")) or today
+        self.region_groups: list[RegionGroup] = []
+        for code in REGION_CODES:
+            city = index.by_code.get(code)
+            if city is None:
+                continue
+            districts = [(d.code, place_name(d)) for d in index.county_level_on(city.pk, on)]
+            self.region_groups.append((city.code, place_name(city), districts))
+        cast(forms.Select, self.fields["region"].widget).choices = [
+            (city_label, [(city_code, city_label), *districts])
+            for city_code, city_label, districts in self.region_groups
+        ]
+
+    def clean_region(self) -> str:
+        code: str = self.cleaned_data["region"]
+        division = self.index.by_code.get(code)
+        if division is None or self.city_of(division) is None:
+            raise forms.ValidationError(
+                _("“%(value)s” is not one of the regions offered: choose one from the list."),
+                code="invalid_choice",
+                params={"value": code},
+            )
+        return code
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        code, on = cleaned.get("region"), cleaned.get("as_of")
+        if code and on:
+            division = self.index.by_code[code]
+            if not division.is_valid_on(on):
+                self.add_error("region", self._not_on_date(division, on))
+        return cleaned
+
+    def _not_on_date(self, division: Division, on: dt.date) -> forms.ValidationError:
+        params = {"name": division.name, "code": division.code, "date": on.isoformat()}
+        if division.valid_from is not None and on < division.valid_from:
+            return forms.ValidationError(
+                _(
+                    "%(name)s (%(code)s) did not exist yet on %(date)s: "
+                    "it was created on %(start)s."
+                ),
+                code="not_yet",
+                params={**params, "start": division.valid_from.isoformat()},
+            )
+        successor = self.index.holder(division.pk, on)
+        if successor.pk != division.pk:
+            return forms.ValidationError(
+                _(
+                    "%(name)s (%(code)s) no longer existed on %(date)s: its territory was "
+                    "part of %(successor)s (%(successor_code)s)."
+                ),
+                code="abolished",
+                params={**params, "successor": successor.name, "successor_code": successor.code},
+            )
+        return forms.ValidationError(
+            _("%(name)s (%(code)s) did not exist on %(date)s."), code="abolished", params=params
+        )
+
+    def city_of(self, division: Division) -> Division | None:
+        """The offered city that ``division`` is, or lies in (county level only)."""
+        if division.code in REGION_CODES:
+            return division
+        parent = self.index.by_id.get(division.parent_id) if division.parent_id else None
+        if division.is_county_level and parent is not None and parent.code in REGION_CODES:
+            return parent
+        return None
+
+
+class CompareQuery(_QueryForm):
+    def __init__(self, query: Mapping[str, str], *, today: dt.date) -> None:
+        super().__init__(query, today=today, defaults={})
+
+
+class _DownloadFields(forms.Form):
+    """Which chart's numbers, in which file format. Neither has a default: a download link
+    always says what it fetches."""
+
+    # Not required at the field level, so the messages below (which list the choices)
+    # answer a missing value too.
+    chart = forms.CharField(label=_("Chart"), required=False)
+    format = forms.CharField(label=_("File format"), required=False)
+
+    charts: Sequence[str] = ()
+    without_default: tuple[str, ...] = ("chart", "format")
+    cleaned_data: dict[str, Any]
+
+    def clean_chart(self) -> str:
+        return _one_of(
+            self.cleaned_data["chart"],
+            self.charts,
+            missing=_("Say which chart: one of %(names)s."),
+            unknown=_("Unknown chart “%(value)s”: one of %(names)s."),
+        )
+
+    def clean_format(self) -> str:
+        return _one_of(
+            self.cleaned_data["format"],
+            DOWNLOAD_FORMATS,
+            missing=_("Say which file format: one of %(names)s."),
+            unknown=_("Unknown file format “%(value)s”: one of %(names)s."),
+        )
+
+
+def _one_of(value: str, allowed: Sequence[str], *, missing: Any, unknown: Any) -> str:
+    if value in allowed:
+        return value
+    raise forms.ValidationError(
+        unknown if value else missing,
+        code="invalid_choice" if value else "required",
+        params={"value": value, "names": ", ".join(allowed)},
+    )
+
+
+class DashboardDownloadQuery(_DownloadFields, DashboardQuery):
+    charts = DASHBOARD_CHARTS
+
+
+class CompareDownloadQuery(_DownloadFields, CompareQuery):
+    charts = COMPARE_CHARTS

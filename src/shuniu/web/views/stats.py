@@ -1,5 +1,6 @@
-"""The overview page: organizations of a city as of a date, over the years, and beside the
-figures that authorities published. It only translates the query into selector calls."""
+"""The public statistics pages: the dashboard of a city or district as of a date, and the
+three cities side by side. Views only turn the query into selector calls; the numbers each
+chart draws come from views.charts, which the downloads use too."""
 
 from __future__ import annotations
 
@@ -12,20 +13,49 @@ from urllib.parse import urlencode
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.templatetags.static import static
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import number_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from shuniu.core.errors import NotFound
+from shuniu.divisions.models import Division
 from shuniu.divisions.selectors import DivisionIndex
-from shuniu.registry.models import Formation, Kind, Organization, Status
+from shuniu.registry.models import Kind, Organization, Status
 from shuniu.registry.selectors import OrganizationFilter, organization_list
-from shuniu.stats.selectors import OrganizationStats, organization_series, organization_stats
+from shuniu.stats.selectors import (
+    OrganizationStats,
+    SeriesPoint,
+    organization_series,
+    organization_stats,
+)
 from shuniu.targets.models import Metric, PublishedFigure
 from shuniu.targets.selectors import published_figures_for
-from shuniu.web.forms import REGION_CODES, OverviewQuery
+from shuniu.web.forms import (
+    COMPARE_CHARTS,
+    DASHBOARD_CHARTS,
+    DOWNLOAD_FORMATS,
+    REGION_CODES,
+    CompareQuery,
+    DashboardQuery,
+)
+from shuniu.web.views.charts import (
+    ChartTable,
+    CityColumn,
+    MapLayout,
+    colour_bands,
+    compare_formations_table,
+    compare_kinds_table,
+    compare_summary_table,
+    formation_label,
+    map_areas,
+    place_name,
+    shape_codes,
+)
 
 # The years the 2012 survey describes; the demo data is richest there.
 SERIES_START = dt.date(2009, 1, 1)
@@ -42,6 +72,10 @@ QUALIFIERS = {
     "over": gettext_lazy("over %(value)s"),
     "nearly": gettext_lazy("nearly %(value)s"),
 }
+ORGANIZATION_METRICS = (Metric.ORGANIZATIONS.value, Metric.DISTRICTS_COVERED.value)
+# Published figures the comparison shows without a computed counterpart (workforce and
+# universities: not counted from the registry yet).
+OTHER_METRICS = tuple(m for m in Metric.values if m not in ORGANIZATION_METRICS)
 
 
 @dataclass(frozen=True)
@@ -89,12 +123,43 @@ class Comparison:
     note: str
 
 
-def _english() -> bool:
-    return (translation.get_language() or "").startswith("en")
+# ---------------------------------------------------------------------------------------
+# What the dashboard and its downloads compute
 
 
-def _place_name(name: str, name_en: str) -> str:
-    return name_en if _english() and name_en else name
+def city_of(region: Division, index: DivisionIndex) -> Division:
+    """The city whose map a region is drawn on (the region itself for a city)."""
+    if region.code in REGION_CODES or region.parent_id is None:
+        return region
+    return index.by_id[region.parent_id]
+
+
+def dashboard_stats(
+    *, region: Division, as_of: dt.date, kind: str | None, index: DivisionIndex
+) -> OrganizationStats:
+    return organization_stats(region_code=region.code, as_of=as_of, kind=kind, index=index)
+
+
+def dashboard_series(*, region: Division, kind: str | None) -> list[SeriesPoint]:
+    """Year ends of the survey years on which the region existed (a district merged in
+    2010 has no figures of its own after that)."""
+    start = max(SERIES_START, region.valid_from or SERIES_START)
+    end = SERIES_END
+    if region.valid_to is not None:
+        end = min(end, region.valid_to - dt.timedelta(days=1))
+    if end < start:
+        return []
+    return organization_series(region_code=region.code, start=start, end=end, kind=kind).points
+
+
+def dashboard_map(*, stats: OrganizationStats, region: Division, index: DivisionIndex) -> MapLayout:
+    return map_areas(
+        stats.by_district, index=index, shapes=shape_codes(city_of(region, index).code)
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Published figures
 
 
 def _figure_value(figure: PublishedFigure) -> str:
@@ -131,72 +196,201 @@ def _comparisons(figures: list[PublishedFigure], stats: OrganizationStats) -> li
     return comparisons
 
 
-def _series_chart(rows: list[SeriesRow]) -> dict[str, Any]:
-    """What the chart script needs, labels already in the user's language."""
+# ---------------------------------------------------------------------------------------
+# The dashboard
+
+
+def _query_errors(form: Any, exc: ValidationError | None = None) -> list[tuple[str, str]]:
+    if exc is not None:
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+        for name, messages in errors.items():
+            form.add_error(name if name in form.fields else None, messages)
+    form.flag_invalid_fields()
+    return [(label, message) for _name, label, message in form.error_list()]
+
+
+def _download_links(
+    url_name: str, query: dict[str, str], charts: tuple[str, ...]
+) -> dict[str, dict[str, str]]:
+    base = reverse(url_name)
+    return {
+        chart: {
+            fmt: f"{base}?{urlencode({**query, 'chart': chart, 'format': fmt})}"
+            for fmt in DOWNLOAD_FORMATS
+        }
+        for chart in charts
+    }
+
+
+@require_safe
+def overview(request: HttpRequest) -> HttpResponse:
+    """The dashboard of a city or one of its districts as of a date."""
+    today = timezone.localdate()
+    index = DivisionIndex.load()
+    form = DashboardQuery(request.GET, index=index, today=today, place_name=place_name)
+    context: dict[str, Any] = {
+        "form": form,
+        "notable_dates": [(d.isoformat(), label) for d, label in NOTABLE_DATES],
+        "today": today,
+    }
+    status = 200
+    if form.is_valid():
+        region = index.by_code[form.cleaned_data["region"]]
+        as_of = form.cleaned_data["as_of"]
+        kind = form.selected_kind()
+        try:
+            stats = dashboard_stats(region=region, as_of=as_of, kind=kind, index=index)
+            points = dashboard_series(region=region, kind=kind)
+        except NotFound:
+            form.add_error("region", _("Unknown region code “%(value)s”.") % {"value": region.code})
+        except ValidationError as exc:
+            context["query_errors"] = _query_errors(form, exc)
+        else:
+            context.update(_dashboard(stats, points, region, index, form))
+            context["organizations"] = _organizations(request, region.code, as_of, kind)
+    if form.errors:
+        status = 400
+        context["query_errors"] = _query_errors(form)
+    return render(request, "web/stats/dashboard.html", context, status=status)
+
+
+def _dashboard(
+    stats: OrganizationStats,
+    points: list[SeriesPoint],
+    region: Division,
+    index: DivisionIndex,
+    form: DashboardQuery,
+) -> dict[str, Any]:
+    as_of, kind = stats.as_of, stats.kind
+    city = city_of(region, index)
+    is_district = city.pk != region.pk
+    series_rows = [
+        SeriesRow(
+            year_end=p.as_of,
+            total=p.total,
+            registered=p.by_status.get(Status.REGISTERED, 0),
+            registering=p.by_status.get(Status.REGISTERING, 0),
+            districts_covered=p.districts_covered,
+            districts_total=p.districts_total,
+        )
+        for p in points
+    ]
+    layout = dashboard_map(stats=stats, region=region, index=index)
+    figures = published_figures_for(region_code=region.code, as_of=as_of, kind=kind)
+    comparisons = _comparisons(figures, stats)
+    by_formation = [
+        Row(code=f.formation, label=formation_label(f.formation), count=f.count)
+        for f in stats.by_formation
+    ]
+    by_kind = [Row(code=k, label=str(Kind(k).label), count=n) for k, n in stats.by_kind.items()]
+    query = {
+        "region": region.code,
+        "as_of": as_of.isoformat(),
+        "kind": form.cleaned_data["kind"],
+    }
+    drawn = {area.shape for area in layout.areas}
+    return {
+        "stats": stats,
+        "is_district": is_district,
+        "kind_label": Kind(kind).label if kind else _("all kinds"),
+        "region_name": place_name(region),
+        "city_name": place_name(city),
+        "registered": stats.by_status.get(Status.REGISTERED, 0),
+        "registering": stats.by_status.get(Status.REGISTERING, 0),
+        "districts": [
+            Row(code=d.code, label=place_name(d), count=d.count) for d in stats.by_district
+        ],
+        "map_layout": layout,
+        "map_folded": [(part, area) for area in layout.areas for part in area.folded],
+        "map_undrawn": [
+            f"{place_name(index.by_code[code])} ({code})" if code in index.by_code else code
+            for code in sorted(shape_codes(city.code) - drawn)
+        ]
+        if not is_district
+        else [],
+        "by_formation": by_formation,
+        "by_kind": by_kind,
+        "series_rows": series_rows,
+        "downloads": _download_links("web:dashboard-download", query, DASHBOARD_CHARTS),
+        "dashboard_data": _dashboard_data(
+            series_rows,
+            layout,
+            city,
+            region if is_district else None,
+            by_formation,
+            by_kind,
+            index,
+        ),
+        "comparisons": {
+            metric: [c for c in comparisons if c.metric == metric]
+            for metric in ORGANIZATION_METRICS
+        },
+    }
+
+
+def _dashboard_data(
+    rows: list[SeriesRow],
+    layout: MapLayout,
+    city: Division,
+    highlight: Division | None,
+    by_formation: list[Row],
+    by_kind: list[Row],
+    index: DivisionIndex,
+) -> dict[str, Any]:
+    """What the chart script needs, labels already in the reader's language."""
+    highlighted_shape = ""
+    if highlight is not None:
+        highlighted_shape = next(
+            (a.shape for a in layout.areas if any(p.code == highlight.code for p in a.parts)), ""
+        )
     return {
         "language": translation.get_language(),
-        "years": [str(r.year_end.year) for r in rows],
-        "registered": [r.registered for r in rows],
-        "registering": [r.registering for r in rows],
-        "covered": [r.districts_covered for r in rows],
-        "districtsTotal": [r.districts_total for r in rows],
+        "series": {
+            "years": [
+                str(r.year_end.year) if r.year_end.month == 12 else str(r.year_end) for r in rows
+            ],
+            "registered": [r.registered for r in rows],
+            "registering": [r.registering for r in rows],
+            "covered": [r.districts_covered for r in rows],
+            "districtsTotal": [r.districts_total for r in rows],
+            # A district covers itself or not: the coverage line says nothing there.
+            "showCovered": highlight is None,
+        },
+        "map": {
+            "name": city.code,
+            "url": static(f"geo/{city.code}.geojson"),
+            "areas": [
+                {
+                    "name": a.shape,
+                    "value": a.count,
+                    "text": a.label,
+                    "highlight": a.shape == highlighted_shape,
+                }
+                for a in layout.areas
+            ],
+            # Today's names of every shape, to name the areas that carry no count.
+            "shapeNames": {
+                code: place_name(index.by_code[code])
+                for code in sorted(shape_codes(city.code))
+                if code in index.by_code
+            },
+            "bands": [
+                {"low": b.low, "high": b.high, "colour": b.colour, "label": b.label}
+                for b in colour_bands([a.count for a in layout.areas])
+            ],
+        },
+        "formations": [{"name": capfirst(r.label), "value": r.count} for r in by_formation],
+        "kinds": [{"name": capfirst(r.label), "value": r.count} for r in by_kind],
         "labels": {
             "registered": _("registered"),
             "registering": _("registering"),
             "covered": _("districts covered"),
             "organizations": _("organizations"),
             "districts": _("districts"),
+            "count": _("count"),
+            "mapLoadFailed": _("The map could not be loaded; the table holds the same numbers."),
         },
     }
-
-
-def _selector_errors(form: OverviewQuery, exc: ValidationError) -> None:
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-    for field, messages in errors.items():
-        form.add_error(field if field in form.fields else None, messages)
-
-
-@require_safe
-def overview(request: HttpRequest) -> HttpResponse:
-    today = timezone.localdate()
-    index = DivisionIndex.load()
-    regions = [
-        (code, _place_name(index.by_code[code].name, index.by_code[code].name_en))
-        for code in REGION_CODES
-        if code in index.by_code
-    ]
-    form = OverviewQuery(request.GET, regions=regions, today=today)
-    context: dict[str, Any] = {
-        "form": form,
-        "notable_dates": [(d.isoformat(), label) for d, label in NOTABLE_DATES],
-        "today": today,
-    }
-    if form.is_valid():
-        region_code = form.cleaned_data["region"]
-        as_of = form.cleaned_data["as_of"]
-        kind = form.selected_kind()
-        try:
-            stats = organization_stats(region_code=region_code, as_of=as_of, kind=kind, index=index)
-            series = organization_series(
-                region_code=region_code, start=SERIES_START, end=SERIES_END, kind=kind
-            )
-        except NotFound:
-            form.add_error("region", _("Unknown region code “%(value)s”.") % {"value": region_code})
-        except ValidationError as exc:
-            _selector_errors(form, exc)
-        else:
-            context.update(_page(stats, series.points, region_code, as_of, kind))
-            context["organizations"] = _organizations(request, region_code, as_of, kind)
-    status = 200
-    if form.errors:
-        status = 400
-        form.flag_invalid_fields()
-        context["query_errors"] = [
-            (form.fields[name].label if name in form.fields else "", message)
-            for name, messages in form.errors.items()
-            for message in messages
-        ]
-    return render(request, "web/stats/overview.html", context, status=status)
 
 
 def _organizations(
@@ -226,58 +420,155 @@ def _organizations(
 def _organization_row(org: Organization, status: Status) -> OrganizationRow:
     district = org.district  # type: ignore[attr-defined]
     return OrganizationRow(
-        name=_place_name(org.name, org.name_en),
-        district=_place_name(district.name, district.name_en),
+        name=place_name(org),
+        district=place_name(district),
         status=str(status.label),
-        formation=str(Formation(org.formation).label) if org.formation else "",
+        formation=formation_label(org.formation) if org.formation else "",
         registered_on=org.registered_on,
     )
 
 
-def _page(
-    stats: OrganizationStats,
-    points: list[Any],
-    region_code: str,
-    as_of: dt.date,
-    kind: str | None,
-) -> dict[str, Any]:
-    series_rows = [
-        SeriesRow(
-            year_end=p.as_of,
-            total=p.total,
-            registered=p.by_status.get(Status.REGISTERED, 0),
-            registering=p.by_status.get(Status.REGISTERING, 0),
-            districts_covered=p.districts_covered,
-            districts_total=p.districts_total,
+# ---------------------------------------------------------------------------------------
+# The comparison of the three cities
+
+
+@dataclass(frozen=True)
+class PublishedCell:
+    value: str
+    note: int  # the footnote holding its source
+
+
+@dataclass(frozen=True)
+class PublishedRow:
+    """One metric's published figures, a list of cells per city (a city may have none or
+    several sources)."""
+
+    label: str
+    cells: list[list[PublishedCell]]
+
+
+@dataclass(frozen=True)
+class DisplayTable:
+    headers: list[str]
+    rows: list[list[Any]]
+
+
+def _display(table: ChartTable, cities: list[CityColumn]) -> DisplayTable:
+    """A comparison table as a reader sees it: the label, not the code, heads each row, and
+    the cities are named as in the other tables (the file adds their codes)."""
+    return DisplayTable(
+        headers=[table.headers[0], *(c.name for c in cities)],
+        rows=[row[1:] for row in table.rows],
+    )
+
+
+def compare_cities(*, as_of: dt.date, kind: str | None, index: DivisionIndex) -> list[CityColumn]:
+    return [
+        CityColumn(
+            code=code,
+            name=place_name(index.by_code[code]),
+            stats=organization_stats(region_code=code, as_of=as_of, kind=kind, index=index),
         )
-        for p in points
+        for code in REGION_CODES
+        if code in index.by_code
     ]
-    figures = published_figures_for(region_code=region_code, as_of=as_of, kind=kind)
-    comparisons = _comparisons(figures, stats)
-    return {
-        "stats": stats,
-        "kind_label": Kind(kind).label if kind else _("all kinds"),
-        "region_name": _place_name(stats.region.name, stats.region.name_en),
-        "registered": stats.by_status.get(Status.REGISTERED, 0),
-        "registering": stats.by_status.get(Status.REGISTERING, 0),
-        "districts": [
-            Row(code=d.code, label=_place_name(d.name, d.name_en), count=d.count)
-            for d in stats.by_district
-        ],
-        "by_formation": [
-            Row(
-                label=str(Formation(f.formation).label)
-                if f.formation in Formation.values
-                else _("not recorded"),
-                count=f.count,
-            )
-            for f in stats.by_formation
-        ],
-        "by_kind": [Row(label=str(Kind(k).label), count=n) for k, n in stats.by_kind.items()],
-        "series_rows": series_rows,
-        "chart": _series_chart(series_rows),
-        "comparisons": {
-            metric: [c for c in comparisons if c.metric == metric]
-            for metric in (Metric.ORGANIZATIONS.value, Metric.DISTRICTS_COVERED.value)
-        },
+
+
+@require_safe
+def compare(request: HttpRequest) -> HttpResponse:
+    """Beijing, Shanghai and Shenzhen side by side as of a date."""
+    today = timezone.localdate()
+    form = CompareQuery(request.GET, today=today)
+    context: dict[str, Any] = {
+        "form": form,
+        "notable_dates": [(d.isoformat(), label) for d, label in NOTABLE_DATES],
+        "today": today,
     }
+    if not form.is_valid():
+        context["query_errors"] = _query_errors(form)
+        return render(request, "web/stats/compare.html", context, status=400)
+    as_of, kind = form.cleaned_data["as_of"], form.selected_kind()
+    index = DivisionIndex.load()
+    cities = compare_cities(as_of=as_of, kind=kind, index=index)
+    sources: list[str] = []
+    published, other_published = _published_rows(cities, as_of, kind, sources)
+    summary = compare_summary_table(cities)
+    kinds = compare_kinds_table(cities)
+    formations = compare_formations_table(cities)
+    query = {"as_of": as_of.isoformat(), "kind": form.cleaned_data["kind"]}
+    context.update(
+        {
+            "as_of": as_of,
+            "kind_label": Kind(kind).label if kind else _("all kinds"),
+            "cities": cities,
+            "published": published,
+            "other_published": other_published,
+            "sources": sources,
+            "summary": summary,
+            "kinds": _display(kinds, cities),
+            "formations": _display(formations, cities),
+            "downloads": _download_links("web:compare-download", query, COMPARE_CHARTS),
+            "compare_data": {
+                "language": translation.get_language(),
+                "cities": [c.name for c in cities],
+                "kinds": _grouped(kinds.rows),
+                "formations": _grouped(formations.rows),
+                "labels": {"count": _("count")},
+            },
+            "dashboard_links": [
+                (
+                    c.name,
+                    reverse("web:overview") + "?" + urlencode({"region": c.code, **query}),
+                )
+                for c in cities
+            ],
+        }
+    )
+    return render(request, "web/stats/compare.html", context)
+
+
+def _grouped(rows: list[list[Any]]) -> dict[str, Any]:
+    """Rows of (code, label, count per city) as categories and one series per city."""
+    return {
+        "categories": [row[1] for row in rows],
+        "values": [[row[2 + i] for row in rows] for i in range(len(REGION_CODES))]
+        if rows
+        else [[] for _code in REGION_CODES],
+    }
+
+
+def _published_rows(
+    cities: list[CityColumn], as_of: dt.date, kind: str | None, sources: list[str]
+) -> tuple[list[PublishedRow], list[PublishedRow]]:
+    """Published figures of each city for the date: those about the organizations counted
+    (beside the computed rows), and the others the same sources stated (workforce,
+    universities). Sources become numbered notes, each listed once."""
+
+    def cell(figure: PublishedFigure) -> PublishedCell:
+        if figure.source not in sources:
+            sources.append(figure.source)
+        return PublishedCell(value=_figure_value(figure), note=sources.index(figure.source) + 1)
+
+    counted: dict[str, list[list[PublishedCell]]] = {
+        m: [[] for _city in cities] for m in ORGANIZATION_METRICS
+    }
+    other: dict[str, list[list[PublishedCell]]] = {}
+    for i, city in enumerate(cities):
+        for figure in published_figures_for(region_code=city.code, as_of=as_of, kind=kind):
+            counted[figure.metric][i].append(cell(figure))
+        for figure in published_figures_for(
+            region_code=city.code, as_of=as_of, kind=None, metrics=OTHER_METRICS
+        ):
+            other.setdefault(figure.metric, [[] for _city in cities])[i].append(cell(figure))
+    labels = {
+        Metric.ORGANIZATIONS.value: _("Total, published"),
+        Metric.DISTRICTS_COVERED.value: _("Districts covered, published"),
+    }
+    return (
+        [PublishedRow(label=labels[m], cells=cells) for m, cells in counted.items()],
+        [
+            PublishedRow(label=str(Metric(m).label), cells=other[m])
+            for m in OTHER_METRICS
+            if m in other
+        ],
+    )
