@@ -56,7 +56,22 @@ def browser() -> Iterator[Any]:
         from playwright.sync_api import sync_playwright
     except ImportError:
         pytest.skip("the playwright package is not installed (run `make env`)")
+    from django.db import connections
+
+    # Django keeps connections in a context-local that switches to contextvars once
+    # Playwright's event loop runs in this thread, so later tests get fresh connection
+    # objects. Carry the test database's serialized contents over to them, or
+    # serialized_rollback would restore nothing after the first transactional test flushes.
+    serialized = {
+        alias: getattr(connections[alias], "_test_serialized_contents", None)
+        for alias in connections
+    }
     with sync_playwright() as playwright:
+        for alias, contents in serialized.items():
+            if contents is not None and not hasattr(
+                connections[alias], "_test_serialized_contents"
+            ):
+                connections[alias]._test_serialized_contents = contents
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield browser
         browser.close()

@@ -8,13 +8,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from shuniu.core.errors import NotFound, ValidationError
+from shuniu.divisions.models import Division
 from shuniu.divisions.selectors import DivisionIndex, division_ids_within
 from shuniu.registry.models import (
+    EVENT_ORDER,
     Formation,
     Kind,
     Organization,
@@ -22,9 +24,19 @@ from shuniu.registry.models import (
     OrganizationPeriod,
     ServiceField,
     Status,
+    Support,
 )
 
 MAX_PAGE_SIZE = 200
+
+# How a list may be ordered. Undated organizations go last whichever way dates run, and
+# name then id break ties so that pages never overlap.
+ORDERINGS: dict[str, tuple[Any, ...]] = {
+    "name": ("name", "id"),
+    "-registered_on": (F("registered_on").desc(nulls_last=True), "name", "id"),
+    "registered_on": (F("registered_on").asc(nulls_last=True), "name", "id"),
+    "founded_on": (F("founded_on").asc(nulls_last=True), "name", "id"),
+}
 
 
 def organization_search(qs: QuerySet[Organization], q: str) -> QuerySet[Organization]:
@@ -65,19 +77,28 @@ def _check_choice(field: str, value: str | None, allowed: list[str]) -> None:
 
 
 def organization_list(
-    *, actor: Any, filters: OrganizationFilter, offset: int = 0, limit: int = 50
+    *,
+    actor: Any,
+    filters: OrganizationFilter,
+    offset: int = 0,
+    limit: int = 50,
+    order: str = "name",
+    index: DivisionIndex | None = None,
 ) -> tuple[list[Organization], int]:
     """One page of organizations and the total count.
 
     With ``as_of``, status and district are those of that date (from the periods);
     otherwise the current ones. Each returned organization carries ``status_on`` and
     ``district`` (the county-level division holding its registrar's territory then).
+    ``order`` is a key of :data:`ORDERINGS`; pass ``index`` when the caller has already
+    loaded the divisions.
     """
     _check_choice("kind", filters.kind, Kind.values)
     _check_choice("status", filters.status, Status.values)
     _check_choice("formation", filters.formation, Formation.values)
+    _check_choice("order", order, list(ORDERINGS))
     on = filters.as_of or timezone.localdate()
-    index = DivisionIndex.load()
+    index = index or DivisionIndex.load()
     qs = Organization.objects.all()
     if filters.as_of is not None:
         period = OrganizationPeriod.objects.filter(
@@ -117,7 +138,7 @@ def organization_list(
     page = list(
         qs.select_related("registrar_division", "hub")
         .prefetch_related("service_fields")
-        .order_by("name", "id")[offset : offset + limit]
+        .order_by(*ORDERINGS[order])[offset : offset + limit]
     )
     for org in page:
         if filters.as_of is None:
@@ -128,7 +149,9 @@ def organization_list(
     return page, count
 
 
-def organization_get(*, actor: Any, pk: int, as_of: dt.date | None = None) -> Organization:
+def organization_get(
+    *, actor: Any, pk: int, as_of: dt.date | None = None, index: DivisionIndex | None = None
+) -> Organization:
     """One organization with its events, hub, members, sponsors and support."""
     try:
         org = (
@@ -152,9 +175,62 @@ def organization_get(*, actor: Any, pk: int, as_of: dt.date | None = None) -> Or
     period = next(
         (p for p in org.periods.all() if p.start <= on and (p.end is None or on < p.end)), None
     )
-    index = DivisionIndex.load()
+    index = index or DivisionIndex.load()
     org.status_on = period.status if period else ""  # type: ignore[attr-defined]
     org.district = index.holder(  # type: ignore[attr-defined]
         period.division_id if period else org.registrar_division_id, on
     )
     return org
+
+
+@dataclass(frozen=True)
+class OrganizationProfile:
+    """Everything the public page of one organization shows, read in a fixed number of
+    queries however long its history or however many members and support records."""
+
+    organization: Organization
+    as_of: dt.date
+    status: str  # on ``as_of``; "" before its first dated event
+    district: Division  # the county-level division holding its registrar's territory then
+    city: Division | None
+    events: list[OrganizationEvent]  # in the order they took effect
+    hub: Organization | None
+    members: list[Organization]
+    sponsors: list[Organization]
+    sponsored: list[Organization]
+    support_received: list[Support]
+    support_given: list[Support]
+
+
+def organization_profile(
+    *, actor: Any, pk: int, as_of: dt.date | None = None
+) -> OrganizationProfile:
+    """One organization as of a date, with its timeline and the bodies it is tied to."""
+    on = as_of or timezone.localdate()
+    index = DivisionIndex.load()
+    org = organization_get(actor=actor, pk=pk, as_of=on, index=index)
+    by_name = Organization.objects.order_by("name", "id")
+    support = Support.objects.order_by("starts_on", "id")
+    prefetch_related_objects(
+        [org],
+        Prefetch("members", queryset=by_name.all()),
+        Prefetch("sponsored", queryset=by_name.all()),
+        Prefetch("support_received", queryset=support.select_related("giver")),
+        Prefetch("support_given", queryset=support.select_related("receiver")),
+    )
+    district: Division = org.district  # type: ignore[attr-defined]
+    return OrganizationProfile(
+        organization=org,
+        as_of=on,
+        status=org.status_on,  # type: ignore[attr-defined]
+        district=district,
+        city=index.by_id.get(district.parent_id) if district.parent_id else None,
+        # Same-day events take effect in a fixed order (founded before registered).
+        events=sorted(org.events.all(), key=lambda e: (e.date, EVENT_ORDER.get(e.kind, 99), e.pk)),
+        hub=org.hub,
+        members=list(org.members.all()),
+        sponsors=sorted(org.sponsors.all(), key=lambda o: (o.name, o.pk)),
+        sponsored=list(org.sponsored.all()),
+        support_received=list(org.support_received.all()),
+        support_given=list(org.support_given.all()),
+    )

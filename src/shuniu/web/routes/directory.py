@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from shuniu.web.views import placeholder
+from shuniu.web.views import directory
 
 urlpatterns: list[URLPattern] = [
-    path("organizations/", placeholder.coming, name="directory"),
-    path("organizations/<int:pk>/", placeholder.coming, name="organization"),
+    path("organizations/", directory.directory, name="directory"),
+    path("organizations/<int:pk>/", directory.organization, name="organization"),
 ]

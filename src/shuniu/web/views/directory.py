@@ -1,0 +1,654 @@
+"""The public directory of organizations and the page of one organization.
+
+The views only turn the query string into selector calls and the selectors' answers into
+rows to show. Both pages are public: they read the registry's public fields and show the
+same to everyone, logged in or not.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, cast
+from urllib.parse import urlencode
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
+from django.utils.dateformat import format as format_date
+from django.utils.formats import date_format
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
+
+from shuniu.core.errors import NotFound
+from shuniu.divisions.models import COUNTY_LEVELS, Division
+from shuniu.divisions.selectors import DivisionIndex
+from shuniu.registry.models import (
+    AssociationLevel,
+    CreditList,
+    DatePrecision,
+    EventKind,
+    Formation,
+    InspectionResult,
+    Kind,
+    LegalForm,
+    Organization,
+    OrganizationEvent,
+    ServiceField,
+    Status,
+    Support,
+    SupportKind,
+)
+from shuniu.registry.selectors import (
+    OrganizationFilter,
+    OrganizationProfile,
+    organization_list,
+    organization_profile,
+)
+from shuniu.web.forms import REGION_CODES
+
+PAGE_SIZES = (25, 50, 100)
+DEFAULT_PAGE_SIZE = PAGE_SIZES[0]
+DEFAULT_SORT = "name"
+SORTS = (
+    ("name", gettext_lazy("Name")),
+    ("-registered_on", gettext_lazy("Registered, newest first")),
+    ("registered_on", gettext_lazy("Registered, oldest first")),
+    ("founded_on", gettext_lazy("Founded, oldest first")),
+)
+MAX_QUERY_LENGTH = 100
+# Page links around the current page; the first and last pages are always linked.
+PAGE_WINDOW = 2
+# Django's locale formats have no year-only format; Chinese writes the year with 年.
+YEAR_FORMATS = {"zh-hans": "Y年"}
+
+DIRECTORY_TEMPLATE = "web/directory/directory.html"
+ORGANIZATION_TEMPLATE = "web/directory/organization.html"
+
+
+def _english() -> bool:
+    return (translation.get_language() or "").startswith("en")
+
+
+def _local_name(name: str, name_en: str) -> str:
+    return name_en if _english() and name_en else name
+
+
+def _label(choices: type[Any], value: str) -> str:
+    """The translated label of a stored choice; an unknown stored value is shown as is."""
+    return str(choices(value).label) if value in choices.values else value
+
+
+# ---------------------------------------------------------------------------------------
+# Query forms
+# ---------------------------------------------------------------------------------------
+
+
+def _capitalized(choices: Sequence[tuple[str, Any]]) -> list[tuple[str, str]]:
+    return [(value, capfirst(str(label))) for value, label in choices]
+
+
+class DirectoryQuery(forms.Form):
+    q = forms.CharField(
+        label=gettext_lazy("Search"),
+        required=False,
+        max_length=MAX_QUERY_LENGTH,
+        error_messages={
+            "max_length": gettext_lazy(
+                "Search for at most %(limit_value)d characters (this has %(show_value)d)."
+            ),
+        },
+        widget=forms.TextInput(
+            attrs={"type": "search", "autocomplete": "off", "aria-describedby": "q-help"}
+        ),
+    )
+    district = forms.ChoiceField(
+        label=gettext_lazy("District"),
+        required=False,
+        error_messages={
+            "invalid_choice": gettext_lazy(
+                "“%(value)s” is not a city or district offered: choose one from the list."
+            )
+        },
+    )
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Kind"),
+        required=False,
+        error_messages={
+            "invalid_choice": gettext_lazy(
+                "Unknown organization kind “%(value)s”: choose one from the list."
+            )
+        },
+    )
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"),
+        required=False,
+        error_messages={
+            "invalid_choice": gettext_lazy("Unknown status “%(value)s”: choose one from the list.")
+        },
+    )
+    formation = forms.ChoiceField(
+        label=gettext_lazy("Formation"),
+        required=False,
+        error_messages={
+            "invalid_choice": gettext_lazy(
+                "Unknown formation path “%(value)s”: choose one from the list."
+            )
+        },
+    )
+    service_field = forms.ChoiceField(
+        label=gettext_lazy("Service field"),
+        required=False,
+        error_messages={
+            "invalid_choice": gettext_lazy(
+                "Unknown service field “%(value)s”: choose one from the list."
+            )
+        },
+    )
+    as_of = forms.DateField(
+        label=gettext_lazy("As of"),
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(
+            attrs={"type": "date", "aria-describedby": "as-of-help"}, format="%Y-%m-%d"
+        ),
+        error_messages={
+            "invalid": gettext_lazy("Not a date: write it as YYYY-MM-DD, for example 2010-12-31."),
+        },
+    )
+    sort = forms.ChoiceField(
+        label=gettext_lazy("Sort by"),
+        required=False,
+        choices=SORTS,
+        error_messages={
+            "invalid_choice": gettext_lazy("Unknown order “%(value)s”: choose one from the list.")
+        },
+    )
+    page_size = forms.TypedChoiceField(
+        label=gettext_lazy("Per page"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[(str(n), str(n)) for n in PAGE_SIZES],
+        error_messages={
+            "invalid_choice": gettext_lazy(
+                "Show 25, 50 or 100 organizations per page, not “%(value)s”."
+            )
+        },
+    )
+    page = forms.IntegerField(
+        label=gettext_lazy("Page"),
+        required=False,
+        min_value=1,
+        error_messages={
+            "invalid": gettext_lazy("A page number is a whole number from 1 up."),
+            "min_value": gettext_lazy("A page number is a whole number from 1 up."),
+        },
+    )
+
+    def __init__(
+        self,
+        query: Mapping[str, Any],
+        *,
+        districts: Sequence[Any],
+        service_fields: Sequence[tuple[str, str]],
+    ) -> None:
+        super().__init__(data=query)
+        choices = {
+            "district": [("", _("All three cities")), *districts],
+            "kind": [("", _("All kinds")), *_capitalized(Kind.choices)],
+            "status": [("", _("Any status")), *_capitalized(Status.choices)],
+            "formation": [("", _("Any formation")), *_capitalized(Formation.choices)],
+            "service_field": [("", _("Any service field")), *service_fields],
+        }
+        for name, options in choices.items():
+            cast(forms.ChoiceField, self.fields[name]).choices = options
+        for bound in self.fields.values():
+            css = "form-select" if isinstance(bound.widget, forms.Select) else "form-control"
+            bound.widget.attrs["class"] = css
+
+    def filters(self) -> OrganizationFilter:
+        data = self.cleaned_data
+        return OrganizationFilter(
+            region=data["district"] or None,
+            kind=data["kind"] or None,
+            status=data["status"] or None,
+            formation=data["formation"] or None,
+            service_field=data["service_field"] or None,
+            q=data["q"] or None,
+            as_of=data["as_of"],
+        )
+
+    def flag_invalid_fields(self) -> None:
+        """Mark the inputs that hold an error, for styles and screen readers."""
+        for name in self.errors:
+            if name in self.fields:
+                attrs = self.fields[name].widget.attrs
+                attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
+                attrs["aria-invalid"] = "true"
+
+
+class OrganizationQuery(forms.Form):
+    as_of = forms.DateField(
+        label=gettext_lazy("As of"),
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
+        error_messages={
+            "invalid": gettext_lazy("Not a date: write it as YYYY-MM-DD, for example 2010-12-31."),
+        },
+    )
+
+
+def _query_errors(form: forms.Form) -> list[tuple[str, str]]:
+    return [
+        (str(form.fields[name].label) if name in form.fields else "", str(message))
+        for name, messages in form.errors.items()
+        for message in messages
+    ]
+
+
+def _selector_errors(form: forms.Form, exc: ValidationError) -> None:
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    aliases = {"region": "district", "order": "sort"}
+    for name, messages in errors.items():
+        name = aliases.get(name, name)
+        form.add_error(name if name in form.fields else None, messages)
+
+
+# ---------------------------------------------------------------------------------------
+# The directory
+# ---------------------------------------------------------------------------------------
+
+
+def district_choices(index: DivisionIndex, today: dt.date) -> list[Any]:
+    """The three cities, each followed by its county-level divisions, grouped by city.
+
+    Abolished divisions stay on offer (marked with the day they ended), because the
+    directory can be read as of a date when they existed.
+    """
+    groups: list[Any] = []
+    for code in REGION_CODES:
+        city = index.by_code.get(code)
+        if city is None:
+            continue
+        city_name = _local_name(city.name, city.name_en)
+        children = sorted(
+            (
+                d
+                for d in index.by_id.values()
+                if d.parent_id == city.pk and d.level in COUNTY_LEVELS
+            ),
+            key=lambda d: (d.valid_to is not None and d.valid_to <= today, d.code),
+        )
+        options = [(city.code, _("%(city)s, all districts") % {"city": city_name})]
+        for division in children:
+            name = _local_name(division.name, division.name_en)
+            if division.valid_to is not None and division.valid_to <= today:
+                name = _("%(name)s (abolished %(date)s)") % {
+                    "name": name,
+                    "date": division.valid_to.isoformat(),
+                }
+            options.append((division.code, name))
+        groups.append((city_name, options))
+    return groups
+
+
+@dataclass(frozen=True)
+class DirectoryRow:
+    pk: int
+    name: str
+    name_en: str
+    kind: str
+    status: str
+    status_code: str
+    district: str
+    formation: str
+    founded_on: dt.date | None
+    registered_on: dt.date | None
+    service_fields: list[str]
+    synthetic: bool
+
+
+@dataclass(frozen=True)
+class PageLink:
+    number: int | None  # None: a gap in the page numbers
+    url: str = ""
+    current: bool = False
+
+
+@dataclass(frozen=True)
+class Results:
+    rows: list[DirectoryRow]
+    count: int
+    page: int
+    pages: int
+    first: int  # 1-based position of the first row shown
+    last: int
+    as_of: dt.date | None
+    today: dt.date
+    page_links: list[PageLink] = field(default_factory=list)
+    previous_url: str = ""
+    next_url: str = ""
+
+
+def _directory_row(org: Organization) -> DirectoryRow:
+    district: Division = org.district  # type: ignore[attr-defined]
+    status: str = org.status_on or ""  # type: ignore[attr-defined]
+    return DirectoryRow(
+        pk=org.pk,
+        name=org.name,
+        name_en=org.name_en,
+        kind=_label(Kind, org.kind_on),  # type: ignore[attr-defined]
+        status=_label(Status, status) if status else "",
+        status_code=status,
+        district=_local_name(district.name, district.name_en),
+        formation=_label(Formation, org.formation) if org.formation else "",
+        founded_on=org.founded_on,
+        registered_on=org.registered_on,
+        service_fields=[_local_name(f.name, f.name_en) for f in org.service_fields.all()],
+        synthetic=org.synthetic,
+    )
+
+
+def _page_url(request: HttpRequest, page: int) -> str:
+    # Only the parameters that are set, so that shared links stay short.
+    query = {k: v for k, v in request.GET.items() if v and k != "page"}
+    if page > 1:
+        query["page"] = str(page)
+    return f"{request.path}?{urlencode(query)}" if query else request.path
+
+
+def _page_links(request: HttpRequest, page: int, pages: int) -> list[PageLink]:
+    shown = sorted(
+        {1, pages} | set(range(max(1, page - PAGE_WINDOW), min(pages, page + PAGE_WINDOW) + 1))
+    )
+    links: list[PageLink] = []
+    for number in shown:
+        if links and links[-1].number is not None and number - links[-1].number > 1:
+            links.append(PageLink(number=None))
+        links.append(
+            PageLink(number=number, url=_page_url(request, number), current=number == page)
+        )
+    return links
+
+
+@require_safe
+def directory(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    index = DivisionIndex.load()
+    service_fields = [
+        (f.code, _local_name(f.name, f.name_en)) for f in ServiceField.objects.order_by("position")
+    ]
+    form = DirectoryQuery(
+        request.GET, districts=district_choices(index, today), service_fields=service_fields
+    )
+    context: dict[str, Any] = {"form": form, "today": today}
+    if form.is_valid():
+        page = form.cleaned_data["page"] or 1
+        page_size = form.cleaned_data["page_size"] or DEFAULT_PAGE_SIZE
+        try:
+            found, count = organization_list(
+                actor=request.user,
+                filters=form.filters(),
+                offset=(page - 1) * page_size,
+                limit=page_size,
+                order=form.cleaned_data["sort"] or DEFAULT_SORT,
+                index=index,
+            )
+        except ValidationError as exc:
+            _selector_errors(form, exc)
+        else:
+            pages = max(1, math.ceil(count / page_size))
+            if page > pages:
+                form.add_error(
+                    "page",
+                    _("There is no page %(page)d: the results fill %(pages)d.")
+                    % {"page": page, "pages": pages},
+                )
+            else:
+                context["results"] = Results(
+                    rows=[_directory_row(org) for org in found],
+                    count=count,
+                    page=page,
+                    pages=pages,
+                    first=(page - 1) * page_size + 1 if found else 0,
+                    last=(page - 1) * page_size + len(found),
+                    as_of=form.cleaned_data["as_of"],
+                    today=today,
+                    page_links=_page_links(request, page, pages) if pages > 1 else [],
+                    previous_url=_page_url(request, page - 1) if page > 1 else "",
+                    next_url=_page_url(request, page + 1) if page < pages else "",
+                )
+    status = 200
+    if form.errors:
+        status = 400
+        form.flag_invalid_fields()
+        context["query_errors"] = _query_errors(form)
+    # An htmx request replaces only the results; going back in history needs the whole page.
+    htmx = getattr(request, "htmx", None)
+    partial = htmx is not None and bool(htmx) and not htmx.history_restore_request
+    template = f"{DIRECTORY_TEMPLATE}#results" if partial else DIRECTORY_TEMPLATE
+    response = render(request, template, context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+# ---------------------------------------------------------------------------------------
+# The organization page
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Link:
+    text: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Detail:
+    label: str
+    value: Link
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    date: str  # as precise as the source: a day, a month or a year
+    iso: str  # the same precision, for <time datetime>
+    kind: str
+    details: list[Detail]
+    source: str
+
+
+@dataclass(frozen=True)
+class SupportRow:
+    counterpart: Link
+    kind: str
+    amount: str
+    area: str
+    term: str
+    policy: str
+    source: str
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    link: Link
+    status: str
+
+
+def precise_date(date: dt.date, precision: str) -> tuple[str, str]:
+    """The date as the user's language writes it, and as ISO 8601, at its precision."""
+    if precision == DatePrecision.YEAR:
+        language = translation.get_language() or ""
+        return format_date(date, YEAR_FORMATS.get(language, "Y")), f"{date:%Y}"
+    if precision == DatePrecision.MONTH:
+        return date_format(date, "YEAR_MONTH_FORMAT"), f"{date:%Y-%m}"
+    return date_format(date, "DATE_FORMAT"), date.isoformat()
+
+
+def _organization_link(org: Organization) -> Link:
+    return Link(text=org.name, url=reverse("web:organization", args=[org.pk]))
+
+
+def _division_name(division: Division | None) -> str:
+    return _local_name(division.name, division.name_en) if division is not None else ""
+
+
+def _event_label(name: str) -> str:
+    model_field = cast("models.Field[Any, Any]", OrganizationEvent._meta.get_field(name))
+    return str(model_field.verbose_name)
+
+
+def _choice(choices: type[Any], value: str) -> str:
+    return capfirst(_label(choices, value)) if value else ""
+
+
+def _event_details(event: OrganizationEvent) -> list[Detail]:
+    """What the event changed or recorded, in the words of the event's kind."""
+    details: list[Detail] = []
+
+    def add(label: str, text: str, url: str = "") -> None:
+        if text:
+            details.append(Detail(label=label, value=Link(text=text, url=url)))
+
+    if event.kind == EventKind.RENAMED:
+        add(_event_label("name_after"), event.name_after)
+        add(_("former name"), event.name_before)
+    elif event.kind == EventKind.MOVED:
+        add(_("new registrar division"), _division_name(event.division_after))
+        add(_("former registrar division"), _division_name(event.division_before))
+    elif event.kind == EventKind.TRANSFORMED:
+        add(_event_label("kind_after"), _choice(Kind, event.kind_after))
+        add(_("former kind"), _choice(Kind, event.kind_before))
+    if event.hub is not None:
+        link = _organization_link(event.hub)
+        add(_event_label("hub"), link.text, link.url)
+    if event.inspection_year is not None:
+        add(_event_label("inspection_year"), str(event.inspection_year))
+    if event.inspection_result:
+        add(_event_label("inspection_result"), _choice(InspectionResult, event.inspection_result))
+    if event.grade:
+        add(_event_label("grade"), event.grade)
+    if event.grade_score is not None:
+        add(_event_label("grade_score"), str(event.grade_score))
+    if event.credit_list:
+        add(_event_label("credit_list"), _choice(CreditList, event.credit_list))
+    return details
+
+
+def _timeline(events: Sequence[OrganizationEvent]) -> list[TimelineEntry]:
+    entries = []
+    for event in events:
+        text, iso = precise_date(event.date, event.date_precision)
+        entries.append(
+            TimelineEntry(
+                date=text,
+                iso=iso,
+                kind=_label(EventKind, event.kind),
+                details=_event_details(event),
+                source=event.source,
+            )
+        )
+    return entries
+
+
+def _decimal(value: Decimal) -> str:
+    # Grouped with commas in both languages: the zh-hans locale format does not group
+    # digits, and officers read amounts in yuan with commas.
+    return f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.2f}"
+
+
+def _money(value: Decimal | None) -> str:
+    return "" if value is None else f"¥{_decimal(value)}"
+
+
+def _area(value: Decimal | None) -> str:
+    return "" if value is None else f"{_decimal(value)} m²"
+
+
+def _term(support: Support) -> str:
+    starts = date_format(support.starts_on, "DATE_FORMAT")
+    if support.ends_on is None:
+        return _("from %(start)s") % {"start": starts}
+    return f"{starts} – {date_format(support.ends_on, 'DATE_FORMAT')}"
+
+
+def _support_rows(rows: Sequence[Support], *, counterpart: str) -> list[SupportRow]:
+    return [
+        SupportRow(
+            counterpart=_organization_link(getattr(support, counterpart)),
+            kind=_label(SupportKind, support.kind),
+            amount=_money(support.amount_yuan),
+            area=_area(support.area_m2),
+            term=_term(support),
+            policy=support.policy_reference,
+            source=support.source,
+        )
+        for support in rows
+    ]
+
+
+def _profile_context(profile: OrganizationProfile) -> dict[str, Any]:
+    org = profile.organization
+    return {
+        "profile": profile,
+        "org": org,
+        "kind": _label(Kind, org.kind),
+        "association_level": (
+            _label(AssociationLevel, org.association_level) if org.association_level else ""
+        ),
+        "legal_form": _label(LegalForm, org.legal_form) if org.legal_form else "",
+        "formation": _label(Formation, org.formation) if org.formation else "",
+        "status": _label(Status, profile.status) if profile.status else "",
+        "registrar_division": _division_name(org.registrar_division),
+        "district": _division_name(profile.district),
+        "city": _division_name(profile.city),
+        "service_fields": [_local_name(f.name, f.name_en) for f in org.service_fields.all()],
+        "timeline": _timeline(profile.events),
+        "hub": _organization_link(profile.hub) if profile.hub else None,
+        "members": [
+            MemberRow(
+                link=_organization_link(m), status=_label(Status, m.status) if m.status else ""
+            )
+            for m in profile.members
+        ],
+        "sponsors": [_organization_link(o) for o in profile.sponsors],
+        "sponsored": [_organization_link(o) for o in profile.sponsored],
+        "support_received": _support_rows(profile.support_received, counterpart="giver"),
+        "support_given": _support_rows(profile.support_given, counterpart="receiver"),
+    }
+
+
+@require_safe
+def organization(request: HttpRequest, pk: int) -> HttpResponse:
+    today = timezone.localdate()
+    # Today unless another date is asked for, so the picker always shows the date in force.
+    form = OrganizationQuery(
+        {"as_of": (request.GET.get("as_of") or "").strip() or today.isoformat()}
+    )
+    # A bad date is reported, and the page shows today's state meanwhile.
+    as_of = (form.cleaned_data["as_of"] if form.is_valid() else None) or today
+    try:
+        profile = organization_profile(actor=request.user, pk=pk, as_of=as_of)
+    except NotFound as exc:
+        raise Http404(_("No organization with this number.")) from exc
+    context = _profile_context(profile)
+    context.update({"form": form, "today": today, "as_of": as_of})
+    status = 200
+    if form.errors:
+        status = 400
+        form.fields["as_of"].widget.attrs.update({"class": "form-control is-invalid"})
+        form.fields["as_of"].widget.attrs["aria-invalid"] = "true"
+        context["query_errors"] = _query_errors(form)
+    return render(request, ORGANIZATION_TEMPLATE, context, status=status)
