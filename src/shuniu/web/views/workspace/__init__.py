@@ -1,0 +1,1 @@
+"""The officer workspace: entering and correcting the registry, its audit trail, imports."""

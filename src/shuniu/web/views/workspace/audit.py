@@ -1,0 +1,174 @@
+"""The audit trail: the history of one organization and the log of a jurisdiction.
+
+Both read ``core.selectors.audit_log``, which keeps each user to the records they may see;
+the pages only turn the query string into its filters and the records into readable rows.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
+
+from shuniu.core.selectors import AuditFilter, AuditSubject, audit_log
+from shuniu.divisions.selectors import DivisionIndex
+from shuniu.web.views.workspace.access import officer_required, writable_organization
+from shuniu.web.views.workspace.forms import WorkspaceForm
+from shuniu.web.views.workspace.trail import (
+    ACTIONS,
+    ORGANIZATION,
+    ORGANIZATION_PARTS,
+    action_label,
+    describe,
+)
+
+PAGE_SIZE = 50
+_DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+_DATE_ERRORS = {
+    "invalid": gettext_lazy("Not a date: write it as YYYY-MM-DD, for example 2010-12-31.")
+}
+
+
+@dataclass(frozen=True)
+class Pager:
+    number: int
+    pages: int
+    count: int
+    first: int  # 1-based position of the first row shown
+    last: int
+    previous_url: str
+    next_url: str
+
+
+def _pager(request: HttpRequest, number: int, count: int, shown: int) -> Pager:
+    pages = max(1, math.ceil(count / PAGE_SIZE))
+
+    def url(page: int) -> str:
+        query = {k: v for k, v in request.GET.items() if k != "page" and v}
+        return "?" + urlencode({**query, "page": page})
+
+    first = (number - 1) * PAGE_SIZE + 1 if shown else 0
+    return Pager(
+        number=number,
+        pages=pages,
+        count=count,
+        first=first,
+        last=first + shown - 1 if shown else 0,
+        previous_url=url(number - 1) if number > 1 else "",
+        next_url=url(number + 1) if number < pages else "",
+    )
+
+
+class PageQuery(WorkspaceForm):
+    page = forms.IntegerField(
+        min_value=1,
+        required=False,
+        label=gettext_lazy("Page"),
+        error_messages={"invalid": gettext_lazy("The page is a whole number, 1 or more.")},
+    )
+
+    def page_number(self) -> int:
+        return self.cleaned_data.get("page") or 1
+
+
+class AuditQuery(PageQuery):
+    action = forms.ChoiceField(
+        required=False,
+        label=gettext_lazy("Action"),
+        error_messages={
+            "invalid_choice": gettext_lazy("Unknown action “%(value)s”: choose one from the list.")
+        },
+    )
+    user = forms.CharField(max_length=150, required=False, label=gettext_lazy("User"))
+    since = forms.DateField(
+        required=False, label=gettext_lazy("From"), widget=_DATE_WIDGET, error_messages=_DATE_ERRORS
+    )
+    until = forms.DateField(
+        required=False, label=gettext_lazy("To"), widget=_DATE_WIDGET, error_messages=_DATE_ERRORS
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        actions = sorted(((k, action_label(k)) for k in ACTIONS), key=lambda c: c[1])
+        self.fields["action"].choices = [("", capfirst(_("all actions"))), *actions]  # type: ignore[attr-defined]
+        self.style()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            self.add_error("until", _("The end date lies before the start date."))
+        return data
+
+    def filters(self) -> AuditFilter:
+        data = self.cleaned_data
+        return AuditFilter(
+            action=data["action"], user=data["user"], since=data["since"], until=data["until"]
+        )
+
+
+def _query_errors(form: WorkspaceForm) -> list[tuple[str, str, str]]:
+    form.style()
+    return form.error_list()
+
+
+@require_safe
+@officer_required
+def history(request: HttpRequest, pk: int) -> HttpResponse:
+    target = writable_organization(request, pk)
+    if isinstance(target, HttpResponse):
+        return target
+    org, index = target.org, target.index
+    query = PageQuery(request.GET)
+    context: dict[str, Any] = {"org": org, "form": query}
+    status = 200
+    if query.is_valid():
+        number = query.page_number()
+        records, count = audit_log(
+            actor=request.user,
+            filters=AuditFilter(
+                subject=AuditSubject(ORGANIZATION, str(org.pk), ORGANIZATION_PARTS)
+            ),
+            offset=(number - 1) * PAGE_SIZE,
+            limit=PAGE_SIZE,
+            index=index,
+        )
+        context["entries"] = describe(records, index)
+        context["pager"] = _pager(request, number, count, len(records))
+    else:
+        status = 400
+        context["query_errors"] = _query_errors(query)
+    return render(request, "web/workspace/history.html", context, status=status)
+
+
+@require_safe
+@officer_required
+def audit(request: HttpRequest) -> HttpResponse:
+    query = AuditQuery(request.GET)
+    context: dict[str, Any] = {"form": query}
+    status = 200
+    if query.is_valid():
+        index = DivisionIndex.load()
+        number = query.page_number()
+        records, count = audit_log(
+            actor=request.user,
+            filters=query.filters(),
+            offset=(number - 1) * PAGE_SIZE,
+            limit=PAGE_SIZE,
+            index=index,
+        )
+        context["entries"] = describe(records, index)
+        context["pager"] = _pager(request, number, count, len(records))
+    else:
+        status = 400
+        context["query_errors"] = _query_errors(query)
+    return render(request, "web/workspace/audit.html", context, status=status)

@@ -1,0 +1,371 @@
+"""Entering and correcting organizations, their events and the support they receive.
+
+Every write goes through the registry services, which check the jurisdiction again, validate
+and audit. A form shows the services' refusals next to the inputs they concern; an edit made
+against an older version than the stored one shows, field by field, the typed value beside
+the stored one and keeps what was typed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from shuniu.core.errors import StaleVersion
+from shuniu.core.selectors import AuditFilter, AuditSubject, audit_log
+from shuniu.divisions.models import Division
+from shuniu.divisions.selectors import DivisionIndex
+from shuniu.registry.models import Organization
+from shuniu.registry.services import (
+    organization_event_add,
+    organization_event_delete,
+    organization_register,
+    organization_update,
+    support_record,
+)
+from shuniu.web.views.workspace.access import (
+    forbidden,
+    officer_required,
+    writable_organization,
+)
+from shuniu.web.views.workspace.forms import (
+    EventForm,
+    OrganizationForm,
+    SupportForm,
+    WorkspaceForm,
+    changed_values,
+    comparable,
+    division_label,
+    organization_initial,
+    stored_values,
+)
+from shuniu.web.views.workspace.trail import ORGANIZATION, ORGANIZATION_PARTS
+
+FORM_TEMPLATE = "web/workspace/organization_form.html"
+EVENT_TEMPLATE = "web/workspace/event_form.html"
+SUPPORT_TEMPLATE = "web/workspace/support_form.html"
+
+
+def _service_errors(form: WorkspaceForm, exc: ValidationError) -> None:
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    form.add_service_errors(errors)
+    form.style()
+
+
+def _organization_page(org: Organization | int) -> str:
+    pk = org if isinstance(org, int) else org.pk
+    return reverse("web:workspace_organization", args=[pk])
+
+
+# ---------------------------------------------------------------------------------------
+# One organization
+# ---------------------------------------------------------------------------------------
+
+
+@require_safe
+@officer_required
+def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    target = writable_organization(request, pk)
+    if isinstance(target, HttpResponse):
+        return target
+    org, index = target.org, target.index
+    support = list(org.support_received.select_related("giver").order_by("starts_on", "id"))
+    return render(
+        request,
+        "web/workspace/organization.html",
+        {
+            "org": org,
+            "division": division_label(org.registrar_division, index),
+            "events": sorted(org.events.all(), key=lambda e: (e.date, e.pk)),
+            "support": support,
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Creating and correcting
+# ---------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@officer_required
+def organization_create(request: HttpRequest) -> HttpResponse:
+    index = DivisionIndex.load()
+    status = 200
+    if request.method == "POST":
+        form = OrganizationForm(request.POST, actor=request.user, index=index)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                org = organization_register(
+                    actor=request.user,
+                    name=data["name"],
+                    kind=data["kind"],
+                    registrar_division=data["registrar_division"],
+                    uscc=data["uscc"],
+                    uscc_override_reason=data["uscc_override_reason"],
+                    name_en=data["name_en"],
+                    association_level=data["association_level"],
+                    legal_form=data["legal_form"],
+                    address=data["address"],
+                    service_fields=data["service_fields"],
+                    formation=data["formation"],
+                    hub=data["hub"],
+                    sponsors=data["sponsors"],
+                    founded_on=data["founded_on"],
+                    registration_applied_on=data["registration_applied_on"],
+                    registered_on=data["registered_on"],
+                    source=data["source"],
+                )
+            except ValidationError as exc:
+                _service_errors(form, exc)
+            except PermissionDenied as exc:
+                return forbidden(request, str(exc))
+            else:
+                messages.success(
+                    request, _("%(name)s was entered in the registry.") % {"name": org.name}
+                )
+                return redirect(_organization_page(org))
+        status = 400
+    else:
+        form = OrganizationForm(actor=request.user, index=index)
+    return render(request, FORM_TEMPLATE, {"form": form, "org": None}, status=status)
+
+
+def _shown(form: forms.Form, name: str, value: Any) -> str:
+    """A value as the form's reader knows it: choices by label, records by name."""
+    if value in (None, "", []):
+        return "—"
+    if isinstance(value, Division):
+        return str(dict(form.fields["registrar_division"].choices).get(value.code, value))  # type: ignore[attr-defined]
+    if isinstance(value, Organization):
+        return value.name
+    if name == "sponsors":
+        return "、".join(o.name for o in value)
+    choices = dict(getattr(form.fields[name], "choices", ()))
+    if name == "service_fields":
+        return "、".join(str(choices.get(code, code)) for code in value)
+    if choices:
+        return str(choices.get(value, value))
+    return str(value)
+
+
+def _last_change(request: HttpRequest, pk: int, index: DivisionIndex) -> Any:
+    subject = AuditSubject(ORGANIZATION, str(pk), ORGANIZATION_PARTS)
+    records, _count = audit_log(
+        actor=request.user, filters=AuditFilter(subject=subject), limit=1, index=index
+    )
+    return records[0] if records else None
+
+
+def _conflict(request: HttpRequest, form: OrganizationForm, pk: int) -> HttpResponse:
+    """The edit form again, with the typed values, the stored ones, and the new version."""
+    target = writable_organization(request, pk)
+    if isinstance(target, HttpResponse):
+        return target
+    fresh = target.org
+    stored = stored_values(fresh)
+    rows = [
+        (form.fields[name].label, _shown(form, name, value), _shown(form, name, stored[name]))
+        for name, value in form.cleaned_data.items()
+        if name in stored and comparable(name, value) != comparable(name, stored[name])
+    ]
+    data = request.POST.copy()
+    data["version"] = str(fresh.version)
+    again = OrganizationForm(data, actor=request.user, index=target.index, organization=fresh)
+    return render(
+        request,
+        FORM_TEMPLATE,
+        {
+            "form": again,
+            "org": fresh,
+            "conflict": rows,
+            "last_change": _last_change(request, pk, target.index),
+        },
+        status=409,
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@officer_required
+def organization_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    target = writable_organization(request, pk)
+    if isinstance(target, HttpResponse):
+        return target
+    org, index = target.org, target.index
+    status = 200
+    if request.method == "POST":
+        form = OrganizationForm(request.POST, actor=request.user, index=index, organization=org)
+        if form.is_valid():
+            changes = changed_values(form.cleaned_data, stored_values(org))
+            if not changes:
+                messages.info(request, _("Nothing to save: the record already holds these values."))
+                return redirect(_organization_page(org))
+            try:
+                organization_update(
+                    actor=request.user,
+                    organization=org,
+                    expected_version=form.cleaned_data["version"],
+                    **changes,
+                )
+            except StaleVersion:
+                return _conflict(request, form, pk)
+            except ValidationError as exc:
+                _service_errors(form, exc)
+            except PermissionDenied as exc:
+                return forbidden(request, str(exc))
+            else:
+                messages.success(
+                    request,
+                    _("Saved: %(fields)s.")
+                    % {"fields": ", ".join(str(form.fields[n].label) for n in changes)},
+                )
+                return redirect(_organization_page(org))
+        status = 400
+    else:
+        form = OrganizationForm(
+            initial=organization_initial(org), actor=request.user, index=index, organization=org
+        )
+    return render(request, FORM_TEMPLATE, {"form": form, "org": org}, status=status)
+
+
+# ---------------------------------------------------------------------------------------
+# Events and support
+# ---------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@officer_required
+def event_add(request: HttpRequest, pk: int) -> HttpResponse:
+    target = writable_organization(request, pk)
+    if isinstance(target, HttpResponse):
+        return target
+    org, index = target.org, target.index
+    status = 200
+    if request.method == "POST":
+        form = EventForm(
+            request.POST,
+            actor=request.user,
+            index=index,
+            organization=org,
+            details_url=request.path,
+        )
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                event = organization_event_add(
+                    actor=request.user,
+                    organization=org,
+                    kind=data["kind"],
+                    date=data["date"],
+                    date_precision=data["date_precision"],
+                    source=data["source"],
+                    note=data["note"],
+                    **form.details(),
+                )
+            except ValidationError as exc:
+                _service_errors(form, exc)
+            except PermissionDenied as exc:
+                return forbidden(request, str(exc))
+            else:
+                messages.success(
+                    request,
+                    _("Event added: %(event)s.")
+                    % {"event": f"{event.date:%Y-%m-%d} {event.get_kind_display()}"},
+                )
+                return redirect(_organization_page(org))
+        status = 400
+        kind = None
+    else:
+        kind = request.GET.get("kind") or None
+        initial = {k: v for k, v in request.GET.items() if k != "csrfmiddlewaretoken"}
+        form = EventForm(
+            initial=initial,
+            actor=request.user,
+            index=index,
+            organization=org,
+            details_url=request.path,
+        )
+        if request.htmx:  # type: ignore[attr-defined]
+            # The kind changed: only the inputs that kind records.
+            return render(
+                request,
+                EVENT_TEMPLATE + "#event-details",
+                {"form": form, "details": form.detail_fields(kind), "narrowed": True},
+            )
+    # A full page shows every detail input, so that it works without JavaScript too.
+    return render(
+        request,
+        EVENT_TEMPLATE,
+        {"form": form, "org": org, "details": form.detail_fields(None), "narrowed": False},
+        status=status,
+    )
+
+
+@require_POST
+@officer_required
+def event_delete(request: HttpRequest, pk: int, event_pk: int) -> HttpResponseBase:
+    target = writable_organization(request, pk)
+    if isinstance(target, HttpResponse):
+        return target
+    org = target.org
+    event = next((e for e in org.events.all() if e.pk == event_pk), None)
+    if event is None:
+        raise Http404(_("This organization has no such event."))
+    try:
+        organization_event_delete(actor=request.user, event=event)
+    except PermissionDenied as exc:
+        return forbidden(request, str(exc))
+    messages.success(
+        request,
+        _("Event deleted: %(event)s.")
+        % {"event": f"{event.date:%Y-%m-%d} {event.get_kind_display()}"},
+    )
+    return redirect(_organization_page(org))
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@officer_required
+def support_add(request: HttpRequest, pk: int) -> HttpResponse:
+    target = writable_organization(request, pk)
+    if isinstance(target, HttpResponse):
+        return target
+    org = target.org
+    status = 200
+    if request.method == "POST":
+        form = SupportForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                support_record(
+                    actor=request.user,
+                    giver=data["giver"],
+                    receiver=org,
+                    kind=data["kind"],
+                    starts_on=data["starts_on"],
+                    ends_on=data["ends_on"],
+                    amount_yuan=data["amount_yuan"],
+                    area_m2=data["area_m2"],
+                    policy_reference=data["policy_reference"],
+                    source=data["source"],
+                    note=data["note"],
+                )
+            except ValidationError as exc:
+                _service_errors(form, exc)
+            except PermissionDenied as exc:
+                return forbidden(request, str(exc))
+            else:
+                messages.success(request, _("Support recorded."))
+                return redirect(_organization_page(org))
+        status = 400
+    else:
+        form = SupportForm()
+    return render(request, SUPPORT_TEMPLATE, {"form": form, "org": org}, status=status)
