@@ -6,7 +6,8 @@ from ninja import NinjaAPI
 
 from shuniu.api.errors import install_error_handlers
 from shuniu.api.renderers import Utf8JSONRenderer
-from shuniu.api.routers import divisions, organizations, stats
+from shuniu.api.routers import divisions, organizations, stats, workforce
+from shuniu.api.throttling import api_throttles
 
 api = NinjaAPI(
     title="Shuniu API",
@@ -17,8 +18,10 @@ api = NinjaAPI(
     ),
     urls_namespace="api",
     renderer=Utf8JSONRenderer(),
+    throttle=api_throttles(),
 )
 install_error_handlers(api)
 api.add_router("/divisions", divisions.router)
 api.add_router("/organizations", organizations.router)
 api.add_router("/stats", stats.router)
+api.add_router("/workforce", workforce.router)

@@ -6,10 +6,13 @@ SQLite (WAL) under var/ by default; PostgreSQL when DATABASE_URL is set
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -22,6 +25,16 @@ def env_bool(name: str, default: bool) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
 
 
 def database_from_url(url: str) -> dict:
@@ -68,6 +81,28 @@ ALLOWED_HOSTS = [
     for h in os.environ.get("SHUNIU_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
     if h.strip()
 ]
+
+# SHUNIU_PRODUCTION=1 turns on what `manage.py check --deploy` asks for (see the security
+# section below) and refuses to start without a real secret key and the served host names.
+PRODUCTION = env_bool("SHUNIU_PRODUCTION", False)
+if PRODUCTION:
+    _missing = [
+        name
+        for name in ("SHUNIU_SECRET_KEY", "SHUNIU_ALLOWED_HOSTS")
+        if not os.environ.get(name, "").strip()
+    ]
+    if _missing:
+        raise ImproperlyConfigured(
+            "SHUNIU_PRODUCTION=1 needs " + " and ".join(_missing) + " in the environment"
+        )
+    if DEBUG:
+        raise ImproperlyConfigured("SHUNIU_DEBUG must be off when SHUNIU_PRODUCTION=1")
+    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+        raise ImproperlyConfigured(
+            "SHUNIU_SECRET_KEY must be at least 50 random characters, e.g. the output of "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        )
+
 # Key for encrypting personal data (Fernet, urlsafe base64 of 32 bytes) and for keyed hashes.
 SHUNIU_DATA_KEY = os.environ.get("SHUNIU_DATA_KEY", "")
 
@@ -82,6 +117,8 @@ INSTALLED_APPS = [
     "ninja",
     "django_htmx",
     "template_partials",
+    "axes",
+    "csp",
     "shuniu.core",
     "shuniu.accounts",
     "shuniu.divisions",
@@ -105,6 +142,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "shuniu.core.middleware.RequestIdMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes requires: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -154,12 +194,91 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 
-SESSION_COOKIE_AGE = 60 * 60 * 8
+# --- Security ---------------------------------------------------------------------------
+
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: a locked-out username+address is refused before its password is tried.
+    "shuniu.core.auth_backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:overview"
+LOGOUT_REDIRECT_URL = "web:overview"
+
+# Lockout: after AXES_FAILURE_LIMIT failed logins for one username from one address, that
+# pair is refused for the cool-off time (each further attempt restarts it). Kept in the
+# database (axes' default handler), so it holds across processes.
+AXES_FAILURE_LIMIT = env_int("SHUNIU_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("SHUNIU_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "shuniu.web.views.accounts.locked_out"
+AXES_CLIENT_IP_CALLABLE = "shuniu.core.ratelimit.client_ip"
+
+# Reverse proxies in front of the app that append to X-Forwarded-For; 0 trusts no header and
+# uses the connection's address (a client could otherwise claim any address).
+SHUNIU_NUM_PROXIES = env_int("SHUNIU_NUM_PROXIES", 0)
+NINJA_NUM_PROXIES = SHUNIU_NUM_PROXIES
+
+# Rate limits ("N/s|min|hour|day"), counted in the database (shuniu.core.ratelimit) so that
+# they hold across processes: login form posts per client address, and API requests per
+# address (anonymous) or per user (session or bearer token).
+SHUNIU_LOGIN_RATE = os.environ.get("SHUNIU_LOGIN_RATE", "30/min")
+SHUNIU_API_ANON_RATE = os.environ.get("SHUNIU_API_ANON_RATE", "120/min")
+SHUNIU_API_USER_RATE = os.environ.get("SHUNIU_API_USER_RATE", "600/min")
+
+# No in-process state across requests (design rule): whatever uses Django's cache shares it
+# through the database. The table is created by migration core.0002_security_tables.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "shuniu_cache",
+    }
+}
+
+# Sessions end after this much inactivity; every request moves the expiry forward.
+SESSION_COOKIE_AGE = 60 * env_int("SHUNIU_SESSION_IDLE_MINUTES", 30)
+SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "shuniu.web.views.accounts.csrf_failure"
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("SHUNIU_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp 4): only our own files run or style the page; no inline
+# script or style anywhere (data reaches scripts through json_script), nothing from the internet.
+CSP_DIRECTIVES: dict[str, list[str] | bool] = {
+    "default-src": [SELF],
+    "script-src": [SELF],
+    "style-src": [SELF],
+    "img-src": [SELF, "data:"],
+    "font-src": [SELF],
+    "connect-src": [SELF],
+    "object-src": [NONE],
+    "base-uri": [NONE],
+    "frame-ancestors": [NONE],
+    "form-action": [SELF],
+}
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": CSP_DIRECTIVES}
+
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("SHUNIU_HSTS_SECONDS", 60 * 60 * 24 * 365)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    if env_bool("SHUNIU_BEHIND_TLS_PROXY", False):
+        # Only when a proxy that terminates TLS sets this header and strips a client's own.
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    CSP_DIRECTIVES["upgrade-insecure-requests"] = True
 
 LOGGING = {
     "version": 1,

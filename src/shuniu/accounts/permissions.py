@@ -6,6 +6,7 @@ the parent chain, and divisions that were merged into it (崇文区 lies in 东�
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -83,3 +84,58 @@ def require_registry_write(actor: Any, division: Division) -> None:
         raise PermissionDenied(
             _("%(division)s is outside your jurisdiction.") % {"division": division.name}
         )
+
+
+def is_officer(actor: Any) -> bool:
+    """Holds an officer role somewhere (what an officer may touch is ``can_write_in``)."""
+    return bool(jurisdictions(actor))
+
+
+# What agency staff may correct in their own organization's profile. Everything else (kind,
+# division, credit code, hub, events) is the registrar's record and stays with officers.
+AGENCY_STAFF_FIELDS = frozenset({"name_en", "address", "service_fields"})
+
+
+def staff_organization_ids(actor: Any) -> set[int]:
+    """Ids of the organizations the actor works for as agency staff."""
+    if not getattr(actor, "is_authenticated", False):
+        return set()
+    return {
+        a.organization_id
+        for a in _roles(actor).get(Role.AGENCY_STAFF, [])
+        if a.organization_id is not None
+    }
+
+
+def can_edit_organization(actor: Any, organization: Any, fields: Iterable[str]) -> bool:
+    """May ``actor`` change these ``fields`` of ``organization``'s record?
+
+    Officers inside their jurisdiction and administrators may change any of them; agency staff
+    only their own organization's profile fields (AGENCY_STAFF_FIELDS); evaluators nothing.
+    """
+    if not getattr(actor, "is_authenticated", False):
+        return False
+    if is_admin(actor):
+        return True
+    if is_officer(actor) and can_write_in(actor, organization.registrar_division):
+        return True
+    return organization.pk in staff_organization_ids(actor) and set(fields) <= AGENCY_STAFF_FIELDS
+
+
+def require_organization_edit(actor: Any, organization: Any, fields: Iterable[str]) -> None:
+    """Raise PermissionDenied, saying why, unless ``can_edit_organization``."""
+    fields = set(fields)
+    if can_edit_organization(actor, organization, fields):
+        return
+    if organization.pk in staff_organization_ids(actor):
+        raise PermissionDenied(
+            _("Agency staff may change only these fields: %(allowed)s (not %(refused)s).")
+            % {
+                "allowed": ", ".join(sorted(AGENCY_STAFF_FIELDS)),
+                "refused": ", ".join(sorted(fields - AGENCY_STAFF_FIELDS)),
+            }
+        )
+    require_registry_write(actor, organization.registrar_division)
+    # Unreachable while require_registry_write agrees with can_edit_organization; kept so a
+    # future divergence refuses rather than allows.
+    raise PermissionDenied(_("You may not change this organization."))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -10,7 +11,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
 from shuniu.core.errors import NotFound, StaleVersion
@@ -81,6 +82,16 @@ def install_error_handlers(api: NinjaAPI) -> None:
         response["WWW-Authenticate"] = "Bearer"
         return response
 
+    def on_throttled(request: HttpRequest, exc: Any) -> HttpResponse:
+        # django-ninja adds the Retry-After header to this response.
+        if exc.wait:
+            detail = _("Too many requests. Try again in %(seconds)s seconds.") % {
+                "seconds": math.ceil(exc.wait)
+            }
+        else:
+            detail = _("Too many requests. Try again later.")
+        return problem(429, _("Too many requests"), detail)
+
     def on_http_error(request: HttpRequest, exc: Any) -> HttpResponse:
         return problem(exc.status_code, str(exc.message), "")
 
@@ -91,4 +102,5 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(Http404, on_not_found)
     api.add_exception_handler(PermissionDenied, on_forbidden)
     api.add_exception_handler(AuthenticationError, on_unauthenticated)
+    api.add_exception_handler(Throttled, on_throttled)
     api.add_exception_handler(HttpError, on_http_error)

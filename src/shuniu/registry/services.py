@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shuniu.accounts.permissions import require_registry_write
+from shuniu.accounts.permissions import require_organization_edit, require_registry_write
 from shuniu.core.audit import audit_write, snapshot
 from shuniu.core.errors import ValidationError
 from shuniu.core.versioning import check_version
@@ -268,7 +268,9 @@ def organization_update(
             .select_related("registrar_division", "hub")
             .get(pk=organization.pk)
         )
-        require_registry_write(actor, org.registrar_division)
+        # Agency staff may correct their own organization's profile fields; the rest is the
+        # registrar's record (officers of its jurisdiction, administrators).
+        require_organization_edit(actor, org, changes)
         check_version(org, expected=expected_version)
         before = _org_snapshot(org)
         errors: dict[str, str] = {}

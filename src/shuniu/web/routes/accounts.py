@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from shuniu.web.views import placeholder
+from shuniu.web.views import accounts
 
 urlpatterns: list[URLPattern] = [
-    path("accounts/login/", placeholder.coming, name="login"),
-    path("accounts/logout/", placeholder.coming, name="logout"),
+    path("accounts/login/", accounts.LoginView.as_view(), name="login"),
+    path("accounts/logout/", accounts.LogoutView.as_view(), name="logout"),
 ]

@@ -1,0 +1,269 @@
+"""Who may call which API endpoint: every endpoint against every role. Reads of public data
+are open to all; writes follow the jurisdiction and agency-staff rules, and a refused write
+leaves the registry and its audit trail exactly as they were."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from config.api import api
+from shuniu.accounts.models import Role, RoleAssignment
+from shuniu.accounts.services import token_create
+from shuniu.core.actors import cli_actor
+from shuniu.core.models import AuditRecord
+from shuniu.divisions.models import Division
+from shuniu.registry.models import Organization, OrganizationEvent
+from tests.factories import make_organization
+
+API = "/api/v1"
+ROLES = [
+    "anonymous",
+    "evaluator",
+    "staff_of_other_org",
+    "staff_of_this_org",
+    "officer_of_other_district",
+    "officer_of_this_district",
+    "admin",
+]
+
+
+@pytest.fixture
+def world(db):
+    """An agency in 东城区 (110101) and one in 朝阳区 (110105), and a bearer token per role."""
+    here = make_organization(
+        name="东城助人社工事务所",
+        division="110101",
+        service_fields=["youth"],
+        address="东城区甲路1号",
+    )
+    other = make_organization(name="朝阳社工事务所", division="110105")
+    User = get_user_model()
+    headers: dict[str, dict[str, str]] = {"anonymous": {}}
+
+    def user(role_name: str, **assignment):
+        person = User.objects.create_user(role_name, password="pw-role-123!")
+        if assignment:
+            RoleAssignment.objects.create(user=person, **assignment)
+        _, key = token_create(actor=cli_actor("test"), username=role_name)
+        headers[role_name] = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+        return person
+
+    user("evaluator", role=Role.EVALUATOR)
+    user("staff_of_other_org", role=Role.AGENCY_STAFF, organization=other)
+    user("staff_of_this_org", role=Role.AGENCY_STAFF, organization=here)
+    user(
+        "officer_of_other_district",
+        role=Role.OFFICER,
+        division=Division.objects.get(code="110102"),
+    )
+    user(
+        "officer_of_this_district",
+        role=Role.OFFICER,
+        division=Division.objects.get(code="110101"),
+    )
+    admin = User.objects.create_superuser("admin", "admin@example.org", "pw-admin-123!")
+    _, key = token_create(actor=cli_actor("test"), username=admin.username)
+    headers["admin"] = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    return {"here": here, "other": other, "headers": headers}
+
+
+def counts() -> tuple[int, int, int]:
+    return (
+        Organization.objects.count(),
+        OrganizationEvent.objects.count(),
+        AuditRecord.objects.count(),
+    )
+
+
+def send(client, method: str, url: str, body: dict, headers: dict):
+    call = getattr(client, method)
+    return call(url, json.dumps(body), content_type="application/json", **headers)
+
+
+# --- reads: open to everyone -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_role_reads_the_public_endpoints(client, world, role):
+    headers = world["headers"][role]
+    here = world["here"]
+    # list
+    response = client.get(f"{API}/organizations", {"region": "110000"}, **headers)
+    assert response.status_code == 200
+    assert [i["name"] for i in response.json()["items"]] == ["东城助人社工事务所", "朝阳社工事务所"]
+    # detail
+    response = client.get(f"{API}/organizations/{here.pk}", **headers)
+    assert response.status_code == 200
+    assert response.json()["name"] == "东城助人社工事务所"
+    # divisions
+    response = client.get(f"{API}/divisions", {"parent": "110000", "on": "2012-01-01"}, **headers)
+    assert response.status_code == 200
+    assert len(response.json()) == 16
+    # statistics as of a date, and their series
+    response = client.get(
+        f"{API}/stats/organizations",
+        {"region": "110000", "as_of": "2011-12-31", "kind": "agency"},
+        **headers,
+    )
+    assert response.status_code == 200
+    assert (response.json()["total"], response.json()["districts_covered"]) == (2, 2)
+    response = client.get(
+        f"{API}/stats/organizations/series",
+        {"region": "110000", "kind": "agency", "from": "2009-01-01", "to": "2011-12-31"},
+        **headers,
+    )
+    assert response.status_code == 200
+    assert [p["total"] for p in response.json()["points"]] == [0, 2, 2]
+    response = client.get(
+        f"{API}/stats/workforce", {"region": "110000", "as_of": "2012-11-30"}, **headers
+    )
+    assert response.status_code == 200
+    assert response.json()["certified_total"] == 0
+
+
+def test_the_matrix_covers_every_endpoint():
+    # A new endpoint fails this until it is added to the tests above. The workforce router
+    # (people, certificates) has its own matrix in tests/workforce/test_workforce_api.py.
+    schema = api.get_openapi_schema()
+    operations = {
+        operation["operationId"]
+        for path, methods in schema["paths"].items()
+        if not path.startswith("/api/v1/workforce/")
+        for operation in methods.values()
+    }
+    assert operations == READS | WRITES
+
+
+READS = {
+    "list_organizations",
+    "get_organization",
+    "list_divisions",
+    "get_organization_stats",
+    "get_organization_series",
+    "get_workforce_stats",
+}
+WRITES = {"create_organization", "update_organization", "add_organization_event"}
+
+
+# --- writes: the matrix ---------------------------------------------------------------------------
+
+NEW_ORG = {
+    "name": "东城新社工事务所",
+    "kind": "agency",
+    "registrar_division": "110101",
+    "legal_form": "social_service",
+    "registered_on": "2012-03-01",
+    "source": "test",
+}
+PROFILE_CHANGE = {
+    "name_en": "Dongcheng Helpers",
+    "address": "东城区乙路2号",
+    "service_fields": ["youth", "family"],
+    "version": 1,
+}
+RECORD_CHANGE = {"formation": "independent", "version": 1}
+MIXED_CHANGE = {"address": "东城区乙路2号", "formation": "independent", "version": 1}
+EVENT = {"kind": "deregistered", "date": "2012-06-30", "source": "公告"}
+
+OPERATIONS = {
+    "create": ("post", lambda here: f"{API}/organizations", NEW_ORG),
+    "patch_profile": ("patch", lambda here: f"{API}/organizations/{here.pk}", PROFILE_CHANGE),
+    "patch_record": ("patch", lambda here: f"{API}/organizations/{here.pk}", RECORD_CHANGE),
+    "patch_mixed": ("patch", lambda here: f"{API}/organizations/{here.pk}", MIXED_CHANGE),
+    "add_event": ("post", lambda here: f"{API}/organizations/{here.pk}/events", EVENT),
+}
+
+# role: create, patch_profile, patch_record, patch_mixed, add_event
+EXPECTED = {
+    "anonymous": (401, 401, 401, 401, 401),
+    "evaluator": (403, 403, 403, 403, 403),
+    "staff_of_other_org": (403, 403, 403, 403, 403),
+    "staff_of_this_org": (403, 200, 403, 403, 403),
+    "officer_of_other_district": (403, 403, 403, 403, 403),
+    "officer_of_this_district": (201, 200, 200, 200, 201),
+    "admin": (201, 200, 200, 200, 201),
+}
+MATRIX = [
+    (role, operation, status)
+    for role, statuses in EXPECTED.items()
+    for operation, status in zip(OPERATIONS, statuses, strict=True)
+]
+
+
+@pytest.mark.parametrize(("role", "operation", "status"), MATRIX)
+def test_write_permission_matrix(client, world, role, operation, status):
+    # given the registry as it is, seen through the API
+    here = world["here"]
+    method, url, body = OPERATIONS[operation]
+    detail_before = client.get(f"{API}/organizations/{here.pk}").json()
+    before = counts()
+    # when the role tries the write
+    response = send(client, method, url(here), body, world["headers"][role])
+    # then the answer is the expected one
+    assert response.status_code == status, response.content
+    if status in (401, 403):
+        # and a refused write changed nothing at all
+        assert response["Content-Type"] == "application/problem+json"
+        assert counts() == before
+        assert client.get(f"{API}/organizations/{here.pk}").json() == detail_before
+    else:
+        # and an accepted one is in the audit trail under the caller's name
+        assert AuditRecord.objects.order_by("-id").first().actor_label == role
+
+
+def test_agency_staff_change_their_profile_and_nothing_else(client, world):
+    # given the staff member of 东城助人社工事务所
+    here = world["here"]
+    headers = world["headers"]["staff_of_this_org"]
+    # when they correct the English name, address and service fields
+    response = send(client, "patch", f"{API}/organizations/{here.pk}", PROFILE_CHANGE, headers)
+    # then the profile shows them, and the registrar's fields are as they were
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["name_en"], body["address"], body["service_fields"]) == (
+        "Dongcheng Helpers",
+        "东城区乙路2号",
+        ["youth", "family"],
+    )
+    assert (body["name"], body["kind"], body["uscc"], body["version"]) == (
+        "东城助人社工事务所",
+        "agency",
+        here.uscc,
+        2,
+    )
+    record = AuditRecord.objects.filter(action="organization.update").get()
+    assert record.actor.username == "staff_of_this_org"
+    assert record.before["address"] == "东城区甲路1号"
+    assert record.after["address"] == "东城区乙路2号"
+
+
+def test_agency_staff_refusal_names_the_fields_they_may_change(client, world):
+    here = world["here"]
+    response = send(
+        client,
+        "patch",
+        f"{API}/organizations/{here.pk}",
+        MIXED_CHANGE,
+        world["headers"]["staff_of_this_org"] | {"HTTP_ACCEPT_LANGUAGE": "en"},
+    )
+    assert response.status_code == 403
+    assert response.json()["detail"] == (
+        "Agency staff may change only these fields: address, name_en, service_fields "
+        "(not formation)."
+    )
+
+
+def test_officer_refusal_names_the_district(client, world):
+    here = world["here"]
+    response = send(
+        client,
+        "patch",
+        f"{API}/organizations/{here.pk}",
+        RECORD_CHANGE,
+        world["headers"]["officer_of_other_district"] | {"HTTP_ACCEPT_LANGUAGE": "en"},
+    )
+    assert response.status_code == 403
+    assert response.json()["detail"] == "东城区 is outside your jurisdiction."
