@@ -388,3 +388,9 @@ def test_check_deploy_warns_on_development_settings():
         call_command("check", deploy=True, fail_level="WARNING", stdout=io.StringIO())
     for warning in ("security.W004", "security.W008", "security.W012", "security.W016"):
         assert warning in str(raised.value)
+
+
+def test_favicon_ico_redirects_to_the_static_icon(client, db):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("web/favicon.svg")
