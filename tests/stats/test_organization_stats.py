@@ -253,3 +253,39 @@ def test_cli_bad_region_exits_non_zero(db):
 
     with pytest.raises(CommandError, match="999999"):
         call_command("stats", "organizations", "--region", "999999")
+
+
+def test_published_figures_are_set_beside_the_computed_ones(db, capsys):
+    from decimal import Decimal
+
+    from shuniu.stats.selectors import organization_published_comparison
+    from shuniu.targets.models import PublishedFigure
+
+    # given two agencies and the figures a report published for that date
+    make_organization(division="110101")
+    make_organization(division="110105")
+    beijing = Division.objects.get(code="110000")
+    on = dt.date(2010, 12, 31)
+    for metric, value, qualifier in (("organizations", 2, ""), ("districts_covered", 3, "over")):
+        PublishedFigure.objects.create(
+            region=beijing,
+            metric=metric,
+            kind="agency",
+            value=value,
+            qualifier=qualifier,
+            as_of=on,
+            source="报告",
+        )
+    # when
+    rows = organization_published_comparison(stats(as_of=on))
+    # then: the exact figure matches; a bound ("over 3") never counts as a match
+    assert [(r.metric, r.published, r.computed, r.matches) for r in rows] == [
+        ("districts_covered", Decimal("3.00"), 2, False),
+        ("organizations", Decimal("2.00"), 2, True),
+    ]
+    call_command(
+        "stats", "organizations", "--region", "110000", "--as-of", "2010-12-31", "--kind", "agency"
+    )
+    printed = capsys.readouterr().out
+    assert "报告" in printed
+    assert "2 ≠" in printed  # computed coverage beside the published bound

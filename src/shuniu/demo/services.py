@@ -27,6 +27,8 @@ from shuniu.core.errors import ValidationError
 from shuniu.demo import dataset as ds
 from shuniu.demo.dataset import Dataset, EventSpec, OrgSpec
 from shuniu.demo.generator import DivisionInfo, build_dataset
+from shuniu.demo.workforce import STEPS as WORKFORCE_STEPS
+from shuniu.demo.workforce import workforce_load
 from shuniu.divisions.models import Division
 from shuniu.registry.models import EventKind, Organization, OrganizationEvent, Support
 from shuniu.registry.services import (
@@ -89,7 +91,7 @@ def demo_load(
     started = time.monotonic()
     data = demo_dataset()
     summary = LoadSummary()
-    total = len(data.organizations) + len(data.support) + len(data.figures) + 2
+    total = len(data.organizations) + len(data.support) + len(data.figures) + 2 + WORKFORCE_STEPS
     done = 0
 
     def step() -> None:
@@ -107,6 +109,10 @@ def demo_load(
         _load_figures(actor, data, divisions, summary, step)
         _load_targets(actor, data, divisions, summary)
         step()
+        workforce = workforce_load(actor=actor, orgs=orgs, divisions=divisions, step=step)
+        for name, created in workforce.created.items():
+            tally = summary.tally(name)
+            tally.created, tally.unchanged = created, workforce.unchanged[name]
         _ensure_users(actor, password, summary)
         step()
     summary.seconds = time.monotonic() - started

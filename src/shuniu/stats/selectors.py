@@ -4,14 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
 
-from django.db.models import Count, Q
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 
 from shuniu.core.errors import NotFound, ValidationError
 from shuniu.divisions.models import Division
 from shuniu.divisions.selectors import DivisionIndex
-from shuniu.registry.models import Formation, Kind, OrganizationPeriod, Status
+from shuniu.registry.models import Formation, Kind, Organization, OrganizationPeriod, Status
+from shuniu.targets.models import Metric, PublishedFigure
+from shuniu.workforce.models import (
+    LEVEL_KEYS,
+    Certificate,
+    GraduateCohort,
+    Level,
+    Placement,
+)
 
 # Statuses an organization "exists" in for the totals. Registering ones are counted, as the
 # 2012 survey did ("50 including those still registering"); callers may leave them out.
@@ -245,3 +257,410 @@ def organization_series(
         )
     assert region is not None
     return OrganizationSeries(region=region, kind=kind or None, step=step, points=points)
+
+
+# ---------------------------------------------------------------------------------------
+# Workforce
+# ---------------------------------------------------------------------------------------
+
+# Kinds of organization that make up "the sector" an employment counts in.
+SECTOR_KINDS = (Kind.AGENCY, Kind.ASSOCIATION, Kind.TRAINING, Kind.EVALUATION)
+RETENTION_YEARS = (1, 3)
+# A cohort of year Y counts as graduated from 1 July of Y.
+GRADUATION_MONTH_DAY = (7, 1)
+# Packs (level, division id) into one integer so that MAX() per person picks the highest
+# level (ties: the highest division id) in one GROUP BY on both databases.
+_LEVEL_SHIFT = 1 << 32
+
+
+@dataclass(frozen=True)
+class DistrictCertified:
+    code: str
+    name: str
+    name_en: str
+    certified: int
+
+
+@dataclass(frozen=True)
+class YearCount:
+    year: int
+    graduates: int
+
+
+@dataclass(frozen=True)
+class WorkforcePipeline:
+    """Graduates → placed by programmes → certified → employed in the sector, as of a date.
+
+    ``graduates``: social-work graduates of the region's universities in all years that
+    graduated by ``as_of``; ``placed``: people placed in the region by programmes;
+    ``placed_certified``: of them, how many hold a valid certificate; ``certified`` and
+    ``employed_in_sector`` as in ``WorkforceStats``.
+    """
+
+    graduates: int
+    graduates_by_year: list[YearCount]
+    universities: int
+    placed: int
+    placed_certified: int
+    certified: int
+    employed_in_sector: int
+
+
+@dataclass(frozen=True)
+class Retention:
+    """Of the people employed by the region's agencies on ``base_on``, how many still were
+    on ``as_of`` (by any agency of the region)."""
+
+    years: int
+    base_on: dt.date
+    employed_then: int
+    still_employed: int
+
+
+@dataclass(frozen=True)
+class PublishedRef:
+    metric: str
+    value: int | float
+    qualifier: str
+    as_of: dt.date
+    source: str
+    note: str
+
+
+@dataclass(frozen=True)
+class WorkforceStats:
+    region: RegionRef
+    as_of: dt.date
+    certified_total: int
+    by_level: dict[str, int]
+    employed_by_agencies: int
+    employed_in_sector: int
+    agency_staff: int
+    districts_total: int
+    by_district: list[DistrictCertified]
+    city_registered: int
+    pipeline: WorkforcePipeline
+    retention: list[Retention]
+    published: list[PublishedRef]
+
+
+@dataclass(frozen=True)
+class CertifiedFigures:
+    total: int
+    by_level: dict[str, int]
+    by_division: dict[int, int]  # registered division id (as stored) -> people
+    employed_by_agencies: int
+    employed_in_sector: int
+
+
+def _ids(values: set[int]) -> str:
+    # Integers from our own tables: safe to inline, and it keeps the statement free of
+    # thousands of bound parameters (SQLite caps them).
+    return ",".join(str(int(v)) for v in sorted(values)) or "NULL"
+
+
+def _quoted(values: Sequence[str]) -> str:
+    return ",".join("'" + str(v).replace("'", "''") + "'" for v in values)
+
+
+def _region_division_ids(index: DivisionIndex, region: Division, on: dt.date) -> set[int]:
+    return {pk for pk in index.by_id if index.within(index.holder(pk, on), region)}
+
+
+def workforce_certified(
+    *, region: Division, as_of: dt.date, index: DivisionIndex
+) -> CertifiedFigures:
+    """People holding a valid certificate registered in the region on ``as_of`` (issued by
+    then, not revoked by then), each once at their highest level, with the division of
+    that certificate, and whether they work for an agency (or another sector body) then.
+
+    One statement: a GROUP BY per person over the ``certificate_as_of`` index, joined to
+    the people's employment on the date, then a GROUP BY of the (level, division,
+    employment) keys: a few hundred rows at most come back.
+    """
+    periods = OrganizationPeriod._meta.db_table
+    end = connection.ops.quote_name("end")
+    start = connection.ops.quote_name("start")
+    in_region = _ids(_region_division_ids(index, region, as_of))
+    # Two choices keep this on the certificate_as_of index (division, issued_on, person,
+    # level) without touching the table rows: revoked certificates (few) are left out by id
+    # rather than by testing revoked_on on every row, and "+person_id" stops SQLite from
+    # walking the person_id index instead, which reads every row in person order (6x
+    # slower at a million people). The employment flags are one aggregate joined to the
+    # people (a hash join on PostgreSQL, 3x faster there than a subquery per person).
+    sql = f"""
+        SELECT t.k, a.emp, COUNT(*)
+        FROM (
+            SELECT +c.person_id AS person_id,
+                   MAX(c.level * {_LEVEL_SHIFT} + c.registered_division_id) AS k
+            FROM workforce_certificate c
+            WHERE c.registered_division_id IN ({in_region})
+              AND c.issued_on <= %s
+              AND c.id NOT IN (
+                  SELECT r.id FROM workforce_certificate r WHERE r.revoked_on <= %s
+              )
+            GROUP BY +c.person_id
+        ) t
+        LEFT JOIN (
+            SELECT e.person_id AS person_id,
+                   MAX(CASE WHEN p.kind = 'agency' THEN 2 ELSE 1 END) AS emp
+            FROM workforce_employment e
+            JOIN {periods} p ON p.organization_id = e.organization_id
+            WHERE e.starts_on <= %s AND (e.ends_on IS NULL OR e.ends_on > %s)
+              AND p.{start} <= %s AND (p.{end} IS NULL OR p.{end} > %s)
+              AND p.status IN ({_quoted(EXISTING_STATUSES)})
+              AND p.kind IN ({_quoted(SECTOR_KINDS)})
+            GROUP BY e.person_id
+        ) a ON a.person_id = t.person_id
+        GROUP BY t.k, a.emp
+    """
+    by_level: Counter[str] = Counter({key: 0 for key in LEVEL_KEYS.values()})
+    by_division: Counter[int] = Counter()
+    total = agencies = sector = 0
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [as_of] * 6)
+        for key, employed, count in cursor.fetchall():
+            level, division_id = divmod(int(key), _LEVEL_SHIFT)
+            by_level[LEVEL_KEYS[Level(level)]] += count
+            by_division[division_id] += count
+            total += count
+            if employed is not None:
+                sector += count
+                if int(employed) == 2:
+                    agencies += count
+    return CertifiedFigures(
+        total=total,
+        by_level=dict(by_level),
+        by_division=dict(by_division),
+        employed_by_agencies=agencies,
+        employed_in_sector=sector,
+    )
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return dt.date(day.year - years, 2, 28)
+
+
+def workforce_agency_staff(
+    *, region: Division, as_of: dt.date, index: DivisionIndex
+) -> tuple[int, list[Retention]]:
+    """People employed by the region's agencies on ``as_of`` (certified or not) and the
+    retention of those employed one and three years before.
+
+    An organization counts as an agency of the region on a date when its period then says
+    kind agency, registered or registering, in a division of the region. One statement
+    flags every person for the three dates.
+    """
+    bases = [_years_before(as_of, n) for n in RETENTION_YEARS]
+    dates = [as_of, *bases]
+    # Division ids differ between dates only by merges; the union is what a period may hold.
+    division_ids: set[int] = set()
+    for day in dates:
+        division_ids |= _region_division_ids(index, region, day)
+    periods = OrganizationPeriod._meta.db_table
+    end = connection.ops.quote_name("end")
+    start = connection.ops.quote_name("start")
+    flags = []
+    params: list[Any] = []
+    for i, day in enumerate(dates):
+        within = sorted(_region_division_ids(index, region, day))
+        flags.append(
+            f"""MAX(CASE WHEN e.starts_on <= %s AND (e.ends_on IS NULL OR e.ends_on > %s)
+                AND p.{start} <= %s AND (p.{end} IS NULL OR p.{end} > %s)
+                AND p.division_id IN ({_ids(set(within))}) THEN 1 ELSE 0 END) AS f{i}"""
+        )
+        params += [day] * 4
+    columns = ", ".join(f"f{i}" for i in range(len(dates)))
+    sql = f"""
+        SELECT {columns}, COUNT(*) FROM (
+            SELECT e.person_id, {", ".join(flags)}
+            FROM workforce_employment e
+            JOIN {periods} p ON p.organization_id = e.organization_id
+            WHERE p.kind = 'agency' AND p.status IN ({_quoted(EXISTING_STATUSES)})
+              AND p.division_id IN ({_ids(division_ids)})
+              AND e.starts_on <= %s AND p.{start} <= %s
+            GROUP BY e.person_id
+        ) t
+        GROUP BY {columns}
+    """
+    params += [as_of, as_of]
+    now = 0
+    then = [0] * len(bases)
+    still = [0] * len(bases)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for row in cursor.fetchall():
+            count = row[-1]
+            flags_now, flags_then = int(row[0]), [int(f) for f in row[1:-1]]
+            now += count * flags_now
+            for i, flag in enumerate(flags_then):
+                if flag:
+                    then[i] += count
+                    still[i] += count * flags_now
+    retention = [
+        Retention(years=n, base_on=base, employed_then=then[i], still_employed=still[i])
+        for i, (n, base) in enumerate(zip(RETENTION_YEARS, bases, strict=True))
+    ]
+    return now, retention
+
+
+def workforce_pipeline(
+    *,
+    region: Division,
+    as_of: dt.date,
+    index: DivisionIndex,
+    certified: int,
+    employed_in_sector: int,
+) -> WorkforcePipeline:
+    """The talent pipeline of the region up to ``as_of`` (see ``WorkforcePipeline``)."""
+    universities = Organization.objects.filter(
+        kind=Kind.UNIVERSITY,
+        registrar_division_id__in=_region_division_ids(index, region, as_of),
+    ).values("pk")
+    month, day = GRADUATION_MONTH_DAY
+    last_year = as_of.year if as_of >= dt.date(as_of.year, month, day) else as_of.year - 1
+    cohorts = GraduateCohort.objects.filter(university__in=universities, year__lte=last_year)
+    by_year = {
+        row["year"]: row["n"]
+        for row in cohorts.values("year").annotate(n=Sum("graduates")).order_by("year")
+    }
+    university_count = cohorts.values("university_id").distinct().count()
+    valid = Certificate.objects.filter(
+        person_id=OuterRef("person_id"), issued_on__lte=as_of
+    ).filter(Q(revoked_on__isnull=True) | Q(revoked_on__gt=as_of))
+    placements = Placement.objects.filter(
+        division_id__in=_region_division_ids(index, region, as_of), starts_on__lte=as_of
+    )
+    placed = placements.aggregate(
+        placed=Count("person_id", distinct=True),
+        certified=Count("person_id", distinct=True, filter=Q(Exists(valid))),
+    )
+    return WorkforcePipeline(
+        graduates=sum(by_year.values()),
+        graduates_by_year=[YearCount(year=y, graduates=n) for y, n in by_year.items()],
+        universities=university_count,
+        placed=placed["placed"],
+        placed_certified=placed["certified"],
+        certified=certified,
+        employed_in_sector=employed_in_sector,
+    )
+
+
+WORKFORCE_METRICS = (
+    Metric.CERTIFIED_WORKERS,
+    Metric.UNIVERSITIES,
+    Metric.GRADUATES_PER_YEAR,
+    Metric.PROGRAMME_PLACEMENTS,
+)
+
+
+def workforce_published(*, region: Division, as_of: dt.date) -> list[PublishedRef]:
+    """The latest published figure of each workforce metric stated for the region on or
+    before ``as_of``, to be shown beside the computed ones."""
+    latest: dict[str, PublishedFigure] = {}
+    for figure in PublishedFigure.objects.filter(
+        region=region, metric__in=WORKFORCE_METRICS, as_of__lte=as_of
+    ).order_by("metric", "as_of", "id"):
+        latest[figure.metric] = figure
+    return [
+        PublishedRef(
+            metric=f.metric,
+            value=int(f.value) if f.value == f.value.to_integral_value() else float(f.value),
+            qualifier=f.qualifier,
+            as_of=f.as_of,
+            source=f.source,
+            note=f.note,
+        )
+        for metric in WORKFORCE_METRICS
+        if (f := latest.get(metric)) is not None
+    ]
+
+
+def workforce_stats(
+    *, region_code: str, as_of: dt.date, index: DivisionIndex | None = None
+) -> WorkforceStats:
+    """Certified social workers of a region on ``as_of``: by level (each person once, at
+    the highest level), by district (of the certificate's registration, mapped to the
+    county-level divisions of that date; city registrations count in the total only),
+    employed by agencies; agency staff; the pipeline; retention; published figures."""
+    index = index or DivisionIndex.load()
+    region = _region(index, region_code, as_of)
+    certified = workforce_certified(region=region, as_of=as_of, index=index)
+    agency_staff, retention = workforce_agency_staff(region=region, as_of=as_of, index=index)
+    districts = (
+        index.county_level_on(region.pk, as_of) if region.level in ("city", "province") else []
+    )
+    if not districts and region.level in ("district", "county"):
+        districts = [region]
+    per_holder: Counter[int] = Counter()
+    for division_id, count in certified.by_division.items():
+        per_holder[index.holder(division_id, as_of).pk] += count
+    by_district = [
+        DistrictCertified(
+            code=d.code, name=d.name, name_en=d.name_en, certified=per_holder.get(d.pk, 0)
+        )
+        for d in districts
+    ]
+    return WorkforceStats(
+        region=RegionRef(code=region.code, name=region.name, name_en=region.name_en),
+        as_of=as_of,
+        certified_total=certified.total,
+        by_level=certified.by_level,
+        employed_by_agencies=certified.employed_by_agencies,
+        employed_in_sector=certified.employed_in_sector,
+        agency_staff=agency_staff,
+        districts_total=len(districts),
+        by_district=by_district,
+        city_registered=certified.total - sum(d.certified for d in by_district),
+        pipeline=workforce_pipeline(
+            region=region,
+            as_of=as_of,
+            index=index,
+            certified=certified.total,
+            employed_in_sector=certified.employed_in_sector,
+        ),
+        retention=retention,
+        published=workforce_published(region=region, as_of=as_of),
+    )
+
+
+@dataclass(frozen=True)
+class PublishedComparison:
+    """A published figure beside the number computed from records for the same question."""
+
+    metric: str
+    published: Decimal
+    qualifier: str
+    computed: int
+    matches: bool
+    source: str
+    note: str
+
+
+def organization_published_comparison(figures: OrganizationStats) -> list[PublishedComparison]:
+    """The published figures for exactly the statistic's region, date and kind, each with the
+    computed number. A qualified figure ("over 5,000") is a bound, never counted as a match."""
+    from shuniu.targets.models import Metric
+    from shuniu.targets.selectors import published_figures_for
+
+    computed = {
+        Metric.ORGANIZATIONS.value: figures.total,
+        Metric.DISTRICTS_COVERED.value: figures.districts_covered,
+    }
+    return [
+        PublishedComparison(
+            metric=f.metric,
+            published=f.value,
+            qualifier=f.qualifier,
+            computed=computed[f.metric],
+            matches=not f.qualifier and f.value == computed[f.metric],
+            source=f.source,
+            note=f.note,
+        )
+        for f in published_figures_for(
+            region_code=figures.region.code, as_of=figures.as_of, kind=figures.kind
+        )
+    ]

@@ -7,7 +7,8 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
 from shuniu.api.schemas.stats import OrganizationSeriesOut, OrganizationStatsOut
-from shuniu.stats.selectors import organization_series, organization_stats
+from shuniu.api.schemas.workforce import WorkforceStatsOut
+from shuniu.stats.selectors import organization_series, organization_stats, workforce_stats
 
 router = Router(tags=["statistics"])
 
@@ -54,3 +55,17 @@ def get_organization_series(request: HttpRequest, query: Query[SeriesQuery]) -> 
         step=query.step,
         include_registering=query.include_registering,
     )
+
+
+class WorkforceStatsQuery(Schema):
+    region: str = Field(..., pattern=r"^\d{6}$", description="GB/T 2260 code, e.g. 110000")
+    as_of: dt.date | None = Field(None, description="Defaults to today.")
+
+
+@router.get("/workforce", response=WorkforceStatsOut, operation_id="get_workforce_stats")
+def get_workforce_stats(request: HttpRequest, query: Query[WorkforceStatsQuery]) -> object:
+    """Certified social workers of a region on ``as_of`` (each person once, at their highest
+    level), by district, employed by agencies; agency staff; the talent pipeline; retention
+    after one and three years; and the published figures to compare with. Aggregates only:
+    public."""
+    return workforce_stats(region_code=query.region, as_of=query.as_of or timezone.localdate())

@@ -11,7 +11,15 @@ from rich.table import Table
 from shuniu.core.cli import domain_errors_as_command_errors, dumps, parse_date
 from shuniu.core.errors import NotFound, PermissionDenied, ValidationError
 from shuniu.registry.models import Formation, Kind, Status
-from shuniu.stats.selectors import OrganizationStats, organization_stats
+from shuniu.stats.selectors import (
+    OrganizationStats,
+    WorkforceStats,
+    organization_published_comparison,
+    organization_stats,
+    workforce_stats,
+)
+from shuniu.targets.models import Metric
+from shuniu.workforce.models import LEVEL_KEYS, Level
 
 
 class Command(BaseCommand):
@@ -32,11 +40,20 @@ class Command(BaseCommand):
             help="count registered organizations only",
         )
         orgs.add_argument("--format", choices=["table", "json"], default="table")
+        workforce = sub.add_parser(
+            "workforce",
+            help="certified social workers by level and district, agency staff, pipeline",
+        )
+        workforce.add_argument("--region", required=True, help="GB/T 2260 code, e.g. 110000")
+        workforce.add_argument("--as-of", dest="as_of", help="YYYY-MM-DD (default: today)")
+        workforce.add_argument("--format", choices=["table", "json"], default="table")
         self._figures = sub
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["figure"] == "organizations":
             self._organizations(options)
+        elif options["figure"] == "workforce":
+            self._workforce(options)
 
     def _organizations(self, options: dict[str, Any]) -> None:
         as_of = (
@@ -55,6 +72,19 @@ class Command(BaseCommand):
             self.stdout.write(dumps(figures))
             return
         _print_table(figures)
+
+    def _workforce(self, options: dict[str, Any]) -> None:
+        as_of = (
+            parse_date(options["as_of"], "--as-of") if options["as_of"] else timezone.localdate()
+        )
+        try:
+            figures = workforce_stats(region_code=options["region"], as_of=as_of)
+        except (ValidationError, NotFound, PermissionDenied) as exc:
+            raise domain_errors_as_command_errors(exc) from exc
+        if options["format"] == "json":
+            self.stdout.write(dumps(figures))
+            return
+        _print_workforce_table(figures)
 
 
 def _print_table(figures: OrganizationStats) -> None:
@@ -88,3 +118,64 @@ def _print_table(figures: OrganizationStats) -> None:
     for kind, count in figures.by_kind.items():
         by_kind.add_row(str(kinds.get(kind, kind)), str(count))
     console.print(by_kind)
+    comparisons = organization_published_comparison(figures)
+    if comparisons:
+        published = Table(_("Published figure"), _("Published"), _("Computed"), _("Source"))
+        metrics = dict(Metric.choices)
+        for c in comparisons:
+            value = f"{c.qualifier} {c.published.normalize():f}".strip()
+            mark = "" if c.matches else " ≠"
+            published.add_row(
+                str(metrics.get(c.metric, c.metric)), value, f"{c.computed}{mark}", c.source
+            )
+        console.print(published)
+
+
+def _print_workforce_table(figures: WorkforceStats) -> None:
+    console = Console()
+    title = _("%(region)s as of %(date)s: certified social workers") % {
+        "region": figures.region.name,
+        "date": figures.as_of.isoformat(),
+    }
+    console.print(f"[bold]{title}[/bold]")
+    summary = Table(show_header=False)
+    summary.add_row(_("Certified"), str(figures.certified_total))
+    levels = {key: str(Level(value).label) for value, key in LEVEL_KEYS.items()}
+    for level, count in figures.by_level.items():
+        summary.add_row(f"  {levels.get(level, level)}", str(count))
+    summary.add_row(_("Certified, employed by agencies"), str(figures.employed_by_agencies))
+    summary.add_row(_("Certified, employed in the sector"), str(figures.employed_in_sector))
+    summary.add_row(_("Agency staff (certified or not)"), str(figures.agency_staff))
+    summary.add_row(_("Registered with the city"), str(figures.city_registered))
+    console.print(summary)
+    districts = Table(_("Code"), _("District"), _("Certified"))
+    for row in figures.by_district:
+        districts.add_row(row.code, row.name, str(row.certified))
+    console.print(districts)
+    pipeline = figures.pipeline
+    funnel = Table(_("Pipeline"), _("People"))
+    funnel.add_row(
+        _("Graduates (%(n)d universities)") % {"n": pipeline.universities},
+        str(pipeline.graduates),
+    )
+    funnel.add_row(_("Placed by programmes"), str(pipeline.placed))
+    funnel.add_row(_("  of them certified"), str(pipeline.placed_certified))
+    funnel.add_row(_("Certified"), str(pipeline.certified))
+    funnel.add_row(_("Employed in the sector"), str(pipeline.employed_in_sector))
+    console.print(funnel)
+    retention = Table(_("Employed by agencies on"), _("Then"), _("Still employed"))
+    for point in figures.retention:
+        retention.add_row(
+            point.base_on.isoformat(), str(point.employed_then), str(point.still_employed)
+        )
+    console.print(retention)
+    if figures.published:
+        published = Table(_("Published figure"), _("Value"), _("As of"), _("Source"))
+        for figure in figures.published:
+            published.add_row(
+                str(Metric(figure.metric).label),
+                f"{figure.qualifier} {figure.value}".strip(),
+                figure.as_of.isoformat(),
+                figure.source,
+            )
+        console.print(published)

@@ -1,0 +1,280 @@
+"""Back office for the workforce. Saves go through the services (validated, audited,
+versioned). ID numbers appear only masked: the cipher and the hash are never shown, and
+a number is typed in only when a person is entered or corrected."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import HiddenInput, ModelForm
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.translation import gettext_lazy as _
+
+from shuniu.core.errors import StaleVersion
+from shuniu.workforce.models import (
+    Certificate,
+    CertificateRegistration,
+    Employment,
+    GraduateCohort,
+    Person,
+    Placement,
+    Programme,
+)
+from shuniu.workforce.services import (
+    certificate_add,
+    employment_start,
+    person_register,
+    person_update,
+)
+
+
+class _Refusal(Exception):
+    def __init__(self, exc: Exception) -> None:
+        if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+            text = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+        elif isinstance(exc, ValidationError):
+            text = "; ".join(exc.messages)
+        else:
+            text = str(exc)
+        super().__init__(text)
+        self.text = text
+
+
+class _ServiceAdmin(admin.ModelAdmin):
+    """Shows a refused save as a message instead of a server error."""
+
+    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return super().changeform_view(request, *args, **kwargs)
+        except _Refusal as refusal:
+            self.message_user(request, refusal.text, level=messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Records end by dates (employment ends, certificates are revoked), not by deletion.
+        return False
+
+
+class _ReadOnlyAdmin(_ServiceAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class CertificateInline(admin.TabularInline):
+    model = Certificate
+    extra = 0
+    can_delete = False
+    fields = ("number", "level", "exam_year", "issued_on", "registered_division", "revoked_on")
+    readonly_fields = fields
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class EmploymentInline(admin.TabularInline):
+    model = Employment
+    extra = 0
+    can_delete = False
+    fields = ("organization", "role", "starts_on", "ends_on", "full_time")
+    readonly_fields = fields
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class PersonForm(ModelForm):
+    id_number = forms.CharField(
+        label=_("ID number"),
+        max_length=32,
+        required=False,
+        help_text=_("Required for a new person; fill in only to correct the number."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    class Meta:
+        model = Person
+        fields = [
+            "name",
+            "education_level",
+            "university",
+            "major",
+            "graduation_year",
+            "phone",
+            "source",
+            "synthetic",
+            "version",
+        ]
+        widgets = {"version": HiddenInput()}
+
+
+_PERSON_EDITABLE = {
+    "name",
+    "education_level",
+    "university",
+    "major",
+    "graduation_year",
+    "phone",
+    "source",
+}
+
+
+@admin.register(Person)
+class PersonAdmin(_ServiceAdmin):
+    form = PersonForm
+    list_display = ["name", "id_masked", "sex", "birth_date", "education_level", "synthetic"]
+    list_filter = ["sex", "education_level", "synthetic"]
+    search_fields = ["name", "id_masked"]
+    raw_id_fields = ["university"]
+    readonly_fields = ["id_masked", "sex", "birth_date"]
+    inlines = [CertificateInline, EmploymentInline]
+    fields = [
+        "name",
+        "id_masked",
+        "id_number",
+        "sex",
+        "birth_date",
+        "education_level",
+        "university",
+        "major",
+        "graduation_year",
+        "phone",
+        "source",
+        "synthetic",
+        "version",
+    ]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:  # nothing to show of a number not entered yet
+            return [f for f in self.fields if f not in ("id_masked", "sex", "birth_date")]
+        return self.fields
+
+    def save_model(self, request: HttpRequest, obj: Person, form: ModelForm, change: bool) -> None:
+        data = form.cleaned_data
+        try:
+            if change:
+                changes = {f: data[f] for f in form.changed_data if f in _PERSON_EDITABLE}
+                if data.get("id_number"):
+                    changes["id_number"] = data["id_number"]
+                saved = person_update(
+                    actor=request.user,
+                    person=obj,
+                    expected_version=data.get("version"),
+                    **changes,
+                )
+            else:
+                saved = person_register(
+                    actor=request.user,
+                    name=data["name"],
+                    id_number=data.get("id_number") or "",
+                    education_level=data.get("education_level") or "",
+                    university=data.get("university"),
+                    major=data.get("major") or "",
+                    graduation_year=data.get("graduation_year"),
+                    phone=data.get("phone") or "",
+                    source=data.get("source") or "",
+                    synthetic=data.get("synthetic", False),
+                )
+        except (ValidationError, PermissionDenied, StaleVersion) as exc:
+            raise _Refusal(exc) from exc
+        obj.pk = saved.pk
+        obj.version = saved.version
+
+    def save_related(
+        self, request: HttpRequest, form: ModelForm, formsets: Any, change: bool
+    ) -> None:
+        # The inlines are read-only; the service saved everything there is.
+        return None
+
+    def construct_change_message(
+        self, request: HttpRequest, form: forms.Form, formsets: Any, add: bool = False
+    ) -> list[Any]:
+        # The audit trail records the change; the inline formsets were never saved.
+        return []
+
+
+_CERTIFICATE_FIELDS = ["person", "level", "number", "exam_year", "issued_on", "registered_division"]
+_EMPLOYMENT_FIELDS = ["person", "organization", "role", "starts_on", "ends_on", "full_time"]
+
+
+@admin.register(Certificate)
+class CertificateAdmin(_ServiceAdmin):
+    list_display = ["number", "person", "level", "exam_year", "issued_on", "revoked_on"]
+    list_filter = ["level", "exam_year"]
+    search_fields = ["number", "person__name", "person__id_masked"]
+    raw_id_fields = ["person", "registered_division"]
+    list_select_related = ["person"]
+    fields = tuple(_CERTIFICATE_FIELDS)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [*self.fields, "revoked_on"] if obj is not None else []
+
+    def save_model(
+        self, request: HttpRequest, obj: Certificate, form: ModelForm, change: bool
+    ) -> None:
+        if change:
+            return
+        data = form.cleaned_data
+        try:
+            saved = certificate_add(actor=request.user, **{f: data[f] for f in _CERTIFICATE_FIELDS})
+        except (ValidationError, PermissionDenied) as exc:
+            raise _Refusal(exc) from exc
+        obj.pk = saved.pk
+
+
+@admin.register(Employment)
+class EmploymentAdmin(_ServiceAdmin):
+    list_display = ["person", "organization", "role", "starts_on", "ends_on", "full_time"]
+    list_filter = ["role", "full_time"]
+    search_fields = ["person__name", "person__id_masked", "organization__name"]
+    raw_id_fields = ["person", "organization"]
+    list_select_related = ["person", "organization"]
+    fields = tuple(_EMPLOYMENT_FIELDS)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.fields if obj is not None else []
+
+    def save_model(
+        self, request: HttpRequest, obj: Employment, form: ModelForm, change: bool
+    ) -> None:
+        if change:
+            return
+        data = form.cleaned_data
+        try:
+            saved = employment_start(actor=request.user, **{f: data[f] for f in _EMPLOYMENT_FIELDS})
+        except (ValidationError, PermissionDenied) as exc:
+            raise _Refusal(exc) from exc
+        obj.pk = saved.pk
+
+
+@admin.register(CertificateRegistration)
+class CertificateRegistrationAdmin(_ReadOnlyAdmin):
+    list_display = ["certificate", "starts_on", "ends_on", "ce_hours"]
+    list_select_related = ["certificate"]
+
+
+@admin.register(GraduateCohort)
+class GraduateCohortAdmin(_ReadOnlyAdmin):
+    list_display = ["university", "year", "degree_level", "graduates"]
+    list_filter = ["year", "degree_level"]
+    list_select_related = ["university"]
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(_ReadOnlyAdmin):
+    list_display = ["name", "year", "region", "organizer"]
+    list_select_related = ["region", "organizer"]
+
+
+@admin.register(Placement)
+class PlacementAdmin(_ReadOnlyAdmin):
+    list_display = ["person", "programme", "division", "community", "starts_on", "ends_on"]
+    list_select_related = ["person", "programme", "division"]
+    search_fields = ["person__name", "person__id_masked", "community"]

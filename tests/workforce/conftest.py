@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+import pytest
+from django.utils import translation
+
+
+@pytest.fixture(autouse=True)
+def _english(client):
+    # The messages asserted here are the English source strings; zh-hans is the default.
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield

@@ -1,0 +1,70 @@
+"""The back office shows ID numbers masked only, never the cipher, and saves through the
+services."""
+
+from __future__ import annotations
+
+from shuniu.core.models import AuditRecord
+from shuniu.workforce.models import Person
+from tests.workforce.factories import make_certificate, make_person
+
+NUMBER = "11010519491231002X"
+MASKED = "110105********002X"
+
+
+def test_admin_pages_show_the_masked_number_only(client, admin_user):
+    # given
+    person = make_person(name="张三", number=NUMBER)
+    cert = make_certificate(person)
+    client.force_login(admin_user)
+    # when
+    pages = [
+        client.get("/admin/workforce/person/"),
+        client.get(f"/admin/workforce/person/{person.pk}/change/"),
+        client.get(f"/admin/workforce/certificate/{cert.pk}/change/"),
+        client.get("/admin/workforce/person/", {"q": "002X"}),
+    ]
+    # then
+    for page in pages:
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert MASKED in html
+        assert NUMBER not in html
+        assert person.id_cipher not in html
+        assert person.id_hash not in html
+
+
+def test_admin_enters_a_person_through_the_service(client, admin_user):
+    client.force_login(admin_user)
+    response = client.post(
+        "/admin/workforce/person/add/",
+        {
+            "name": "李四",
+            "id_number": "440524188001010014",
+            "education_level": "bachelor",
+            "version": 1,
+            "certificates-TOTAL_FORMS": 0,
+            "certificates-INITIAL_FORMS": 0,
+            "employments-TOTAL_FORMS": 0,
+            "employments-INITIAL_FORMS": 0,
+        },
+    )
+    assert response.status_code == 302
+    person = Person.objects.get(name="李四")
+    assert (person.id_masked, person.sex) == ("440524********0014", "M")
+    assert AuditRecord.objects.filter(action="person.register", actor=admin_user).count() == 1
+    # a wrong number is refused with its reason and nothing is written
+    refused = client.post(
+        "/admin/workforce/person/add/",
+        {
+            "name": "王五",
+            "id_number": "440524188001010015",
+            "version": 1,
+            "certificates-TOTAL_FORMS": 0,
+            "certificates-INITIAL_FORMS": 0,
+            "employments-TOTAL_FORMS": 0,
+            "employments-INITIAL_FORMS": 0,
+        },
+        follow=True,
+    )
+    assert "wrong check character 5 (expected 4)" in refused.content.decode()
+    assert not Person.objects.filter(name="王五").exists()
