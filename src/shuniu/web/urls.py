@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from shuniu.web.routes import accounts, dashboard, directory, workspace
+from shuniu.web.routes import accounts, dashboard, directory, workforce, workspace
 from shuniu.web.views import stats
 
 app_name = "web"
@@ -9,6 +9,7 @@ urlpatterns = [
     path("", stats.overview, name="overview"),
     path("", include(dashboard)),
     path("", include(directory)),
+    path("", include(workforce)),
     path("", include(workspace)),
     path("", include(accounts)),
 ]

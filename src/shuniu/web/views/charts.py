@@ -193,7 +193,8 @@ def colour_bands(counts: Sequence[int]) -> list[Band]:
 # Tables
 
 
-Cell = str | int | dt.date
+# A float for shares and rates.
+Cell = str | int | float | dt.date
 
 
 @dataclass(frozen=True)
