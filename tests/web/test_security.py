@@ -225,8 +225,8 @@ def test_anonymous_api_callers_are_limited_per_address(client, db, settings, fix
     settings.SHUNIU_API_ANON_RATE = "2/min"
     assert client.get("/api/v1/divisions", {"parent": "110000"}).status_code == 200
     assert client.get("/api/v1/organizations").status_code == 200
-    # when a third comes from the same address
-    response = client.get("/api/v1/divisions", {"parent": "110000"})
+    # when a third comes from the same address (asking for English)
+    response = client.get("/api/v1/divisions", {"parent": "110000"}, HTTP_ACCEPT_LANGUAGE="en")
     # then it is a 429 problem saying when to come back
     assert response.status_code == 429
     assert response["Content-Type"] == "application/problem+json"
