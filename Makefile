@@ -40,7 +40,10 @@ browser-deps:
 
 test: env messages browser-deps lint
 	$(BIN)/python manage.py makemigrations --check --dry-run -v 1
-	$(BIN)/pytest -n 2 --dist loadfile
+	$(BIN)/pytest -n 2 --dist loadfile -m "not browser"
+	@# Browser tests flush the database (live server); they run on their own so that the
+	@# reference data other tests read from migrations is never missing.
+	$(BIN)/pytest -n 2 --dist loadfile -m browser
 
 test-fast: env
 	$(BIN)/pytest -n 2 --dist loadfile -m "not browser"

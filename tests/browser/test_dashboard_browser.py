@@ -83,7 +83,7 @@ def test_dashboards_and_comparison_of_the_survey(live_server, page, demo, artifa
     # then 18 divisions are drawn on today's 16 shapes, and the map says so
     assert drawn["areas"] == 16
     assert page.locator("#district-table tbody tr").count() == 18
-    assert "崇文区 (110103)" in page.locator("#map-notes").inner_text()
+    assert "崇文区（110103）" in page.locator("#map-notes").inner_text()
 
     # when the reader compares the three cities in late 2012
     page.goto(live_server.url + "/compare/?as_of=2012-11-30")

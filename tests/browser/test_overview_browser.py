@@ -65,8 +65,12 @@ def test_overview_in_chromium(live_server, page, small_beijing, artifacts):
 
     # and on a phone the columns stack and the chart shrinks to the screen
     page.set_viewport_size({"width": 390, "height": 844})
-    page.wait_for_function(
-        "document.querySelector('#series-chart canvas').getBoundingClientRect().width < 390"
-    )
+    # (polled from here: wait_for_function evaluates a string, which the page's CSP forbids)
+    width = "document.querySelector('#series-chart canvas').getBoundingClientRect().width"
+    for _ in range(100):
+        if page.evaluate(width) < 390:
+            break
+        page.wait_for_timeout(50)
+    assert page.evaluate(width) < 390
     page.screenshot(path=str(artifacts / "overview-en-phone.png"), full_page=True)
     assert page.problems.messages == []
