@@ -27,6 +27,8 @@ from bench.harness import (
 BENCHMARKS = {
     "stats_as_of": "bench.stats_as_of",
     "org_list": "bench.org_list",
+    "people_import": "bench.people_import",
+    "workforce_stats": "bench.workforce_stats",
 }
 
 

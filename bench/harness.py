@@ -225,6 +225,16 @@ class Stage:
 
 
 @dataclass
+class Check:
+    """A target that is not a ratio of times (peak memory, say): what was measured and
+    whether it passed."""
+
+    label: str
+    value: str
+    passed: bool
+
+
+@dataclass
 class Report:
     name: str
     title: str
@@ -234,14 +244,15 @@ class Report:
     stages: list[Stage] = field(default_factory=list)
     target: str = ""
     notes: list[str] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
 
     @property
     def has_target(self) -> bool:
-        return any(r.limit is not None for r in self.rows)
+        return bool(self.checks) or any(r.limit is not None for r in self.rows)
 
     @property
     def passed(self) -> bool:
-        return all(r.passed for r in self.rows)
+        return all(r.passed for r in self.rows) and all(c.passed for c in self.checks)
 
 
 def _ms(seconds: float) -> str:
@@ -301,6 +312,9 @@ def render(report: Report) -> None:
         console.print(table)
     for note in report.notes:
         console.print(f"  {note}")
+    for check in report.checks:
+        verdict = "[green]PASS[/]" if check.passed else "[red]FAIL[/]"
+        console.print(f"  {check.label}: {check.value} → {verdict}")
     if report.has_target:
         verdict = "[green]PASS[/]" if report.passed else "[red]FAIL[/]"
         console.print(f"  target: {report.target} → {verdict}")

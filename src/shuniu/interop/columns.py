@@ -17,7 +17,8 @@ from shuniu.interop.tables import Table
 class Column:
     """One column: its key (the English header), its Chinese header, and help for people.
 
-    ``choices`` gives the values of the template's drop-down list, when there is one.
+    ``choices`` gives the values of the template's drop-down list, when there is one;
+    ``aliases`` other headers files use for the column (身份证号码 for 身份证号).
     """
 
     key: str
@@ -25,6 +26,7 @@ class Column:
     required: bool = False
     help: str | Promise = ""
     choices: Callable[[], list[str]] | None = None
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,8 +76,8 @@ def map_headers(table: Table, columns: Sequence[Column]) -> HeaderMap:
     """
     by_key: dict[str, Column] = {}
     for column in columns:
-        by_key[header_key(column.key)] = column
-        by_key[header_key(column.header)] = column
+        for name in (column.key, column.header, *column.aliases):
+            by_key[header_key(name)] = column
     positions: dict[str, int] = {}
     labels = {c.key: f"{c.header}/{c.key}" for c in columns}
     problems: list[Problem] = []

@@ -48,6 +48,14 @@ class ImportReport:
     unchanged: int = 0
     problems: list[Problem] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
+    # Problems found beyond those listed (an importer may list only the first ones).
+    more_problems: int = 0
+    # Further counts worth showing (people: certificates and employments created, ...).
+    details: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def problem_count(self) -> int:
+        return len(self.problems) + self.more_problems
 
 
 class Importer(Protocol):
@@ -79,8 +87,9 @@ class Importer(Protocol):
 
 def importers() -> dict[str, Importer]:
     from shuniu.interop.organizations import OrganizationImporter
+    from shuniu.interop.people import PeopleImporter
 
-    found: list[Importer] = [OrganizationImporter()]
+    found: list[Importer] = [OrganizationImporter(), PeopleImporter()]
     return {importer.entity: importer for importer in found}
 
 
@@ -92,7 +101,8 @@ def run_import(
     dry_run: bool,
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Check (and unless ``dry_run`` write) a table read by ``tables.read_table``.
+    """Check (and unless ``dry_run`` write) a table read by ``tables.open_table`` or
+    ``tables.read_table``.
 
     A file whose header row is not understood gets only its header problems: its rows
     cannot be read against columns that are unknown or missing.

@@ -44,18 +44,26 @@ def write_template(importer: Importer, path: str | Path) -> None:
     help_sheet = workbook.create_sheet(_("help"))
     help_sheet.append([_("How to fill in this file")])
     help_sheet["A1"].font = Font(bold=True, size=13)
-    for line in (
-        _("Enter one row per organization on the first sheet; keep the header row as it is."),
-        _("Headers may be in Chinese or English (the key shown in each header's comment)."),
-        _(
-            "The import is all-or-nothing: any problem is reported with its row and column, "
-            "and nothing is written until every row is right."
-        ),
-        _(
-            "Existing records are matched by credit code, else by name and registrar division; "
-            "blank cells leave stored values unchanged."
-        ),
-    ):
+    # An importer may say how its rows are filled in and matched; these lines are the
+    # organizations'.
+    notes = getattr(importer, "template_notes", None)
+    lines = (
+        notes()
+        if notes is not None
+        else [
+            _("Enter one row per organization on the first sheet; keep the header row as it is."),
+            _("Headers may be in Chinese or English (the key shown in each header's comment)."),
+            _(
+                "The import is all-or-nothing: any problem is reported with its row and column, "
+                "and nothing is written until every row is right."
+            ),
+            _(
+                "Existing records are matched by credit code, else by name and registrar division; "
+                "blank cells leave stored values unchanged."
+            ),
+        ]
+    )
+    for line in lines:
         help_sheet.append([line])
     help_sheet.append([])
     help_sheet.append([_("column"), _("key"), _("required"), _("what to write")])

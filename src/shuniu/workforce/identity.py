@@ -13,6 +13,7 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+import operator
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -23,6 +24,8 @@ from django.utils.translation import gettext as _
 
 WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
 CHECK_CHARS = "10X98765432"
+_ZERO_OFFSET = ord("0") * sum(WEIGHTS)
+_FULL_WIDTH_DIGITS = {ord(c): ord("0") + i for i, c in enumerate("０１２３４５６７８９")}
 TOKEN_PREFIX = "v1."
 
 
@@ -42,7 +45,12 @@ class IdNumber:
 
 
 def check_char(first17: str) -> str:
-    total = sum(int(c) * w for c, w in zip(first17, WEIGHTS, strict=True))
+    if len(first17) == 17 and first17.isascii() and first17.isdigit():
+        # The same sum over the bytes, less what the code of "0" adds: a quarter of the
+        # time, which bulk imports of a million numbers notice.
+        total = sum(map(operator.mul, first17.encode(), WEIGHTS)) - _ZERO_OFFSET
+    else:
+        total = sum(int(c) * w for c, w in zip(first17, WEIGHTS, strict=True))
     return CHECK_CHARS[total % 11]
 
 
@@ -57,8 +65,7 @@ def _birth_date(digits: str) -> dt.date:
 
 def parse_id_number(raw: str, *, today: dt.date | None = None) -> IdNumber:
     """Validate and normalise an ID number; 15-digit legacy numbers are converted to 18."""
-    value = "".join(str(raw).split()).upper().replace("Ｘ", "X")
-    value = value.translate({ord(c): ord("0") + i for i, c in enumerate("０１２３４５６７８９")})
+    value = "".join(str(raw).split()).upper().replace("Ｘ", "X").translate(_FULL_WIDTH_DIGITS)
     if len(value) == 15:
         if not value.isdigit():
             raise InvalidIdNumber(_("a 15-digit ID number has digits only"))
@@ -130,15 +137,19 @@ class Protector:
     def __init__(self) -> None:
         secret = _secret()
         self._aead = _aead(secret)
-        self._mac_key = _keys(secret)[1]
+        # The HMAC with its keyed inner and outer states computed once (RFC 2104): the
+        # same digest as hmac.new, in half the time per number.
+        self._mac = hmac.new(_keys(secret)[1], digestmod=hashlib.sha256)
 
     def protect(self, number: str) -> tuple[str, str, str]:
         """(cipher token, keyed hash, masked) of a normalised number."""
+        data = number.encode()
         nonce = os.urandom(12)
-        sealed = self._aead.encrypt(nonce, number.encode(), b"id")
+        sealed = self._aead.encrypt(nonce, data, b"id")
         token = TOKEN_PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode()
-        digest = hmac.new(self._mac_key, number.encode(), hashlib.sha256).hexdigest()
-        return token, digest, mask(number)
+        mac = self._mac.copy()
+        mac.update(data)
+        return token, mac.hexdigest(), mask(number)
 
 
 def generate_id_number(*, address_code: str, birth_date: dt.date, sequence: int) -> str:

@@ -15,14 +15,24 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
 
 from shuniu.core.actors import cli_actor
 from shuniu.core.context import reset_request_id, set_request_id
 from shuniu.core.errors import PermissionDenied
 from shuniu.interop.importing import Importer, ImportReport, importers, run_import
 from shuniu.interop.importing import Progress as ProgressCallback
-from shuniu.interop.tables import FileRefused, read_table
+from shuniu.interop.tables import FileRefused, open_table
 from shuniu.interop.template import write_template
 
 TEMPLATE = "template"
@@ -91,8 +101,9 @@ class Command(BaseCommand):
         actor = self._actor(options["as_user"], importer.entity)
         token = set_request_id()
         try:
-            table = read_table(options["file"])
-            with _progress_bar(len(table.rows)) as progress:
+            # Streamed: rows are read from the file as the importer asks for them.
+            table = open_table(options["file"])
+            with _progress_bar(table.size_hint or 0) as progress:
                 report = run_import(
                     importer,
                     table,
@@ -109,7 +120,7 @@ class Command(BaseCommand):
         else:
             self._print(report, verbosity=options["verbosity"])
         if report.problems:
-            count = len(report.problems)
+            count = report.problem_count
             raise CommandError(
                 ngettext(
                     "%(count)s problem found; nothing was written.",
@@ -123,6 +134,15 @@ class Command(BaseCommand):
     def _print(self, report: ImportReport, *, verbosity: int) -> None:
         for problem in report.problems:
             self.stderr.write(str(problem))
+        if report.more_problems:
+            self.stderr.write(
+                ngettext(
+                    "… and %(count)s more problem.",
+                    "… and %(count)s more problems.",
+                    report.more_problems,
+                )
+                % {"count": report.more_problems}
+            )
         if report.problems:
             return
         if report.dry_run or verbosity > 1:
@@ -139,6 +159,11 @@ class Command(BaseCommand):
         if report.dry_run:
             counts = _("dry run, nothing written: %(counts)s") % {"counts": counts}
         self.stderr.write(counts, style_func=lambda text: text)
+        if report.details:
+            self.stderr.write(
+                ", ".join(f"{_DETAILS.get(k, k)} {v}" for k, v in report.details.items()),
+                style_func=lambda text: text,
+            )
 
 
 def _as_json(report: ImportReport) -> dict[str, Any]:
@@ -148,6 +173,8 @@ def _as_json(report: ImportReport) -> dict[str, Any]:
         "created": report.created,
         "updated": report.updated,
         "unchanged": report.unchanged,
+        **report.details,
+        **({"more_problems": report.more_problems} if report.more_problems else {}),
         "errors": [
             {"row": p.row, "column": p.column, "reason": p.reason, "message": str(p)}
             for p in report.problems
@@ -157,6 +184,21 @@ def _as_json(report: ImportReport) -> dict[str, Any]:
 
 
 _STAGES = {"check": gettext_lazy("checking rows"), "write": gettext_lazy("writing")}
+_DETAILS = {
+    "certificates_created": gettext_lazy("certificates created"),
+    "certificates_unchanged": gettext_lazy("certificates unchanged"),
+    "employments_created": gettext_lazy("employments created"),
+    "employments_updated": gettext_lazy("employments updated"),
+    "employments_unchanged": gettext_lazy("employments unchanged"),
+}
+
+
+class _RateColumn(ProgressColumn):
+    """Rows (or steps) per second, over rich's recent window."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("" if speed is None else f"{speed:,.0f}/s", style="progress.data.speed")
 
 
 @contextmanager
@@ -169,7 +211,10 @@ def _progress_bar(rows: int) -> Iterator[ProgressCallback | None]:
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
+        _RateColumn(),
         TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
     )
     with Progress(*columns, console=console, transient=True) as bar:
         tasks: dict[str, Any] = {}
