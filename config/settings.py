@@ -102,9 +102,24 @@ if PRODUCTION:
             "SHUNIU_SECRET_KEY must be at least 50 random characters, e.g. the output of "
             "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
         )
+    # The ID-number key must not hang on SECRET_KEY (docs/keys.md).
+    from shuniu.workforce.identity import DataKeyError, decode_data_key
 
-# Key for encrypting personal data (Fernet, urlsafe base64 of 32 bytes) and for keyed hashes.
-SHUNIU_DATA_KEY = os.environ.get("SHUNIU_DATA_KEY", "")
+    if not os.environ.get("SHUNIU_DATA_KEY", "").strip():
+        raise ImproperlyConfigured(
+            "SHUNIU_PRODUCTION=1 needs SHUNIU_DATA_KEY (urlsafe base64 of 32 random bytes, "
+            "from: shuniu keys generate; see docs/keys.md)"
+        )
+    try:
+        decode_data_key(os.environ["SHUNIU_DATA_KEY"])
+    except DataKeyError as exc:
+        raise ImproperlyConfigured(f"SHUNIU_DATA_KEY {exc}") from None
+
+# Key for ID numbers (urlsafe base64 of >= 32 random bytes, `shuniu keys generate`): HKDF
+# derives the encryption key and the matching-hash key from it. Previous keys (comma list)
+# still decrypt and match until `shuniu keys rotate` has moved every row (docs/keys.md).
+SHUNIU_DATA_KEY = os.environ.get("SHUNIU_DATA_KEY", "").strip()
+SHUNIU_DATA_KEYS_PREVIOUS = os.environ.get("SHUNIU_DATA_KEYS_PREVIOUS", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

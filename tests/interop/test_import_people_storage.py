@@ -53,7 +53,7 @@ def test_the_clear_number_is_in_no_column_of_people_or_the_audit_trail(db):
     masked = NUMBER[:6] + "********" + NUMBER[-4:]
     assert sum(masked in v for v in values) >= 2  # the person and its audit record
     person = Person.objects.get()
-    assert decrypt(person.id_cipher) == NUMBER
+    assert decrypt(person.id_cipher, row=person.pk) == NUMBER
 
 
 def test_the_clear_number_is_not_in_the_sqlite_database_file(db):

@@ -71,7 +71,7 @@ def test_register_derives_sex_and_birth_date_and_stores_only_cipher_hash_and_mas
     person.refresh_from_db()
     assert (person.name, person.sex, person.birth_date) == ("张 三", "F", d(1949, 12, 31))
     assert person.id_masked == "110105********002X"
-    assert decrypt(person.id_cipher) == NUMBER
+    assert decrypt(person.id_cipher, row=person.pk) == NUMBER
     # and the clear number is nowhere in the person's row, nor in the audit trail
     with connection.cursor() as cursor:
         cursor.execute("SELECT * FROM workforce_person WHERE id = %s", [person.pk])

@@ -734,17 +734,19 @@ def workforce_load(
     hashes = [identity.id_hash(p.number) for p in plan.people]
     known = _person_ids()
     new_people = []
+    numbers: dict[str, str] = {}
     for person, digest in zip(plan.people, hashes, strict=True):
         if digest in known:
             continue
-        cipher, _digest, masked = protector.protect(person.number)
+        numbers[digest] = person.number
         university = universities.get(person.university_key)
         new_people.append(
             (
                 person.name,
-                cipher,
+                # Sealed below, once the row has the id the token is bound to.
+                identity.PENDING_TOKEN,
                 digest,
-                masked,
+                identity.mask(person.number),
                 "M" if int(person.number[16]) % 2 else "F",
                 _day(person.birth),
                 person.education_level,
@@ -777,6 +779,15 @@ def workforce_load(
     )
     if new_people:
         known = _person_ids()
+        table = connection.ops.quote_name(Person._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {table} SET id_cipher = %s WHERE id = %s",
+                [
+                    (protector.seal(number, row=known[digest]), known[digest])
+                    for digest, number in numbers.items()
+                ],
+            )
     person_ids = [known[digest] for digest in hashes]
     _count(tally, "people", len(new_people), len(plan.people))
     step()

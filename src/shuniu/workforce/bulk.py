@@ -56,7 +56,13 @@ from shuniu.divisions.models import Level as DivisionLevel
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.registry import codes
 from shuniu.registry.models import Kind, Organization
-from shuniu.workforce.identity import IdNumber, InvalidIdNumber, Protector, parse_id_number
+from shuniu.workforce.identity import (
+    IdNumber,
+    InvalidIdNumber,
+    Protector,
+    current_prefix,
+    parse_id_number,
+)
 from shuniu.workforce.models import (
     Certificate,
     EducationLevel,
@@ -369,7 +375,6 @@ class _Valid:
         "cert_division",
         "cert_division_given",
         "cert_number",
-        "cipher",
         "employer_id",
         "ends_on",
         "exam_year",
@@ -386,11 +391,12 @@ class _Valid:
         "starts_on",
     )
 
-    def __init__(self, row: int, name: str, ident: Any, protected: tuple[str, str, str]) -> None:
+    def __init__(self, row: int, name: str, ident: Any, protected: tuple[str, str]) -> None:
         self.row = row
         self.name = name
         self.ident = ident
-        self.cipher, self.id_hash, self.masked = protected
+        # The cipher is made once the person has an id, which it is bound to (_person).
+        self.id_hash, self.masked = protected
         # education_level, university_id, major, graduation_year, phone, source ("" or
         # None when not given)
         self.person: tuple[Any, ...] = ()
@@ -609,6 +615,14 @@ class _Import:
             db.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
         self.now = connection.ops.adapt_datetimefield_value(timezone.now())
         first = db.first_ids()
+        # People not yet moved to the current key (a rotation under way) still carry a hash
+        # made with an older key: only then are the older hashes looked up too.
+        self.older_keys = self.protector.has_others() and bool(
+            db.rows(
+                f"SELECT 1 FROM {_TABLES['person']} WHERE id_cipher NOT LIKE %s LIMIT 1",
+                [current_prefix() + "%"],
+            )
+        )
         self.first_person, self.first_certificate, self.first_job = (
             first["person"],
             first["certificate"],
@@ -713,7 +727,7 @@ class _Import:
                 self.problems.add(error)
             return None
         assert ident is not None
-        valid = _Valid(number, name, ident, self.protector.protect(ident.number))
+        valid = _Valid(number, name, ident, self.protector.match(ident.number))
         valid.person = (
             row.education_level,
             university_id,
@@ -972,6 +986,26 @@ class _Import:
                 "varchar",
             )
         }
+        if self.older_keys:
+            alias = {
+                older: v.id_hash
+                for v in chunk
+                if v.id_hash not in people
+                for older in self.protector.other_hashes(v.ident.number)
+            }
+            for row in (
+                db.lookup(
+                    "person",
+                    f"t.id_hash, t.id, t.name, t.id_masked, {columns}, t.version, t.sex, "
+                    "t.birth_date, t.synthetic",
+                    "id_hash",
+                    list(alias),
+                    "varchar",
+                )
+                if alias
+                else ()
+            ):
+                people[alias[row[0]]] = list(row[1:])
         numbers = list({v.cert_number for v in chunk if v.cert_number})
         certificates: dict[str, tuple[Any, ...]] = {}
         if numbers:
@@ -1043,7 +1077,7 @@ class _Import:
                 graduation,
                 phone,
                 source,
-                valid.cipher,
+                self.protector.seal(ident.number, row=person_id),
                 valid.id_hash,
                 ident.sex,
                 ident.birth_date,

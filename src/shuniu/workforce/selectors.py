@@ -28,7 +28,7 @@ from shuniu.accounts.permissions import (
     staff_organization_ids,
 )
 from shuniu.core.errors import NotFound, PermissionDenied, ValidationError
-from shuniu.workforce.identity import InvalidIdNumber, id_hash, parse_id_number
+from shuniu.workforce.identity import InvalidIdNumber, match_hashes, parse_id_number
 from shuniu.workforce.models import (
     LEVEL_BY_KEY,
     LEVEL_KEYS,
@@ -193,7 +193,8 @@ def person_list(
         except InvalidIdNumber:
             qs = qs.filter(Q(name__contains=needle) | Q(id_masked__contains=needle.upper()))
         else:
-            qs = qs.filter(id_hash=id_hash(number.number))
+            # (Any key's hash: rows not yet rotated keep the older one.)
+            qs = qs.filter(id_hash__in=match_hashes(number.number))
     if filters.organization_id is not None:
         qs = qs.filter(
             pk__in=Employment.objects.filter(organization_id=filters.organization_id).values(

@@ -276,15 +276,16 @@ def person_register(
                 )
             )
     parsed = id_number_clean(id_number)
-    cipher, digest, masked = identity.Protector().protect(parsed.number)
-    existing = Person.objects.filter(id_hash=digest).first()
+    # During a key rotation a stored person may still carry a hash made with an older key.
+    existing = Person.objects.filter(id_hash__in=identity.match_hashes(parsed.number)).first()
     if existing is not None:
         raise ValidationError({"id_number": _existing_holder_message(existing)})
     person = Person(
         name=" ".join((name or "").split()),
-        id_cipher=cipher,
-        id_hash=digest,
-        id_masked=masked,
+        # Sealed once the row has its primary key, which the token is bound to (below).
+        id_cipher=identity.PENDING_TOKEN,
+        id_hash=identity.id_hash(parsed.number),
+        id_masked=identity.mask(parsed.number),
         sex=parsed.sex,
         birth_date=parsed.birth_date,
         education_level=education_level or "",
@@ -327,6 +328,8 @@ def person_register(
     _raise(errors)
     with transaction.atomic():
         person.save()
+        person.id_cipher = identity.encrypt(parsed.number, row=person.pk)
+        Person.objects.filter(pk=person.pk).update(id_cipher=person.id_cipher)
         division_code = ""
         if cert is not None:
             division_code = cert.registered_division.code
@@ -376,12 +379,17 @@ def person_update(
         errors: dict[str, list[str]] = {}
         if "id_number" in changes:
             parsed = id_number_clean(changes["id_number"])
-            cipher, digest, masked = identity.Protector().protect(parsed.number)
+            digest = identity.id_hash(parsed.number)
             if digest != current.id_hash:
-                clash = Person.objects.filter(id_hash=digest).exclude(pk=current.pk).first()
+                clash = (
+                    Person.objects.filter(id_hash__in=identity.match_hashes(parsed.number))
+                    .exclude(pk=current.pk)
+                    .first()
+                )
                 if clash is not None:
                     errors["id_number"] = [_existing_holder_message(clash)]
-                current.id_cipher, current.id_hash, current.id_masked = cipher, digest, masked
+                current.id_cipher = identity.encrypt(parsed.number, row=current.pk)
+                current.id_hash, current.id_masked = digest, identity.mask(parsed.number)
                 current.sex, current.birth_date = parsed.sex, parsed.birth_date
         if "name" in changes:
             current.name = " ".join((changes["name"] or "").split())
@@ -442,7 +450,7 @@ def person_id_number(*, actor: Any, person: Person, purpose: str, refuse: bool =
             )
         return person.id_masked
     purpose = " ".join((purpose or "").split())[:200] or "unspecified"
-    number = identity.decrypt(person.id_cipher)
+    number = identity.decrypt(person.id_cipher, row=person.pk)
     audit_write(
         actor=actor,
         action="person.id_number.view",
