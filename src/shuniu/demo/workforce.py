@@ -734,11 +734,11 @@ def workforce_load(
     hashes = [identity.id_hash(p.number) for p in plan.people]
     known = _person_ids()
     new_people = []
-    numbers: dict[str, str] = {}
+    sealing: dict[str, str] = {}
     for person, digest in zip(plan.people, hashes, strict=True):
         if digest in known:
             continue
-        numbers[digest] = person.number
+        sealing[digest] = person.number
         university = universities.get(person.university_key)
         new_people.append(
             (
@@ -785,7 +785,7 @@ def workforce_load(
                 f"UPDATE {table} SET id_cipher = %s WHERE id = %s",
                 [
                     (protector.seal(number, row=known[digest]), known[digest])
-                    for digest, number in numbers.items()
+                    for digest, number in sealing.items()
                 ],
             )
     person_ids = [known[digest] for digest in hashes]

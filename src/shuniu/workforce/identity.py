@@ -152,6 +152,11 @@ def generate_data_key() -> str:
     return base64.urlsafe_b64encode(os.urandom(MIN_KEY_BYTES)).rstrip(b"=").decode()
 
 
+def data_key_id(text: str) -> str:
+    """The key id tokens made with this SHUNIU_DATA_KEY carry."""
+    return _derive(decode_data_key(text)).kid
+
+
 def _hkdf(master: bytes, info: bytes, length: int = 32) -> bytes:
     return HKDF(algorithm=SHA256(), length=length, salt=_HKDF_SALT, info=info).derive(master)
 
@@ -305,12 +310,12 @@ def decrypt(token: str, *, row: int) -> str:
                 continue
         raise UndecryptableToken(f"no configured key opens the v1 token of row {row}")
     kid = token_kid(token)
-    key = ring.key(kid) if token.startswith(TOKEN_PREFIX) else None
-    if key is None:
+    found = ring.key(kid) if token.startswith(TOKEN_PREFIX) else None
+    if found is None:
         raise UndecryptableToken(f"row {row}: key {kid} is not configured")
     raw = base64.urlsafe_b64decode(token[len(TOKEN_PREFIX) + KID_LENGTH + 1 :])
     try:
-        return key.aead.decrypt(raw[:12], raw[12:], _row_data(row)).decode()
+        return found.aead.decrypt(raw[:12], raw[12:], _row_data(row)).decode()
     except InvalidTag:
         raise UndecryptableToken(
             f"row {row}: the token does not open with key {kid} on this row"
