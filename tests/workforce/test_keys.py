@@ -294,7 +294,7 @@ def test_keys_status_and_rotate_from_the_command_line(db, settings, capsys):
     call_command("keys", "status", stdout=out)
     assert out.getvalue().splitlines() == [
         f"current key id: {kid_b}",
-        f"{kid_a}\t3\tprevious (rotate)",
+        f"{kid_a}\t3\tprevious key: rotate",
     ]
     call_command("keys", "rotate", "--batch-size", "2")
     assert "3 ID numbers moved to key" in capsys.readouterr().err

@@ -71,9 +71,9 @@ class Command(BaseCommand):
             )
             return
         states = {
-            "current": _("current"),
-            "previous": _("previous (rotate)"),
-            "legacy": _("first scheme (rotate)"),
+            "current": _("current key"),
+            "previous": _("previous key: rotate"),
+            "legacy": _("first scheme (v1): rotate"),
             "unknown": _("unknown key: not configured"),
         }
         self.stdout.write(_("current key id: %(kid)s") % {"kid": identity.current_kid()})
