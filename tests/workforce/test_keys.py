@@ -316,3 +316,30 @@ def test_keys_generate_prints_a_usable_key(capsys):
     key = captured.out.strip()
     assert len(identity.decode_data_key(key)) == 32
     assert identity.data_key_id(key) in captured.err
+
+
+def test_keys_rotate_interrupted_says_in_one_line_how_far_it_got(db, settings, monkeypatch):
+    # given three people on key A, key B current, and a Ctrl-C after the first batch of two
+    settings.SHUNIU_DATA_KEY = KEY_A
+    people(3)
+    settings.SHUNIU_DATA_KEY, settings.SHUNIU_DATA_KEYS_PREVIOUS = KEY_B, KEY_A
+    real = person_keys_rotate
+
+    def interrupted(**kwargs):
+        def stop(done: int, total: int) -> None:
+            kwargs["progress"](done, total)
+            if done:
+                raise KeyboardInterrupt
+
+        return real(**{**kwargs, "progress": stop})
+
+    monkeypatch.setattr("shuniu.workforce.management.commands.keys.person_keys_rotate", interrupted)
+    # when
+    with pytest.raises(CommandError) as caught:
+        call_command("keys", "rotate", "--batch-size", "2")
+    # then
+    assert str(caught.value) == (
+        "Interrupted after 2 rows (all committed); run shuniu keys rotate again to resume."
+    )
+    assert caught.value.returncode == 130
+    assert kids() == {identity.data_key_id(KEY_B): 2, identity.data_key_id(KEY_A): 1}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+from types import FrameType
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -83,6 +85,8 @@ class Command(BaseCommand):
     def _rotate(self, batch_size: int) -> None:
         actor = cli_actor("keys rotate")
         done = [0]
+        # `kill` stops it like Ctrl-C: the open batch rolls back, the line below says so.
+        signal.signal(signal.SIGTERM, _interrupt)
         try:
             with progress_bar(_("Rotating ID numbers")) as update:
 
@@ -106,3 +110,7 @@ class Command(BaseCommand):
             _("%(n)s ID numbers moved to key %(kid)s in %(batches)s batches.\n")
             % {"n": result.rotated, "kid": result.kid, "batches": result.batches}
         )
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
