@@ -292,6 +292,7 @@ PRODUCTION_ENV = {
     "SHUNIU_PRODUCTION": "1",
     "SHUNIU_SECRET_KEY": "k3Y-for-tests-only_" + "Zq8vW2xR7nT4pL9sB6mC1dF5gH0jK3a",
     "SHUNIU_ALLOWED_HOSTS": "shuniu.example.org",
+    "SHUNIU_DATA_KEY": "Wj3Kq8vT2xR7nL4pB9sM6cD1fG5hJ0aZyE3uQ8iO2tY",
 }
 
 
