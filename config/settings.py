@@ -199,6 +199,20 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 
+# Static files are served by the application itself (whitenoise). In production from
+# STATIC_ROOT as `collectstatic` (run by `shuniu serve`) leaves it: names carry a hash of the
+# content, so they are cached for ten years, and each has gzip (and brotli, when the package is
+# installed) siblings. Elsewhere straight from the apps' static/ folders, with no collectstatic
+# and no manifest, so tests and `runserver` work from a fresh checkout.
+if PRODUCTION:
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+else:
+    WHITENOISE_USE_FINDERS = True
+    WHITENOISE_AUTOREFRESH = True
+
 # --- Security ---------------------------------------------------------------------------
 
 AUTHENTICATION_BACKENDS = [
