@@ -132,6 +132,9 @@ def server(tmp_path_factory) -> Iterator[Server]:
     with database as (database_env, execute):
         env = {k: v for k, v in os.environ.items() if not k.startswith("SHUNIU_")}
         env.pop("DATABASE_URL", None)
+        # Set for the browser tests when their conftest is collected; a deployment never has it
+        # (check --deploy refuses it).
+        env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         env.update(database_env)
         env.update(
             {

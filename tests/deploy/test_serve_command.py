@@ -24,6 +24,12 @@ from shuniu.web.management.commands import serve
 SETTINGS_FILE = Path(__file__).resolve().parents[2] / "config" / "settings.py"
 
 
+@pytest.fixture(autouse=True)
+def _as_deployed(monkeypatch):
+    # The browser tests' conftest sets this when collected; check --deploy refuses it.
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
+
+
 def run_serve(*args: str) -> tuple[str, str]:
     stdout, stderr = io.StringIO(), io.StringIO()
     with translation.override("en"):

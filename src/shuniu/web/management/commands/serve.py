@@ -167,7 +167,7 @@ class Command(BaseCommand):
                     self.stderr.write(
                         _(
                             "%(file)s is missing or older than its .po: pages show English "
-                            "until shuniu compilemessages has run."
+                            "until make messages has run."
                         )
                         % {"file": mo}
                     )
