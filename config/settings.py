@@ -139,6 +139,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Static files (whitenoise) before sessions and the rest: they need none of it.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # /healthz and /readyz, before the host check and sessions (shuniu.core.health).
+    "shuniu.core.health.ProbeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

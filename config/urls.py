@@ -5,15 +5,12 @@ from django.utils.functional import lazy
 from django.views.generic.base import RedirectView
 
 from config.api import api
-from shuniu.core import health
 
 admin.site.site_header = "枢纽 Shuniu"
 admin.site.site_title = "枢纽 Shuniu"
 
+# /healthz and /readyz are answered before URL routing by shuniu.core.health.ProbeMiddleware.
 urlpatterns = [
-    # Probes for load balancers (plain HTTP allowed: SECURE_REDIRECT_EXEMPT in settings).
-    path("healthz", health.healthz, name="healthz"),
-    path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -47,6 +47,17 @@ def test_probes_are_exempt_from_the_https_redirect(client, settings):
     assert probe.status_code == 200
 
 
+def test_probes_answer_a_load_balancer_that_names_the_machine_not_the_site(client):
+    # given a load balancer probing by address, a host the site does not serve
+    # when it probes, and when the same host asks for a page
+    probe = client.get("/healthz", HTTP_HOST="10.0.0.5:8000")
+    page = client.get("/api/v1/divisions", HTTP_HOST="10.0.0.5:8000")
+
+    # then the probe answers and the page is refused (ALLOWED_HOSTS still holds for pages)
+    assert probe.status_code == 200
+    assert page.status_code == 400
+
+
 @pytest.mark.django_db
 def test_readyz_is_ready_when_every_migration_is_applied(client):
     # given the migrated test database

@@ -245,8 +245,9 @@ def test_the_probes_answer_over_plain_http(server):
     health = server.get("/healthz", https=False)
     ready = server.get("/readyz", https=False)
 
-    # then both answer 200 instead of a redirect
+    # then both answer 200 instead of a redirect, even asked by the machine's address
     assert (health.status, health.json()) == (200, {"status": "ok"})
+    assert server.get("/readyz", https=False, Host="10.0.0.5:8000").status == 200
     vendor = "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
     assert (ready.status, ready.json()) == (200, {"status": "ok", "database": vendor})
 

@@ -1,18 +1,23 @@
 """Probes for a load balancer or an orchestrator, outside the API and the pages.
 
 ``/healthz``: the process answers (touches no database). ``/readyz``: the database answers and
-every migration is applied. Both are plain-HTTP exempt from the HTTPS redirect
-(``SECURE_REDIRECT_EXEMPT``), use no session and no rate limit, and are not cached.
+every migration is applied. Both are exempt from the HTTPS redirect (``SECURE_REDIRECT_EXEMPT``),
+so they answer over plain HTTP, and are answered by ``ProbeMiddleware`` before sessions,
+CSRF, the rate-limited API and the host check: a load balancer probes a machine by its address
+(``Host: 10.0.0.5:8000``), which is not one of the site's ALLOWED_HOSTS. Nothing in their
+answer depends on the host, and nothing is cached.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.migrations.executor import MigrationExecutor
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -67,3 +72,21 @@ def _not_ready(detail: str) -> JsonResponse:
     )
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+PROBES: dict[str, Callable[[HttpRequest], HttpResponse]] = {"/healthz": healthz, "/readyz": readyz}
+
+
+class ProbeMiddleware:
+    """Answers the probes right after the security middleware (HTTPS redirect, with the probes
+    exempt) and whitenoise, before everything else, in the language the prober asks for."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        probe = PROBES.get(request.path_info)
+        if probe is None:
+            return self.get_response(request)
+        with translation.override(translation.get_language_from_request(request)):
+            return probe(request)
