@@ -218,13 +218,14 @@ def test_the_configuration_sends_every_line_through_the_filter():
     text = logging_config(fmt="text", level="INFO")
     as_json = logging_config(fmt="json", level="INFO")
 
-    # then the one handler filters by request id and formats as asked; Django's own logger
-    # has no handler of its own, so its lines reach that one
+    # then the one handler filters by request id and formats as asked; Django's own loggers
+    # have no handler of their own, so their lines reach that one (runserver's at INFO)
     assert text["handlers"]["console"]["filters"] == ["request_id"]
     assert text["handlers"]["console"]["formatter"] == "text"
     assert as_json["handlers"]["console"]["formatter"] == "json"
     assert text["root"] == {"handlers": ["console"], "level": "INFO"}
     assert "handlers" not in text["loggers"]["django"]
+    assert text["loggers"]["django.server"] == {"level": "INFO", "propagate": True}
 
 
 def test_an_unknown_log_format_is_refused():

@@ -110,7 +110,8 @@ def logging_config(*, fmt: str = "text", level: str = "WARNING") -> dict[str, An
     """A ``dictConfig`` where every line goes to stderr through the request-id filter.
 
     Django's own ``django`` logger is re-declared without handlers so that its lines reach the
-    root handler (and so carry the id) instead of Django's default console handler."""
+    root handler (and so carry the id) instead of Django's default console handler, which would
+    write them a second time, without the id, under DEBUG."""
     if fmt not in FORMATS:
         raise ValueError(f"SHUNIU_LOG_FORMAT must be one of {', '.join(FORMATS)}, not {fmt!r}")
     return {
@@ -130,7 +131,11 @@ def logging_config(*, fmt: str = "text", level: str = "WARNING") -> dict[str, An
             }
         },
         "root": {"handlers": ["console"], "level": level},
-        "loggers": {"django": {"level": level, "propagate": True}},
+        "loggers": {
+            "django": {"level": level, "propagate": True},
+            # runserver's request lines (development); declaring "django" above resets it.
+            "django.server": {"level": "INFO", "propagate": True},
+        },
     }
 
 
