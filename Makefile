@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: env demo serve test test-fast test-browser lint format bench messages static browser-deps clean
+.PHONY: env demo serve serve-prod test test-fast test-browser lint format bench messages static browser-deps clean
 
 .venv-uv/bin/uv:
 	$(PY) -m venv .venv-uv
@@ -34,6 +34,11 @@ demo: env messages
 serve: env messages
 	$(BIN)/python manage.py migrate --noinput
 	SHUNIU_DEBUG=$${SHUNIU_DEBUG:-1} $(BIN)/python manage.py runserver --insecure $(HOST):$(PORT)
+
+# The production server (gunicorn, whitenoise): needs SHUNIU_SECRET_KEY, SHUNIU_ALLOWED_HOSTS and
+# SHUNIU_DATA_KEY in the environment (docs/deploy.md); WORKERS=N overrides the worker count.
+serve-prod: env messages
+	SHUNIU_PRODUCTION=1 $(BIN)/shuniu serve --migrate --host $(HOST) --port $(PORT) $(if $(WORKERS),--workers $(WORKERS))
 
 browser-deps:
 	@bash scripts/browser-deps.sh

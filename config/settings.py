@@ -15,6 +15,8 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from shuniu.core.logging import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SHUNIU_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -147,7 +149,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every response and every log line of a request carry its id.
+    "shuniu.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files (whitenoise) before sessions and the rest: they need none of it.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # /healthz and /readyz, before the host check and sessions (shuniu.core.health).
+    "shuniu.core.health.ProbeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -156,7 +164,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "shuniu.core.middleware.RequestIdMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes requires: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -208,6 +215,20 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+
+# Static files are served by the application itself (whitenoise). In production from
+# STATIC_ROOT as `collectstatic` (run by `shuniu serve`) leaves it: names carry a hash of the
+# content, so they are cached for ten years, and each has gzip (and brotli, when the package is
+# installed) siblings. Elsewhere straight from the apps' static/ folders, with no collectstatic
+# and no manifest, so tests and `runserver` work from a fresh checkout.
+if PRODUCTION:
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+else:
+    WHITENOISE_USE_FINDERS = True
+    WHITENOISE_AUTOREFRESH = True
 
 # --- Security ---------------------------------------------------------------------------
 
@@ -283,6 +304,9 @@ CSP_DIRECTIVES: dict[str, list[str] | bool] = {
 }
 CONTENT_SECURITY_POLICY = {"DIRECTIVES": CSP_DIRECTIVES}
 
+# Load balancers probe these over plain HTTP (shuniu.core.health).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+
 if PRODUCTION:
     SECURE_SSL_REDIRECT = True
     SESSION_COOKIE_SECURE = True
@@ -295,11 +319,14 @@ if PRODUCTION:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     CSP_DIRECTIVES["upgrade-insecure-requests"] = True
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("SHUNIU_LOG_LEVEL", "WARNING")},
-}
+# Every line on stderr with the request id (`-` outside requests), as text or, with
+# SHUNIU_LOG_FORMAT=json, one JSON object per line; `shuniu serve` gives gunicorn the same.
+try:
+    LOGGING = logging_config(
+        fmt=os.environ.get("SHUNIU_LOG_FORMAT", "text").strip().lower() or "text",
+        level=os.environ.get("SHUNIU_LOG_LEVEL", "WARNING").strip().upper() or "WARNING",
+    )
+except ValueError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
 
 SHUNIU_SITE_NAME = _("Shuniu")

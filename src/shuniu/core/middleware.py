@@ -11,7 +11,13 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 class RequestIdMiddleware:
-    """Tags each request with an id (kept from X-Request-ID when well-formed) for the audit."""
+    """Tags each request with an id (kept from X-Request-ID when well-formed) for the audit and
+    the logs, and answers with it in X-Request-ID.
+
+    First in MIDDLEWARE, so that every response (HTTPS redirects and static files included) and
+    every line logged while the request is handled carry the id. The id also stays on the
+    request: Django logs a 4xx/5xx response after the middleware has returned, and the log
+    filter finds it there (``shuniu.core.logging``)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -21,6 +27,7 @@ class RequestIdMiddleware:
         token = set_request_id(incoming if _SAFE_ID.match(incoming) else None)
         try:
             request_id = current_request_id()
+            request.request_id = request_id  # type: ignore[attr-defined]
             response = self.get_response(request)
         finally:
             reset_request_id(token)

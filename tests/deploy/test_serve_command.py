@@ -1,0 +1,181 @@
+"""`shuniu serve`: refuses outside production, checks the database, and builds gunicorn's
+command line (the server itself is started in test_production_server.py). Static-file settings
+per mode."""
+
+from __future__ import annotations
+
+import io
+import os
+import runpy
+import shlex
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from django.db.migrations.recorder import MigrationRecorder
+from django.utils import translation
+
+from shuniu.web.management.commands import serve
+
+SETTINGS_FILE = Path(__file__).resolve().parents[2] / "config" / "settings.py"
+
+
+@pytest.fixture(autouse=True)
+def _as_deployed(monkeypatch):
+    # The browser tests' conftest sets this when collected; check --deploy refuses it.
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
+
+
+def run_serve(*args: str) -> tuple[str, str]:
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with translation.override("en"):
+        call_command("serve", *args, stdout=stdout, stderr=stderr)
+    return stdout.getvalue(), stderr.getvalue()
+
+
+def test_serve_refuses_to_run_outside_production(settings):
+    # given development settings
+    settings.PRODUCTION = False
+
+    # when the production server is asked for
+    with pytest.raises(CommandError) as refused:
+        run_serve("--dry-run")
+
+    # then it says what is missing, in one line
+    assert str(refused.value) == (
+        "shuniu serve runs the production server: set SHUNIU_PRODUCTION=1 (with "
+        "SHUNIU_SECRET_KEY, SHUNIU_ALLOWED_HOSTS and SHUNIU_DATA_KEY; see docs/deploy.md). "
+        "For development use make serve."
+    )
+
+
+@pytest.mark.django_db
+def test_serve_builds_the_gunicorn_command(settings):
+    # given production settings
+    settings.PRODUCTION = True
+
+    # when asked for three workers on an IPv6 address, without running it
+    stdout, stderr = run_serve(
+        "--dry-run", "--no-collectstatic", "--host", "::1", "--port", "9000", "--workers", "3"
+    )
+
+    # then gunicorn gets the project's configuration, the address and the workers
+    assert shlex.split(stdout) == [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--config",
+        "python:config.gunicorn",
+        "--bind",
+        "[::1]:9000",
+        "--workers",
+        "3",
+    ]
+    assert f"Database: {connection.vendor} " in stderr
+    assert "not applied" not in stderr
+
+
+@pytest.mark.django_db
+def test_serve_says_when_migrations_are_not_applied(settings):
+    # given production settings and a database lacking one migration
+    settings.PRODUCTION = True
+    MigrationRecorder(connection).migration_qs.filter(app="core").order_by("-name").first().delete()
+
+    # when the server is prepared
+    _, stderr = run_serve("--dry-run", "--no-collectstatic")
+
+    # then the operator reads that /readyz will refuse traffic until they migrate
+    assert "1 migration is not applied: /readyz answers 503 until shuniu migrate has run." in stderr
+
+
+@pytest.mark.parametrize(
+    ("environment", "cores", "workers"),
+    [({}, 1, 3), ({}, 2, 5), ({}, 16, 8), ({"SHUNIU_WORKERS": "12"}, 2, 12)],
+)
+def test_default_worker_count(monkeypatch, environment, cores, workers):
+    # given the machine's cores and maybe SHUNIU_WORKERS
+    monkeypatch.delenv("SHUNIU_WORKERS", raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(serve.os, "cpu_count", lambda: cores)
+
+    # then the default is SHUNIU_WORKERS, else 2 × cores + 1 up to 8
+    assert serve.default_workers() == workers
+
+
+def test_a_malformed_worker_count_is_refused(monkeypatch, settings):
+    # given a malformed SHUNIU_WORKERS, or an impossible --workers
+    settings.PRODUCTION = True
+    monkeypatch.setenv("SHUNIU_WORKERS", "many")
+
+    # then each is refused with one line
+    with pytest.raises(CommandError, match="SHUNIU_WORKERS must be a whole number, not 'many'"):
+        run_serve("--dry-run")
+    with pytest.raises(CommandError, match="--workers must be at least 1"):
+        run_serve("--dry-run", "--workers", "0")
+    with pytest.raises(CommandError, match="--port must be between 1 and 65535"):
+        run_serve("--dry-run", "--workers", "1", "--port", "70000")
+
+
+# --- static files per mode --------------------------------------------------------------------
+
+PRODUCTION_ENV = {
+    "SHUNIU_PRODUCTION": "1",
+    "SHUNIU_SECRET_KEY": "k3Y-for-tests-only_" + "Zq8vW2xR7nT4pL9sB6mC1dF5gH0jK3a",
+    "SHUNIU_ALLOWED_HOSTS": "shuniu.example.org",
+    "SHUNIU_DATA_KEY": "8kQ3o0yF0e1Hq9y3Jt4mTz8rXq2v6bN1cD5eF7gH9jA=",
+}
+
+
+def load_settings(monkeypatch, tmp_path, **env: str) -> dict:
+    """Execute config/settings.py afresh under ``env`` (the running settings stay as they are)."""
+    for name in list(os.environ):
+        if name.startswith("SHUNIU_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("SHUNIU_VAR_DIR", str(tmp_path))
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(SETTINGS_FILE))
+
+
+def test_production_serves_hashed_compressed_static_files(monkeypatch, tmp_path):
+    conf = load_settings(monkeypatch, tmp_path, **PRODUCTION_ENV)
+    assert conf["STORAGES"]["staticfiles"] == {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    }
+    assert "WHITENOISE_USE_FINDERS" not in conf
+    assert conf["MIDDLEWARE"][:3] == [
+        "shuniu.core.middleware.RequestIdMiddleware",
+        "django.middleware.security.SecurityMiddleware",
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    ]
+
+
+def test_development_serves_static_files_without_collectstatic(monkeypatch, tmp_path):
+    conf = load_settings(monkeypatch, tmp_path)
+    assert "STORAGES" not in conf
+    assert conf["WHITENOISE_USE_FINDERS"] is True
+    assert conf["WHITENOISE_AUTOREFRESH"] is True
+
+
+def test_an_unknown_log_format_stops_the_start(monkeypatch, tmp_path):
+    with pytest.raises(ImproperlyConfigured, match="SHUNIU_LOG_FORMAT must be one of text, json"):
+        load_settings(monkeypatch, tmp_path, SHUNIU_LOG_FORMAT="yaml")
+
+
+def test_static_files_are_served_in_development_with_a_request_id(client):
+    # given no collectstatic (development and tests)
+    # when a static file is asked for
+    response = client.get("/static/web/site.css")
+
+    # then the app's own file is served, and the response has an id like any other
+    assert response.status_code == 200
+    assert (
+        b"".join(response.streaming_content)
+        == (Path(__file__).resolve().parents[2] / "src/shuniu/web/static/web/site.css").read_bytes()
+    )
+    assert len(response["X-Request-ID"]) == 32
