@@ -69,3 +69,21 @@ def _empty_side_database(request):
         for table in ("shuniu_rate_counter", "django_session", "shuniu_cache"):
             cursor.execute(f"DELETE FROM {table}")
     yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """Put the reference data (divisions, loaded by migrations) back after a test that
+    committed: Django restores it only when the next such test starts, and with
+    ``--dist loadfile`` the next file on this worker may need it first."""
+    yield
+    marker = item.get_closest_marker("django_db")
+    if not (marker and marker.kwargs.get("serialized_rollback")):
+        return
+    from pytest_django.plugin import blocking_manager_key
+
+    with item.config.stash[blocking_manager_key].unblock():
+        for alias in connections:
+            contents = getattr(connections[alias], "_test_serialized_contents", None)
+            if contents:
+                connections[alias].creation.deserialize_db_from_string(contents)
