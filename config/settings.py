@@ -68,9 +68,14 @@ def sqlite_database(path: Path) -> dict:
             # WAL lets readers run while one writer writes; IMMEDIATE avoids
             # "database is locked" on read-then-write transactions.
             "transaction_mode": "IMMEDIATE",
+            # The wait for another writer on the command line; web and API requests wait
+            # SHUNIU_DB_REQUEST_TIMEOUT at most (shuniu.core.busy), then answer 503.
             "timeout": 20,
+            # journal_size_limit: the WAL file is cut back to 64 MiB at each checkpoint, so a
+            # large import does not leave a WAL file the size of everything it wrote.
             "init_command": (
                 "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON;"
+                "PRAGMA journal_size_limit=67108864;"
             ),
         },
     }
@@ -164,6 +169,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A database busy with another writer answers 503 + Retry-After, not 500.
+    "shuniu.core.busy.BusyMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes requires: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -192,6 +199,28 @@ if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": database_from_url(os.environ["DATABASE_URL"])}
 else:
     DATABASES = {"default": sqlite_database(VAR_DIR / "shuniu.sqlite3")}
+
+# SQLite has one writer at a time for the whole file, and a long import holds that lock for
+# minutes. What every request may write (rate-limit counters, sessions, the cache) therefore
+# lives in a second file beside it, with its own connection and its own lock; its tables are
+# made on first use (shuniu.core.sidedb). PostgreSQL locks rows: there they stay in the one
+# database. See docs/decisions.md, "Availability".
+SIDE_DATABASE = "side"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    _main = Path(DATABASES["default"]["NAME"])
+    DATABASES[SIDE_DATABASE] = sqlite_database(
+        _main.with_name(f"{_main.stem}.side{_main.suffix or '.sqlite3'}")
+    )
+DATABASE_ROUTERS = ["shuniu.core.sidedb.SideDatabaseRouter"]
+
+# How long a web or API request waits for a database another process is writing (SQLite's
+# busy timeout, PostgreSQL's lock_timeout) before it answers 503 with Retry-After; the
+# command line keeps the long wait above. Seconds.
+try:
+    SHUNIU_DB_REQUEST_TIMEOUT = float(os.environ.get("SHUNIU_DB_REQUEST_TIMEOUT", "") or 3)
+except ValueError:
+    raise ImproperlyConfigured("SHUNIU_DB_REQUEST_TIMEOUT must be a number of seconds") from None
+SHUNIU_BUSY_RETRY_AFTER = env_int("SHUNIU_BUSY_RETRY_AFTER", 10)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -264,7 +293,8 @@ SHUNIU_API_ANON_RATE = os.environ.get("SHUNIU_API_ANON_RATE", "120/min")
 SHUNIU_API_USER_RATE = os.environ.get("SHUNIU_API_USER_RATE", "600/min")
 
 # No in-process state across requests (design rule): whatever uses Django's cache shares it
-# through the database. The table is created by migration core.0002_security_tables.
+# through the database. The table is created by migration core.0002_security_tables (and on
+# SQLite in the side database, by shuniu.core.sidedb, which the router sends it to).
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
@@ -272,7 +302,9 @@ CACHES = {
     }
 }
 
-# Sessions end after this much inactivity; every request moves the expiry forward.
+# Sessions end after this much inactivity; every request moves the expiry forward. That is a
+# write per request: on SQLite it goes to the side database (above), so logged-in pages read
+# on while an import holds the main database.
 SESSION_COOKIE_AGE = 60 * env_int("SHUNIU_SESSION_IDLE_MINUTES", 30)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True

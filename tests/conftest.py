@@ -49,3 +49,30 @@ def xicheng_officer(make_officer):
 def _fast_password_hashing(settings):
     # Argon2 is deliberately slow; tests that create users need not pay for it.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+_DB_FIXTURES = {
+    "db",
+    "transactional_db",
+    "live_server",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+}
+
+
+def pytest_collection_modifyitems(items):
+    """Every test that uses the database may use all of them: on SQLite, requests write
+    sessions and rate-limit counts to the side database (shuniu.core.sidedb)."""
+    from django.conf import settings
+
+    aliases = list(settings.DATABASES)
+    if len(aliases) < 2:
+        return
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is not None:
+            if "databases" not in marker.kwargs:
+                kwargs = {**marker.kwargs, "databases": aliases}
+                item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
+        elif _DB_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.django_db(databases=aliases), append=False)

@@ -8,12 +8,14 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
+from shuniu.core.busy import busy_problem, is_busy
 from shuniu.core.errors import NotFound, StaleVersion
 
 PROBLEM_JSON = "application/problem+json"
@@ -95,6 +97,13 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def on_http_error(request: HttpRequest, exc: Any) -> HttpResponse:
         return problem(exc.status_code, str(exc.message), "")
 
+    def on_database_error(request: HttpRequest, exc: Any) -> HttpResponse:
+        # Busy (another writer holds the lock): 503 + Retry-After; anything else is a bug.
+        if is_busy(exc):
+            return busy_problem(request)
+        raise exc
+
+    api.add_exception_handler(OperationalError, on_database_error)
     api.add_exception_handler(NinjaValidationError, on_ninja_validation)
     api.add_exception_handler(DjangoValidationError, on_validation)
     api.add_exception_handler(StaleVersion, on_stale)

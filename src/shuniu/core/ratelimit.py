@@ -5,6 +5,10 @@ one row; counting a request is one atomic upsert (SQLite >= 3.35 and PostgreSQL 
 ``INSERT ... ON CONFLICT ... RETURNING``), so concurrent processes never lose a count and a
 throttled endpoint pays exactly one query. The table is created by migration
 ``core.0002_security_tables`` (plain SQL: it is not a model, nobody edits it).
+
+On SQLite the counters live in the side database (``shuniu.core.sidedb``), not the main
+file: counting is a write, and a write to the main file would wait behind an import's lock,
+so every request, anonymous reads included, would wait with it.
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection
 from django.http import HttpRequest
+
+from shuniu.core.sidedb import side_connection
 
 TABLE = "shuniu_rate_counter"
 
@@ -65,7 +70,7 @@ def hit(key: str, rate: Rate, *, now: float | None = None) -> int:
     expires_at = (bucket + 1) * rate.period
     # The period is part of the key so that changing a rate never mixes old and new windows.
     ident = f"{key}/{rate.period}"[:255]
-    with connection.cursor() as cursor:
+    with side_connection().cursor() as cursor:
         cursor.execute(_UPSERT, [ident, bucket, expires_at])
         row = cursor.fetchone()
     return int(row[0])
@@ -79,7 +84,7 @@ def purge_expired(*, now: float | None = None) -> int:
     """Delete counters whose window has ended (called from rare paths such as a login POST,
     never from throttled reads, whose query count must not vary)."""
     now = clock() if now is None else now
-    with connection.cursor() as cursor:
+    with side_connection().cursor() as cursor:
         cursor.execute(f"DELETE FROM {TABLE} WHERE expires_at < %s", [int(now)])
         return cursor.rowcount
 

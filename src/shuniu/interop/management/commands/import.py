@@ -30,6 +30,7 @@ from rich.text import Text
 from shuniu.core.actors import cli_actor
 from shuniu.core.context import reset_request_id, set_request_id
 from shuniu.core.errors import PermissionDenied
+from shuniu.core.locks import LockHeld, import_lock
 from shuniu.interop.importing import Importer, ImportReport, importers, run_import
 from shuniu.interop.importing import Progress as ProgressCallback
 from shuniu.interop.tables import FileRefused, open_table
@@ -66,6 +67,11 @@ class Command(BaseCommand):
                 help="act as this user (their jurisdiction applies) instead of the command line",
             )
             command.add_argument("--lang", choices=languages, help="language of the messages")
+            command.add_argument(
+                "--wait",
+                action="store_true",
+                help="when another import is running, wait for it to end instead of refusing",
+            )
         template = sub.add_parser(TEMPLATE, help="write an empty .xlsx template with help")
         template.add_argument("template_entity", choices=sorted(registry), metavar="ENTITY")
         template.add_argument("file", help="the .xlsx file to write")
@@ -103,7 +109,10 @@ class Command(BaseCommand):
         try:
             # Streamed: rows are read from the file as the importer asks for them.
             table = open_table(options["file"])
-            with _progress_bar(table.size_hint or 0) as progress:
+            with (
+                _import_lock(self, importer.entity, wait=options["wait"]),
+                _progress_bar(table.size_hint or 0) as progress,
+            ):
                 report = run_import(
                     importer,
                     table,
@@ -113,6 +122,16 @@ class Command(BaseCommand):
                 )
         except (FileRefused, PermissionDenied) as exc:
             raise CommandError(str(exc)) from exc
+        except LockHeld as exc:
+            # EX_TEMPFAIL: nothing is wrong with the file; the same command works later.
+            raise CommandError(
+                _(
+                    "another import is running (%(holder)s); nothing was written. Try again "
+                    "when it has finished, or give --wait to wait for it."
+                )
+                % {"holder": exc.holder or _("another process")},
+                returncode=75,
+            ) from exc
         finally:
             reset_request_id(token)
         if options["format"] == "json":
@@ -181,6 +200,18 @@ def _as_json(report: ImportReport) -> dict[str, Any]:
         ],
         "updates": [{"row": c.row, "name": c.name, "columns": c.columns} for c in report.changes],
     }
+
+
+def _import_lock(command: BaseCommand, entity: str, *, wait: bool) -> Any:
+    """One import at a time (shuniu.core.locks); with ``wait``, say once that it waits."""
+
+    def waiting(holder: str) -> None:
+        command.stderr.write(
+            _("Waiting for the other import to finish (%(holder)s)…")
+            % {"holder": holder or _("another process")}
+        )
+
+    return import_lock(f"shuniu import {entity}", wait=wait, on_wait=waiting)
 
 
 _STAGES = {"check": gettext_lazy("checking rows"), "write": gettext_lazy("writing")}

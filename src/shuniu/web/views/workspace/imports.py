@@ -32,6 +32,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
+from shuniu.core.busy import retry_after
+from shuniu.core.locks import LockHeld, import_lock
 from shuniu.interop.importing import ImportReport, importers, run_import
 from shuniu.interop.tables import SUPPORTED_SUFFIXES, FileRefused, read_table
 from shuniu.interop.template import write_template
@@ -177,11 +179,21 @@ def _forget(request: HttpRequest) -> None:
 
 
 def _run(request: HttpRequest, path: Path, *, dry_run: bool) -> ImportReport | str:
+    """Raises LockHeld when another import (command line or upload) is running."""
     try:
         table = read_table(path)
-        return run_import(importers()[ENTITY], table, actor=request.user, dry_run=dry_run)
+        with import_lock(f"upload by {request.user.get_username()}"):
+            return run_import(importers()[ENTITY], table, actor=request.user, dry_run=dry_run)
     except FileRefused as exc:
         return str(exc)
+
+
+def _import_running(request: HttpRequest, context: dict[str, Any], refused: str) -> HttpResponse:
+    """503 + Retry-After: nothing is wrong with the file, the same step works later."""
+    context["refused"] = refused
+    response = _page(request, context, status=503)
+    response["Retry-After"] = str(retry_after())
+    return response
 
 
 def _page(request: HttpRequest, context: dict[str, Any], status: int = 200) -> HttpResponse:
@@ -219,6 +231,16 @@ def _upload(request: HttpRequest, limiter: _SizeLimit) -> HttpResponse:
     except PermissionDenied as exc:
         shutil.rmtree(path.parent, ignore_errors=True)
         return forbidden(request, str(exc))
+    except LockHeld:
+        shutil.rmtree(path.parent, ignore_errors=True)
+        return _import_running(
+            request,
+            {"file_name": upload_file.name},
+            _(
+                "Another import is running; nothing was checked or written. Upload the file "
+                "again in a minute."
+            ),
+        )
     context: dict[str, Any] = {"file_name": upload_file.name, "stage": "preview"}
     if isinstance(report, str) or report.problems:
         shutil.rmtree(path.parent, ignore_errors=True)
@@ -262,6 +284,16 @@ def confirm(request: HttpRequest) -> HttpResponseBase:
     except PermissionDenied as exc:
         _forget(request)
         return forbidden(request, str(exc))
+    except LockHeld:
+        # The file keeps waiting, so the same confirmation works once the other one ends.
+        return _import_running(
+            request,
+            {"file_name": entry.get("file_name", path.name)},
+            _(
+                "Another import is running; nothing was written. Your file is still waiting: "
+                "go back and confirm it again in a minute."
+            ),
+        )
     _forget(request)
     context: dict[str, Any] = {"file_name": entry.get("file_name", path.name), "stage": "done"}
     if isinstance(report, str):
