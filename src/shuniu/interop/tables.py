@@ -310,7 +310,7 @@ def _xlsx_rows_hint(path: Path) -> int | None:
 def _cell_parser() -> type:
     from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
 
-    class CellParser(WorkSheetParser):  # type: ignore[misc]
+    class CellParser(WorkSheetParser):
         """openpyxl's parser (computed values), telling a formula without one from a
         blank cell: openpyxl gives None for both.
 

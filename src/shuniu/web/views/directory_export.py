@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -100,7 +101,7 @@ def _organizations(request: HttpRequest, form: DirectoryQuery, index: Any) -> It
 
 def _bad_request(form: DirectoryQuery) -> HttpResponse:
     lines = [
-        f"{name} ({form.fields[name].label}): {message}" if name in form.fields else message
+        f"{name} ({form.fields[name].label}): {message}" if name in form.fields else str(message)
         for name, messages in form.errors.items()
         for message in messages
     ]
@@ -110,7 +111,7 @@ def _bad_request(form: DirectoryQuery) -> HttpResponse:
 
 
 @require_safe
-def directory_export(request: HttpRequest, fmt: str) -> HttpResponse:
+def directory_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     if fmt not in FORMATS:
         return HttpResponse(
             _("Unknown file format “%(value)s”: csv or xlsx.") % {"value": fmt} + "\n",
@@ -144,7 +145,7 @@ def directory_export(request: HttpRequest, fmt: str) -> HttpResponse:
             for org in organizations:
                 yield _row(org)
 
-    response: HttpResponse
+    response: HttpResponseBase
     if fmt == "csv":
         response = StreamingHttpResponse(_csv_lines(rows()), content_type=CSV_TYPE)
     else:
