@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from django.utils import timezone, translation
@@ -173,10 +173,10 @@ def _uscc(value: Any) -> str:
     return values.text(value)
 
 
-def read_rows(table: Table, headers: HeaderMap) -> list[OrganizationRow]:
-    """The table's rows as the bulk service takes them; unreadable cells become errors."""
+def iter_rows(table: Table, headers: HeaderMap) -> Iterator[OrganizationRow]:
+    """The table's rows as the bulk service takes them, one at a time; unreadable cells
+    become errors."""
     choices = choice_sets()
-    rows: list[OrganizationRow] = []
     for number, cells in table.rows:
         row = OrganizationRow(row=number)
         for key in headers.positions:
@@ -197,8 +197,24 @@ def read_rows(table: Table, headers: HeaderMap) -> list[OrganizationRow]:
                     row.service_fields = values.split_list(value)
             except values.CellError as exc:
                 row.errors.append(RowError(row=number, field=key, reason=str(exc)))
-        rows.append(row)
-    return rows
+        yield row
+
+
+def read_rows(table: Table, headers: HeaderMap) -> list[OrganizationRow]:
+    """All the table's rows in a list (for callers that want them at hand)."""
+    return list(iter_rows(table, headers))
+
+
+class StreamedRows:
+    """The rows read from the table anew on each iteration: the import reads them twice
+    (to check, then to write) and never holds them all."""
+
+    def __init__(self, table: Table, headers: HeaderMap) -> None:
+        self.table = table
+        self.headers = headers
+
+    def __iter__(self) -> Iterator[OrganizationRow]:
+        return iter_rows(self.table, self.headers)
 
 
 class OrganizationImporter:
@@ -216,8 +232,13 @@ class OrganizationImporter:
         dry_run: bool,
         progress: Progress | None,
     ) -> ImportReport:
-        rows = read_rows(table, headers)
-        result = organizations_import(actor=actor, rows=rows, dry_run=dry_run, progress=progress)
+        result = organizations_import(
+            actor=actor,
+            rows=StreamedRows(table, headers),
+            dry_run=dry_run,
+            progress=progress,
+            total=table.size_hint,
+        )
         order = {key: position for key, position in headers.positions.items()}
         errors = sorted(result.errors, key=lambda e: (e.row, order.get(e.field, -1)))
         return ImportReport(
@@ -227,6 +248,7 @@ class OrganizationImporter:
             updated=result.updated,
             unchanged=result.unchanged,
             problems=[Problem(e.row, headers.label(e.field), e.reason) for e in errors],
+            more_problems=result.error_count - len(errors) if errors else 0,
             changes=[
                 Change(p.row, p.name, [headers.label(f) for f in p.fields])
                 for p in result.plan

@@ -5,7 +5,11 @@ at the row a person sees in Excel or WPS.
 
 ``open_table`` streams: its rows are read from the file each time they are iterated, so a
 file of a million rows is never in memory. ``read_table`` reads them all into a list, for
-importers that check rows against each other in memory (organizations: a few thousand).
+small files (the web upload, tests).
+
+An .xlsx file is a zip archive of XML, and its sizes are checked against the limits below
+before anything parses it (see ``check_workbook_archive``): a workbook of 1 MB can hold a
+gigabyte of XML, and openpyxl loads some of its parts whole.
 """
 
 from __future__ import annotations
@@ -24,10 +28,53 @@ SUPPORTED_SUFFIXES = (".csv", ".xlsx")
 # Excel in mainland China saves "CSV" in the ANSI code page (GBK), which GB18030 contains.
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
 _SCAN_BYTES = 1 << 20
+# A CSV line (a record, or a piece of a multi-line quoted cell) longer than this is not a
+# table a person made; reading it would take its whole length into memory.
+MAX_CSV_LINE_CHARS = 1 << 20
+
+# Limits of an .xlsx archive, from its central directory (docs/decisions.md, "Files").
+# Python's zipfile never inflates an entry beyond the size its directory declares (the data
+# past it are dropped and the CRC check fails), so these declared sizes bound what is read.
+MiB = 1 << 20
+MAX_XLSX_ENTRIES = 1000
+# Everything inflated, the worksheets (streamed by the reader) included.
+MAX_XLSX_UNCOMPRESSED = 512 * MiB
+# Each part openpyxl loads whole (shared strings, styles, workbook, ...): not worksheets.
+MAX_XLSX_LOADED_PART = 32 * MiB
+# An entry above MIN_RATIO_CHECKED bytes may not inflate more than this: spreadsheet XML
+# compresses 5 to 50 times; a zip bomb, a thousand.
+MAX_XLSX_RATIO = 200
+MIN_RATIO_CHECKED = 1 * MiB
+_STREAMED_PART = "xl/worksheets/"
 
 
 class FileRefused(Exception):
     """The file cannot be read at all; the message says why, in the active language."""
+
+
+class FormulaWithoutValue:
+    """A cell holding a formula but no value computed for it.
+
+    Files written by programs (openpyxl, pandas, scripts) carry formulas without the result
+    Excel would store on saving; reading the cell as blank would silently lose data. The
+    cell readers (``values.text``) turn this into a row and column error.
+    """
+
+    _instance: FormulaWithoutValue | None = None
+
+    def __new__(cls) -> FormulaWithoutValue:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "FORMULA_WITHOUT_VALUE"
+
+    def __str__(self) -> str:
+        return ""
+
+
+FORMULA_WITHOUT_VALUE = FormulaWithoutValue()
 
 
 Row = tuple[int, list[Any]]
@@ -92,6 +139,7 @@ def open_table(path: str | Path) -> Table:
 
         hint = max(lines_count - 1, 0)
     else:
+        check_workbook_archive(path)
 
         def lines() -> Lines:
             return _xlsx_lines(path)
@@ -151,9 +199,20 @@ def _csv_encoding(path: Path) -> tuple[str, int]:
     raise refused
 
 
+def _bounded_lines(stream: Any, name: str) -> Iterator[str]:
+    """The lines of a text stream, refusing one longer than ``MAX_CSV_LINE_CHARS``."""
+    while line := stream.readline(MAX_CSV_LINE_CHARS + 1):
+        if len(line) > MAX_CSV_LINE_CHARS:
+            raise FileRefused(
+                _("cannot read %(file)s: a line is longer than %(limit)s characters")
+                % {"file": name, "limit": f"{MAX_CSV_LINE_CHARS:,}"}
+            )
+        yield line
+
+
 def _csv_lines(path: Path, encoding: str) -> Lines:
     with path.open(encoding=encoding, newline="") as stream:
-        reader = csv.reader(stream)
+        reader = csv.reader(_bounded_lines(stream, path.name))
         try:
             yield from reader
         except csv.Error as exc:
@@ -163,6 +222,71 @@ def _csv_lines(path: Path, encoding: str) -> Lines:
             ) from exc
 
 
+def _not_a_workbook(path: Path) -> FileRefused:
+    return FileRefused(
+        _("cannot read %(file)s: not an Excel workbook (.xlsx)") % {"file": path.name}
+    )
+
+
+def _too_large(path: Path, reason: str) -> FileRefused:
+    return FileRefused(
+        _(
+            "cannot read %(file)s: %(reason)s; this is beyond what an import reads. Split "
+            "the workbook or save it as CSV (UTF-8)."
+        )
+        % {"file": path.name, "reason": reason}
+    )
+
+
+def check_workbook_archive(path: str | Path) -> None:
+    """Refuse an .xlsx whose zip directory declares more than the limits above.
+
+    Reads only the central directory: nothing is inflated or parsed.
+    """
+    path = Path(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise _not_a_workbook(path) from exc
+    if len(entries) > MAX_XLSX_ENTRIES:
+        raise _too_large(
+            path,
+            _("%(count)s parts in the archive (at most %(limit)s)")
+            % {"count": f"{len(entries):,}", "limit": f"{MAX_XLSX_ENTRIES:,}"},
+        )
+    total = 0
+    for entry in entries:
+        size = entry.file_size
+        total += size
+        if size > MIN_RATIO_CHECKED and size > MAX_XLSX_RATIO * max(entry.compress_size, 1):
+            raise _too_large(
+                path,
+                _("%(part)s inflates %(ratio)s times (at most %(limit)s)")
+                % {
+                    "part": entry.filename,
+                    "ratio": f"{size // max(entry.compress_size, 1):,}",
+                    "limit": MAX_XLSX_RATIO,
+                },
+            )
+        if not entry.filename.startswith(_STREAMED_PART) and size > MAX_XLSX_LOADED_PART:
+            raise _too_large(
+                path,
+                _("%(part)s holds %(size)s MB (at most %(limit)s MB)")
+                % {
+                    "part": entry.filename,
+                    "size": f"{size / MiB:,.0f}",
+                    "limit": MAX_XLSX_LOADED_PART // MiB,
+                },
+            )
+    if total > MAX_XLSX_UNCOMPRESSED:
+        raise _too_large(
+            path,
+            _("%(size)s MB of data once unzipped (at most %(limit)s MB)")
+            % {"size": f"{total / MiB:,.0f}", "limit": MAX_XLSX_UNCOMPRESSED // MiB},
+        )
+
+
 def _open_workbook(path: Path) -> Any:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
@@ -170,9 +294,7 @@ def _open_workbook(path: Path) -> Any:
     try:
         return openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
-        raise FileRefused(
-            _("cannot read %(file)s: not an Excel workbook (.xlsx)") % {"file": path.name}
-        ) from exc
+        raise _not_a_workbook(path) from exc
 
 
 def _xlsx_rows_hint(path: Path) -> int | None:
@@ -185,13 +307,55 @@ def _xlsx_rows_hint(path: Path) -> int | None:
     return max(rows - 1, 0) if isinstance(rows, int) else None
 
 
+def _cell_parser() -> type:
+    from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
+
+    class CellParser(WorkSheetParser):
+        """openpyxl's parser (computed values), telling a formula without one from a
+        blank cell: openpyxl gives None for both.
+
+        Excel stores an empty text result as ``t="str"`` with an empty ``<v>``; a program
+        that computed nothing writes no ``<v>`` or (openpyxl) an empty one on a number.
+        """
+
+        def parse_cell(self, element: Any) -> dict[str, Any]:
+            cell: dict[str, Any] = super().parse_cell(element)
+            if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+                value = element.find(VALUE_TAG)
+                if value is None or (not value.text and element.get("t") != "str"):
+                    cell["value"] = FORMULA_WITHOUT_VALUE
+            return cell
+
+    return CellParser
+
+
 def _xlsx_lines(path: Path) -> Lines:
     workbook = _open_workbook(path)
     try:
         # The data are on the first sheet; the template puts its help on later ones.
         sheet = workbook.worksheets[0]
-        for values in sheet.iter_rows(values_only=True):
-            yield list(values)
+        # The read-only sheet's own parsing, with the parser above (openpyxl 3.1: the
+        # version is locked in uv.lock; tests/interop/test_xlsx_limits.py covers it).
+        with sheet._get_source() as source:
+            parser = _cell_parser()(
+                source,
+                sheet._shared_strings,
+                data_only=True,
+                epoch=workbook.epoch,
+                date_formats=workbook._date_formats,
+                timedelta_formats=workbook._timedelta_formats,
+            )
+            expected = 1
+            for number, cells in parser.parse():
+                # Rows absent from the XML are blank rows: they keep the numbering.
+                while expected < number:
+                    expected += 1
+                    yield []
+                values: list[Any] = [None] * max((c["column"] for c in cells), default=0)
+                for cell in cells:
+                    values[cell["column"] - 1] = cell["value"]
+                expected += 1
+                yield values
     finally:
         workbook.close()
 

@@ -12,6 +12,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from shuniu.interop.cells import neutralise, neutralise_row
 from shuniu.interop.importing import Importer
 
 # Rows of the data sheet that offer the drop-down lists.
@@ -29,7 +30,7 @@ def write_template(importer: Importer, path: str | Path) -> None:
     assert data is not None
     data.title = str(importer.sheet_title)
     for position, column in enumerate(importer.columns, start=1):
-        cell = data.cell(row=1, column=position, value=column.header)
+        cell = data.cell(row=1, column=position, value=neutralise(column.header))
         cell.font = _REQUIRED if column.required else _BOLD
         cell.fill = _HEADER_FILL
         lines = [column.key, _("required") if column.required else _("optional")]
@@ -42,7 +43,7 @@ def write_template(importer: Importer, path: str | Path) -> None:
     data.freeze_panes = "A2"
 
     help_sheet = workbook.create_sheet(_("help"))
-    help_sheet.append([_("How to fill in this file")])
+    help_sheet.append(neutralise_row([_("How to fill in this file")]))
     help_sheet["A1"].font = Font(bold=True, size=13)
     # An importer may say how its rows are filled in and matched; these lines are the
     # organizations'.
@@ -64,27 +65,29 @@ def write_template(importer: Importer, path: str | Path) -> None:
         ]
     )
     for line in lines:
-        help_sheet.append([line])
+        help_sheet.append(neutralise_row([line]))
     help_sheet.append([])
-    help_sheet.append([_("column"), _("key"), _("required"), _("what to write")])
+    help_sheet.append(neutralise_row([_("column"), _("key"), _("required"), _("what to write")]))
     _bold_row(help_sheet)
     for column in importer.columns:
         help_sheet.append(
-            [
-                column.header,
-                column.key,
-                _("yes") if column.required else "",
-                str(column.help),
-            ]
+            neutralise_row(
+                [
+                    column.header,
+                    column.key,
+                    _("yes") if column.required else "",
+                    str(column.help),
+                ]
+            )
         )
     for section in importer.help_sections():
         help_sheet.append([])
-        help_sheet.append([section.title])
+        help_sheet.append(neutralise_row([section.title]))
         help_sheet.cell(row=help_sheet.max_row, column=1).font = Font(bold=True, size=12)
-        help_sheet.append(list(section.headings))
+        help_sheet.append(neutralise_row(section.headings))
         _bold_row(help_sheet)
         for row in section.rows:
-            help_sheet.append(list(row))
+            help_sheet.append(neutralise_row(row))
     for letter, width in zip("ABCD", (26, 22, 36, 60), strict=True):
         help_sheet.column_dimensions[letter].width = width
 
@@ -99,7 +102,7 @@ def write_template(importer: Importer, path: str | Path) -> None:
             continue
         list_column += 1
         for row_number, option in enumerate(options, start=1):
-            lists.cell(row=row_number, column=list_column, value=option)
+            lists.cell(row=row_number, column=list_column, value=neutralise(option))
         source = get_column_letter(list_column)
         # A suggestion, not a rule: codes and English labels are accepted too.
         validation = DataValidation(

@@ -12,6 +12,8 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
+from shuniu.interop.tables import FormulaWithoutValue
+
 DAY, MONTH, YEAR = "day", "month", "year"
 
 _FULL_DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]0{1,2}:00(?::00)?)?")
@@ -30,6 +32,10 @@ def text(value: Any) -> str:
     """A cell as text. Excel stores typed-in codes as numbers: 110101, not 110101.0."""
     if value is None:
         return ""
+    if isinstance(value, FormulaWithoutValue):
+        raise CellError(
+            _("a formula without a computed value; save the file in Excel or paste values")
+        )
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, float) and value.is_integer():

@@ -2,9 +2,18 @@
 
 The import is all-or-nothing. Every row is checked first and every problem is reported;
 only a file without problems is written, in one transaction, through bulk statements (a
-fixed number of queries however many rows). New organizations get the same events,
+fixed number of queries per chunk of rows). New organizations get the same events,
 periods and audit records as ``organization_register`` gives them; changed ones follow the
 rules of ``organization_update``.
+
+It streams, like the people import: the rows are read twice, a chunk at a time, and never
+held all at once. The first pass checks each chunk against the store and records, per row,
+a few integers (its row number, kind, the stored organization it matched, 64-bit digests of
+its credit code, name and name with division); the checks across rows (the same code, the
+same organization or the same name twice, hubs given by another row) run on those after
+the pass. The second pass, only for a file without problems, checks each chunk again (the
+store holds what the first pass saw, as matched rows stay locked) and writes it. A hub
+that is a row of a later chunk is linked, and its row audited, once that row exists.
 
 Rows arrive already read from the file (see ``shuniu.interop``): values are text, dates or
 codes. What only the database knows is resolved here: divisions and service fields given by
@@ -14,8 +23,11 @@ code or by name, hubs given by credit code or name, existing organizations to ma
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import itertools
+from array import array
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,13 +61,22 @@ from shuniu.registry.services import (
     search_text_for,
 )
 
-# (stage, done, total): stages are "check" and "write".
+# (stage, done, total): rows checked (first pass), then rows written (second pass);
+# total is 0 when the number of rows is not known.
 ImportProgress = Callable[[str, int, int], None]
 
 CREATE, UPDATE, UNCHANGED = "create", "update", "unchanged"
 
 _CHUNK = 500
-_PROGRESS_EVERY = 200
+# Rows per chunk of each pass: one round of lookups and of inserts.
+CHUNK = 2000
+# Problems kept for the report (the smallest rows first); the rest are only counted.
+MAX_PROBLEMS = 1000
+# Rows whose plan is kept for the result besides every update (which a report lists).
+MAX_PLANNED = 1000
+# Row kinds as one byte each (0: blank or unknown), for hub checks across rows.
+_KIND_CODES = {kind: position for position, kind in enumerate(Kind.values, start=1)}
+_KIND_OF_CODE = {position: kind for kind, position in _KIND_CODES.items()}
 
 # Hub changes over time are events too: a direct edit would be undone by the next rebuild
 # of the organization's state from its events, so it is refused like the fields below.
@@ -126,24 +147,27 @@ class RowPlan:
 
 @dataclass
 class ImportResult:
+    """``errors``: the first MAX_PROBLEMS problems by row (``error_count`` counts all).
+    ``plan``: every updated row and the other rows among the first MAX_PLANNED; the counts
+    cover every row. Both are empty of plans when any row has a problem."""
+
     dry_run: bool
     errors: list[RowError]
     plan: list[RowPlan]
-
-    def _count(self, action: str) -> int:
-        return sum(1 for p in self.plan if p.action == action)
+    counts: dict[str, int] = field(default_factory=dict)
+    error_count: int = 0
 
     @property
     def created(self) -> int:
-        return self._count(CREATE)
+        return self.counts.get(CREATE, 0)
 
     @property
     def updated(self) -> int:
-        return self._count(UPDATE)
+        return self.counts.get(UPDATE, 0)
 
     @property
     def unchanged(self) -> int:
-        return self._count(UNCHANGED)
+        return self.counts.get(UNCHANGED, 0)
 
     @property
     def written(self) -> bool:
@@ -153,11 +177,16 @@ class ImportResult:
 def organizations_import(
     *,
     actor: Any,
-    rows: Sequence[OrganizationRow],
+    rows: Iterable[OrganizationRow],
     dry_run: bool,
     progress: ImportProgress | None = None,
+    total: int | None = None,
 ) -> ImportResult:
     """Check every row, then (unless ``dry_run`` or any row has a problem) write them all.
+
+    ``rows`` is iterated twice when the import writes (to check, then to write): a list,
+    or an iterable that reads its file again on each iteration. ``total`` is the number of
+    rows for progress reports, when known (a list's length otherwise).
 
     Raises PermissionDenied when the actor may not change the registry at all; a row
     outside the actor's jurisdiction is a row error.
@@ -166,18 +195,69 @@ def organizations_import(
         raise PermissionDenied(_("You must be logged in to change the registry."))
     if not (is_admin(actor) or jurisdictions(actor)):
         raise PermissionDenied(_("Only officers and administrators may change the registry."))
+    if total is None and isinstance(rows, Sized):
+        total = len(rows)
     with transaction.atomic():
-        planner = _Planner(actor=actor, rows=rows, lock=not dry_run, progress=progress)
-        planner.check()
-        errors = sorted(planner.errors, key=lambda e: e.row)
-        plan = [p.plan() for p in planner.planned]
-        if errors:
-            # Rows that could not be checked fully have no trustworthy plan.
-            plan = []
-        if not dry_run and not errors:
-            _Writer(actor=actor, planner=planner, progress=progress).write()
-            plan = [p.plan() for p in planner.planned]
-    return ImportResult(dry_run=dry_run, errors=errors, plan=plan)
+        planner = _Planner(actor=actor, lock=not dry_run, progress=progress, total=total or 0)
+        for chunk in _batches(rows, CHUNK):
+            planner.check_chunk(chunk)
+        planner.check_across_rows()
+        if planner.error_count or dry_run:
+            return planner.result(dry_run=dry_run)
+        writer = _Writer(actor=actor, planner=planner, progress=progress)
+        planner.start_writing()
+        for chunk in _batches(rows, CHUNK):
+            writer.write(planner.replan_chunk(chunk))
+            if planner.error_count:
+                break
+        if planner.error_count or planner.rows_replanned != planner.rows_checked:
+            # The file changed between the two passes: nothing is kept.
+            transaction.set_rollback(True)
+            planner.file_changed()
+            return planner.result(dry_run=dry_run)
+        writer.finish()
+    return planner.result(dry_run=dry_run)
+
+
+def _batches(rows: Iterable[OrganizationRow], size: int) -> Iterator[list[OrganizationRow]]:
+    batch: list[OrganizationRow] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _digest(*parts: str) -> int:
+    """A 64-bit key for text compared across rows (0 means none; collisions: one in
+    2**64 per pair, about 1e-9 for a file of 200,000 rows)."""
+    data = "\x00".join(parts).encode("utf-8")
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "big") or 1
+
+
+@dataclass
+class _HubRef:
+    """A row naming a hub, kept from the first pass until hubs are resolved across rows."""
+
+    index: int
+    row: int
+    name: str
+    reference: str
+    # Stored organizations that the reference names, by code and by name, with kinds.
+    stored_by_code: int | None
+    stored_by_name: list[int]
+    stored_kinds: dict[int, str]
+    # The stored organization the row matched: its hub, and whether its history records
+    # hub changes.
+    existing_pk: int | None
+    existing_hub_id: int | None
+    hub_events: bool
+    # The row's plan without the hub: action, changed fields and event date fields.
+    action: str
+    changes: tuple[str, ...]
+    date_fields: tuple[str, ...]
 
 
 # ---------------------------------------------------------------------------------------
@@ -202,6 +282,8 @@ class _Existing:
 class _Planned:
     source: OrganizationRow
     name: str
+    # Position among the file's data rows (0 for the first).
+    index: int = 0
     division: Division | None = None
     uscc: str | None = None
     existing: _Existing | None = None
@@ -268,26 +350,45 @@ class _Planner:
         self,
         *,
         actor: Any,
-        rows: Sequence[OrganizationRow],
         lock: bool,
         progress: ImportProgress | None,
+        total: int,
     ) -> None:
         self.actor = actor
-        self.rows = rows
         self.lock = lock
         self.progress = progress
-        self.errors: list[RowError] = []
-        # The fields of each row that already have a problem: not checked again.
-        self.faulty: dict[int, set[str]] = defaultdict(set)
-        self.planned: list[_Planned] = []
+        self.total = total
         self.index = DivisionIndex.load()
         self.covered = covered_division_ids(actor, self.index)
         self.divisions_by_name = self._divisions_by_name()
         self.fields_by_token = self._service_fields_by_token()
+        # Problems: the first MAX_PROBLEMS by row are kept, all are counted.
+        self.errors: list[RowError] = []
+        self.error_count = 0
+        # The current chunk's stored organizations and rows' problems.
+        self.faulty: dict[int, set[str]] = defaultdict(set)
         self.orgs: dict[int, Organization] = {}
         self.by_uscc: dict[str, Organization] = {}
         self.by_name: dict[str, list[Organization]] = defaultdict(list)
         self.existing: dict[int, _Existing] = {}
+        # Per data row, by position: compact, so that memory does not grow with the rows'
+        # text. Digests are 0 where the row has no such value.
+        self.row_numbers = array("q")
+        self.kinds = bytearray()
+        self.matched_pk = array("q")
+        self.code_keys = array("Q")
+        self.name_keys = array("Q")
+        self.name_division_keys = array("Q")
+        self.hub_refs: list[_HubRef] = []
+        # Position of a row naming a hub -> (stored hub id, position of the hub's row).
+        self.hubs: dict[int, tuple[int | None, int | None]] = {}
+        # Positions of rows that are the hub of another row.
+        self.hub_targets: set[int] = set()
+        self.counts: dict[str, int] = {CREATE: 0, UPDATE: 0, UNCHANGED: 0}
+        self.plan: list[RowPlan] = []
+        self.rows_checked = 0
+        self.rows_replanned = 0
+        self.writing = False
 
     # -- reference data -------------------------------------------------------------
 
@@ -310,10 +411,23 @@ class _Planner:
                     tokens[_norm_token(token)] = service_field.code
         return tokens
 
-    def _load_existing(self) -> None:
+    def _reset_chunk(self) -> None:
+        self.faulty = defaultdict(set)
+        self.orgs = {}
+        self.by_uscc = {}
+        self.by_name = defaultdict(list)
+        self.existing = {}
+
+    def _index_orgs(self) -> None:
+        for org in self.orgs.values():
+            if org.uscc:
+                self.by_uscc[org.uscc] = org
+            self.by_name[org.name].append(org)
+
+    def _load_existing(self, rows: Sequence[OrganizationRow]) -> None:
         wanted_codes: set[str] = set()
         wanted_names: set[str] = set()
-        for row in self.rows:
+        for row in rows:
             if row.uscc.strip():
                 wanted_codes.add(codes.normalize_uscc(row.uscc))
             if row.name.strip():
@@ -330,14 +444,11 @@ class _Planner:
         for chunk in _chunks(sorted(wanted_names)):
             for org in base.filter(name__in=chunk):
                 self.orgs[org.pk] = org
-        for org in self.orgs.values():
-            if org.uscc:
-                self.by_uscc[org.uscc] = org
-            self.by_name[org.name].append(org)
+        self._index_orgs()
 
-    def _load_details(self) -> None:
+    def _load_details(self, planned_rows: Sequence[_Planned]) -> None:
         """Service fields, sponsors and events of the organizations rows matched."""
-        for planned in self.planned:
+        for planned in planned_rows:
             if planned.existing is not None:
                 pk = planned.existing.org.pk
                 planned.existing = self.existing.setdefault(pk, planned.existing)
@@ -365,40 +476,356 @@ class _Planner:
                 if kind == EventKind.RENAMED and name_before:
                     info.former_names.append(name_before)
 
-    # -- the checks -----------------------------------------------------------------
+    # -- the first pass: each chunk alone and against the store -----------------------
 
-    def _report(self, done: int, total: int) -> None:
-        if self.progress and (done % _PROGRESS_EVERY == 0 or done == total):
-            self.progress("check", done, total)
-
-    def check(self) -> None:
-        self._load_existing()
-        # Two passes over the rows: each row alone, then against the others and the store.
-        total = 2 * len(self.rows)
-        for position, row in enumerate(self.rows, start=1):
-            self.planned.append(self._check_row(row))
-            self._report(position, total)
-        self._check_duplicates()
-        self._load_details()
-        matched = {p.existing.org.pk: i for i, p in enumerate(self.planned) if p.existing}
-        rows_by_code: dict[str, list[int]] = defaultdict(list)
-        rows_by_name: dict[str, list[int]] = defaultdict(list)
-        for index, planned in enumerate(self.planned):
-            if planned.uscc:
-                rows_by_code[planned.uscc].append(index)
-            rows_by_name[planned.name].append(index)
-        for index, planned in enumerate(self.planned):
-            self._resolve_hub(index, planned, matched, rows_by_code, rows_by_name)
-        for position, planned in enumerate(self.planned, start=len(self.rows) + 1):
+    def check_chunk(self, rows: Sequence[OrganizationRow]) -> None:
+        self._reset_chunk()
+        self._load_existing(rows)
+        planned_rows: list[_Planned] = []
+        for row in rows:
+            planned = self._check_row(row)
+            planned.index = len(self.row_numbers)
+            self.row_numbers.append(row.row)
+            self.kinds.append(_KIND_CODES.get(row.kind, 0))
+            self.matched_pk.append(planned.existing.org.pk if planned.existing else 0)
+            self.code_keys.append(_digest(planned.uscc) if planned.uscc else 0)
+            self.name_keys.append(_digest(planned.name))
+            division = planned.division
+            self.name_division_keys.append(
+                _digest(planned.name, str(division.pk)) if division and planned.name else 0
+            )
+            planned_rows.append(planned)
+        self._load_details(planned_rows)
+        for planned in planned_rows:
             self._compare(planned)
-            self._report(position, total)
+            reference = planned.source.hub.strip()
+            if reference and "hub" not in {e.field for e in planned.source.errors}:
+                self.hub_refs.append(self._hub_ref(planned, reference))
+            else:
+                self._record(planned.plan())
+        self.rows_checked += len(rows)
+        self._report("check", self.rows_checked)
+
+    def _report(self, stage: str, done: int) -> None:
+        if self.progress:
+            self.progress(stage, done, max(self.total, done))
+
+    def _record(self, plan: RowPlan) -> None:
+        self.counts[plan.action] += 1
+        if plan.action == UPDATE or len(self.plan) < MAX_PLANNED:
+            self.plan.append(plan)
+
+    def _hub_ref(self, planned: _Planned, reference: str) -> _HubRef:
+        code = codes.normalize_uscc(reference)
+        by_code = self.by_uscc.get(code)
+        by_name = [org.pk for org in self.by_name.get(reference, [])]
+        kinds = {org.pk: org.kind for org in self.by_name.get(reference, [])}
+        if by_code is not None:
+            kinds[by_code.pk] = by_code.kind
+        existing = planned.existing
+        plan = planned.plan()
+        changes = tuple(planned.changes)
+        return _HubRef(
+            index=planned.index,
+            row=planned.source.row,
+            name=planned.name,
+            reference=reference,
+            stored_by_code=by_code.pk if by_code is not None else None,
+            stored_by_name=by_name,
+            stored_kinds=kinds,
+            existing_pk=existing.org.pk if existing else None,
+            existing_hub_id=existing.org.hub_id if existing else None,
+            hub_events=bool(
+                existing and existing.event_kinds.intersection(_EVENT_BACKED_IMPORT["hub"])
+            ),
+            action=planned.action,
+            changes=changes,
+            date_fields=plan.fields[len(changes) :] if plan.action == UPDATE else (),
+        )
+
+    # -- across rows, once all are checked ----------------------------------------------
+
+    def check_across_rows(self) -> None:
+        self._check_duplicates()
+        self._resolve_hubs()
+
+    def _firsts(self, keys: Sequence[int], rows: Iterable[int]) -> Iterator[tuple[int, int]]:
+        """(position, first position with the same key) for rows repeating an earlier key."""
+        first: dict[int, int] = {}
+        # Only keys seen twice need a dictionary entry: find them by sorting.
+        ordered = sorted((keys[i], i) for i in rows if keys[i])
+        repeated = {key for (key, _i), (after, _j) in itertools.pairwise(ordered) if key == after}
+        for key, position in ordered:
+            if key in repeated:
+                if key in first:
+                    yield position, first[key]
+                else:
+                    first[key] = position
+
+    def _dup(self, index: int, field_name: str, reason: str) -> None:
+        self._add(RowError(row=self.row_numbers[index], field=field_name, reason=reason))
+
+    def _check_duplicates(self) -> None:
+        """The same credit code, the same stored organization, or the same name and
+        registrar division on two rows: the later row is the problem. A row with one of
+        these problems is not compared further (as if it were not there)."""
+        everyone = range(len(self.row_numbers))
+        out: set[int] = set()
+        for index, first in self._firsts(self.code_keys, everyone):
+            out.add(index)
+            self._dup(
+                index,
+                "uscc",
+                _("The same credit code is in row %(row)s.") % {"row": self.row_numbers[first]},
+            )
+        same_org = list(self._firsts(self.matched_pk, (i for i in everyone if i not in out)))
+        names = dict(
+            Organization.objects.filter(
+                pk__in={self.matched_pk[i] for i, _first in same_org}
+            ).values_list("pk", "name")
+        )
+        for index, first in same_org:
+            out.add(index)
+            self._dup(
+                index,
+                "name",
+                _("This row and row %(row)s are the same organization (%(name)s).")
+                % {"row": self.row_numbers[first], "name": names[self.matched_pk[index]]},
+            )
+        remaining = [i for i in everyone if i not in out]
+        for index, first in self._firsts(self.name_division_keys, remaining):
+            if self.code_keys[first] and self.code_keys[index]:
+                continue
+            self._dup(
+                index,
+                "name",
+                _(
+                    "Row %(row)s has the same name and registrar division; give both "
+                    "rows their credit codes."
+                )
+                % {"row": self.row_numbers[first]},
+            )
+
+    def _rows_with(self, keys: Sequence[int], wanted: set[int]) -> dict[int, list[int]]:
+        found: dict[int, list[int]] = defaultdict(list)
+        if wanted:
+            for position, key in enumerate(keys):
+                if key in wanted:
+                    found[key].append(position)
+        return found
+
+    def _resolve_hubs(self) -> None:
+        if not self.hub_refs:
+            return
+        by_code = self._rows_with(
+            self.code_keys, {_digest(codes.normalize_uscc(h.reference)) for h in self.hub_refs}
+        )
+        by_name = self._rows_with(self.name_keys, {_digest(h.reference) for h in self.hub_refs})
+        stored = {pk for h in self.hub_refs for pk in (h.stored_by_code, *h.stored_by_name) if pk}
+        matched: dict[int, int] = {}
+        if stored:
+            for position, pk in enumerate(self.matched_pk):
+                if pk in stored:
+                    matched[pk] = position
+        for ref in sorted(self.hub_refs, key=lambda h: h.index):
+            self._resolve_hub(ref, by_code, by_name, matched)
+        self.hub_refs = []
+        self.plan.sort(key=lambda p: p.row)
+
+    def _resolve_hub(
+        self,
+        ref: _HubRef,
+        rows_by_code: dict[int, list[int]],
+        rows_by_name: dict[int, list[int]],
+        matched: dict[int, int],
+    ) -> None:
+        row, reference = ref.row, ref.reference
+        # A target is ("org", id) or ("row", position); a row that matched a stored
+        # organization is that organization.
+        targets: set[tuple[str, int]] = set()
+
+        def row_target(index: int) -> tuple[str, int]:
+            pk = self.matched_pk[index]
+            return ("org", pk) if pk else ("row", index)
+
+        code = codes.normalize_uscc(reference)
+        targets.update(row_target(i) for i in rows_by_code.get(_digest(code), ()))
+        if ref.stored_by_code is not None:
+            targets.add(("org", ref.stored_by_code))
+        if not targets:
+            targets.update(row_target(i) for i in rows_by_name.get(_digest(reference), ()))
+            targets.update(("org", pk) for pk in ref.stored_by_name)
+        if not targets:
+            self._add(
+                RowError(
+                    row,
+                    "hub",
+                    _(
+                        "No organization, stored or in this file, has the credit code or "
+                        "name %(value)s."
+                    )
+                    % {"value": reference},
+                )
+            )
+            return
+        if len(targets) > 1:
+            self._add(
+                RowError(
+                    row,
+                    "hub",
+                    _("Several organizations are called %(value)s; give the hub's credit code.")
+                    % {"value": reference},
+                )
+            )
+            return
+        kind_of_target, ident = targets.pop()
+        if kind_of_target == "org" and ident in matched:
+            kind_of_target, ident = "row", matched[ident]
+        hub_org_id: int | None
+        hub_row: int | None = None
+        if kind_of_target == "row":
+            if ident == ref.index:
+                self._add(RowError(row, "hub", _("An organization cannot lead itself.")))
+                return
+            target_kind = _KIND_OF_CODE.get(self.kinds[ident], "")
+            hub_row = ident
+            hub_org_id = self.matched_pk[ident] or None
+            self.hub_targets.add(ident)
+        else:
+            target_kind = ref.stored_kinds.get(ident, "")
+            hub_org_id = ident
+        if target_kind and target_kind != Kind.ASSOCIATION:
+            self._add(RowError(row, "hub", _("The leading hub must be an association.")))
+        self.hubs[ref.index] = (hub_org_id, hub_row)
+        # The hub changes a stored organization's record (see ``_changes``).
+        action, changes = ref.action, ref.changes
+        if ref.existing_pk is not None and (
+            (hub_row is not None and hub_org_id is None)
+            or (hub_org_id is not None and hub_org_id != ref.existing_hub_id)
+        ):
+            changes = (*changes, "hub")
+            action = UPDATE
+            if ref.hub_events:
+                self._add(
+                    RowError(
+                        row,
+                        "hub",
+                        _(
+                            "This organization's history records changes of this field; "
+                            "add a '%(event)s' event instead."
+                        )
+                        % {"event": EventKind(EventKind.JOINED_HUB).label},
+                    )
+                )
+        self._record(
+            RowPlan(
+                row=row,
+                action=action,
+                name=ref.name,
+                fields=(*changes, *ref.date_fields) if action == UPDATE else (),
+                organization_id=ref.existing_pk,
+            )
+        )
+
+    # -- the second pass: each chunk planned again, to be written -------------------------
+
+    def start_writing(self) -> None:
+        self.writing = True
+        self.counts = {CREATE: 0, UPDATE: 0, UNCHANGED: 0}
+        self.plan = []
+
+    def replan_chunk(self, rows: Sequence[OrganizationRow]) -> list[_Planned]:
+        """The chunk's rows planned as the first pass planned them, with their hubs.
+
+        The stored organizations are those the first pass matched (locked since): the
+        organizations this pass creates are not matched again.
+        """
+        self._reset_chunk()
+        start = self.rows_replanned
+        self.rows_replanned += len(rows)
+        positions = range(start, min(start + len(rows), len(self.matched_pk)))
+        ids = sorted({self.matched_pk[i] for i in positions if self.matched_pk[i]})
+        for chunk in _chunks(ids):
+            for org in Organization.objects.filter(pk__in=chunk):
+                self.orgs[org.pk] = org
+        self._index_orgs()
+        errors_before = self.error_count
+        planned_rows: list[_Planned] = []
+        for offset, row in enumerate(rows):
+            index = start + offset
+            planned = self._check_row(row)
+            planned.index = index
+            same = (
+                index < len(self.row_numbers)
+                and self.row_numbers[index] == row.row
+                and self.name_keys[index] == _digest(planned.name)
+                and self.code_keys[index] == (_digest(planned.uscc) if planned.uscc else 0)
+                and self.kinds[index] == _KIND_CODES.get(row.kind, 0)
+            )
+            pk = planned.existing.org.pk if planned.existing else 0
+            if not same or pk != self.matched_pk[index]:
+                self.file_changed(row.row)
+                return []
+            planned.hub_org_id, planned.hub_row = self.hubs.get(index, (None, None))
+            planned_rows.append(planned)
+        self._load_details(planned_rows)
+        for planned in planned_rows:
+            self._compare(planned)
+        if self.error_count != errors_before:
+            self.file_changed(rows[0].row)
+            return []
+        return planned_rows
+
+    def file_changed(self, row: int | None = None) -> None:
+        if row is None and self.error_count:
+            return
+        self._add(
+            RowError(
+                row=row if row is not None else self.rows_replanned + 1,
+                field="name",
+                reason=_(
+                    "The file changed while it was being imported; nothing was written. "
+                    "Import it again."
+                ),
+            )
+        )
+
+    def written(self, planned_rows: Sequence[_Planned]) -> None:
+        """Count the rows the second pass wrote, with their organizations' ids."""
+        for planned in planned_rows:
+            self._record(planned.plan())
+        self._report("write", self.rows_replanned)
+
+    # -- problems and the result ------------------------------------------------------
+
+    def _add(self, error: RowError) -> None:
+        self.error_count += 1
+        self.errors.append(error)
+        if len(self.errors) >= 4 * MAX_PROBLEMS:
+            self.errors.sort(key=lambda e: e.row)
+            del self.errors[MAX_PROBLEMS:]
+
+    def result(self, *, dry_run: bool) -> ImportResult:
+        errors = sorted(self.errors, key=lambda e: e.row)[:MAX_PROBLEMS]
+        if errors:
+            # Rows that could not be checked fully have no trustworthy plan.
+            return ImportResult(
+                dry_run=dry_run, errors=errors, plan=[], error_count=self.error_count
+            )
+        return ImportResult(
+            dry_run=dry_run,
+            errors=[],
+            plan=sorted(self.plan, key=lambda p: p.row),
+            counts=dict(self.counts),
+        )
 
     def _error(self, row: OrganizationRow, field_name: str, reason: str) -> None:
-        self.errors.append(RowError(row=row.row, field=field_name, reason=reason))
+        self._add(RowError(row=row.row, field=field_name, reason=reason))
         self.faulty[row.row].add(field_name)
 
     def _check_row(self, row: OrganizationRow) -> _Planned:
-        self.errors.extend(row.errors)
+        for error in row.errors:
+            self._add(error)
         self.faulty[row.row].update(e.field for e in row.errors)
         unread = {e.field for e in row.errors}
         planned = _Planned(source=row, name=row.name.strip())
@@ -550,109 +977,6 @@ class _Planner:
             elif code not in found:
                 found.append(code)
         return found
-
-    def _check_duplicates(self) -> None:
-        by_code: dict[str, int] = {}
-        by_org: dict[int, int] = {}
-        by_name: dict[tuple[str, int], tuple[int, bool]] = {}
-        for planned in self.planned:
-            row = planned.source
-            if planned.uscc:
-                if planned.uscc in by_code:
-                    self._error(
-                        row,
-                        "uscc",
-                        _("The same credit code is in row %(row)s.")
-                        % {"row": by_code[planned.uscc]},
-                    )
-                    continue
-                by_code[planned.uscc] = row.row
-            if planned.existing is not None:
-                org = planned.existing.org
-                if org.pk in by_org:
-                    self._error(
-                        row,
-                        "name",
-                        _("This row and row %(row)s are the same organization (%(name)s).")
-                        % {"row": by_org[org.pk], "name": org.name},
-                    )
-                    continue
-                by_org[org.pk] = row.row
-            if planned.division is not None and planned.name:
-                key = (planned.name, planned.division.pk)
-                earlier = by_name.get(key)
-                if earlier is not None and not (earlier[1] and planned.uscc):
-                    self._error(
-                        row,
-                        "name",
-                        _(
-                            "Row %(row)s has the same name and registrar division; give both "
-                            "rows their credit codes."
-                        )
-                        % {"row": earlier[0]},
-                    )
-                    continue
-                by_name.setdefault(key, (row.row, bool(planned.uscc)))
-
-    def _resolve_hub(
-        self,
-        own: int,
-        planned: _Planned,
-        matched: dict[int, int],
-        rows_by_code: dict[str, list[int]],
-        rows_by_name: dict[str, list[int]],
-    ) -> None:
-        row = planned.source
-        reference = row.hub.strip()
-        if not reference or "hub" in {e.field for e in row.errors}:
-            return
-        code = codes.normalize_uscc(reference)
-        # A target is ("org", id) or ("row", index); a row that matched a stored
-        # organization is that organization.
-        targets: set[tuple[str, int]] = set()
-
-        def row_target(index: int) -> tuple[str, int]:
-            other = self.planned[index]
-            return ("org", other.existing.org.pk) if other.existing else ("row", index)
-
-        targets.update(row_target(index) for index in rows_by_code.get(code, ()))
-        if code in self.by_uscc:
-            targets.add(("org", self.by_uscc[code].pk))
-        if not targets:
-            targets.update(row_target(index) for index in rows_by_name.get(reference, ()))
-            targets.update(("org", org.pk) for org in self.by_name.get(reference, []))
-        if not targets:
-            self._error(
-                row,
-                "hub",
-                _("No organization, stored or in this file, has the credit code or name %(value)s.")
-                % {"value": reference},
-            )
-            return
-        if len(targets) > 1:
-            self._error(
-                row,
-                "hub",
-                _("Several organizations are called %(value)s; give the hub's credit code.")
-                % {"value": reference},
-            )
-            return
-        kind_of_target, ident = targets.pop()
-        if kind_of_target == "org" and ident in matched:
-            kind_of_target, ident = "row", matched[ident]
-        if kind_of_target == "row":
-            if ident == own:
-                self._error(row, "hub", _("An organization cannot lead itself."))
-                return
-            target_kind = self.planned[ident].source.kind
-            other_existing = self.planned[ident].existing
-            planned.hub_row = ident
-            planned.hub_org_id = other_existing.org.pk if other_existing else None
-        else:
-            target_kind = self.orgs[ident].kind
-            planned.hub_org_id = ident
-        if target_kind and target_kind != Kind.ASSOCIATION:
-            self._error(row, "hub", _("The leading hub must be an association."))
 
     def _compare(self, planned: _Planned) -> None:
         """Field checks shared with the services, and the changes a matched row makes."""
@@ -827,33 +1151,39 @@ def _set_state_from_dates(org: Organization, row: OrganizationRow, today: dt.dat
 
 
 class _Writer:
+    """Writes the chunks the second pass planned; ``finish`` links the hubs that were rows
+    of later chunks and audits their rows."""
+
     def __init__(self, *, actor: Any, planner: _Planner, progress: ImportProgress | None) -> None:
         self.actor = actor
         self.planner = planner
         self.progress = progress
-        self.audit: list[AuditRecord] = []
-        self.steps = 6
-        self.done = 0
-
-    def _step(self) -> None:
-        self.done += 1
-        if self.progress:
-            self.progress("write", self.done, self.steps)
+        # Ids of organizations created for rows that are another row's hub, by position.
+        self.target_ids: dict[int, int] = {}
+        # Rows whose hub is a row not yet written: linked and audited by ``finish``.
+        self.pending_new: list[_Planned] = []
+        self.pending_changed: list[tuple[_Planned, dict[str, Any]]] = []
 
     def _division_code(self, org: Organization) -> str:
         return self.planner.index.by_id[org.registrar_division_id].code
 
-    def write(self) -> None:
-        planned = self.planner.planned
+    def _hub_id(self, p: _Planned) -> int | None:
+        """The hub's id, or None while the hub is a row not yet written."""
+        if p.hub_row is not None and p.hub_org_id is None:
+            return self.target_ids.get(p.hub_row)
+        return p.hub_org_id
+
+    def _pending(self, p: _Planned) -> bool:
+        return p.hub_row is not None and p.hub_org_id is None and self._hub_id(p) is None
+
+    def write(self, planned: list[_Planned]) -> None:
         new = [p for p in planned if p.action == CREATE]
         changed = [p for p in planned if p.action == UPDATE]
         self._create(new)
-        self._step()
         self._link_hubs(new)
-        self._step()
         self._service_fields(new, changed)
-        self._step()
-        registered_audit = self._audit_created(new)
+        pending = {id(p) for p in self.pending_new}
+        registered_audit = self._audit_created([p for p in new if id(p) not in pending])
         before = {
             p.source.row: _org_snapshot(
                 p.existing.org, p.existing.service_fields, p.existing.sponsors
@@ -862,27 +1192,49 @@ class _Writer:
             if p.existing is not None
         }
         self._update(changed)
-        self._step()
         events = self._events(new, changed)
-        self._step()
         touched = [p.org for p in [*new, *changed] if p.org is not None]
         organization_periods_rebuild(organizations=touched)
+        updated_audit = []
         for p in changed:
+            if self._pending(p):
+                self.pending_changed.append((p, before[p.source.row]))
+            else:
+                updated_audit.append(self._audit_updated(p, before[p.source.row]))
+        audit_write_many([*registered_audit, *events, *updated_audit])
+        self.planner.written(planned)
+
+    def finish(self) -> None:
+        linked = []
+        for p in self.pending_new:
             assert p.org is not None
-            assert p.existing is not None
-            fields = p.changes.get("service_fields", sorted(p.existing.service_fields))
-            self.audit.append(
-                audit_build(
-                    actor=self.actor,
-                    action="organization.update",
-                    instance=p.org,
-                    before=before[p.source.row],
-                    after=_org_snapshot(p.org, fields, p.existing.sponsors),
-                    division_code=self._division_code(p.org),
-                )
-            )
-        audit_write_many([*registered_audit, *events, *self.audit])
-        self._step()
+            p.org.hub_id = self._hub_id(p)
+            linked.append(p.org)
+        for p, _before in self.pending_changed:
+            assert p.org is not None
+            p.org.hub_id = self._hub_id(p)
+            linked.append(p.org)
+        if linked:
+            Organization.objects.bulk_update(linked, ["hub"], batch_size=_CHUNK)
+        audit_write_many(
+            [
+                *self._audit_created(self.pending_new),
+                *(self._audit_updated(p, before) for p, before in self.pending_changed),
+            ]
+        )
+
+    def _audit_updated(self, p: _Planned, before: dict[str, Any]) -> AuditRecord:
+        assert p.org is not None
+        assert p.existing is not None
+        fields = p.changes.get("service_fields", sorted(p.existing.service_fields))
+        return audit_build(
+            actor=self.actor,
+            action="organization.update",
+            instance=p.org,
+            before=before,
+            after=_org_snapshot(p.org, fields, p.existing.sponsors),
+            division_code=self._division_code(p.org),
+        )
 
     def _create(self, new: list[_Planned]) -> None:
         today = timezone.localdate()
@@ -895,6 +1247,10 @@ class _Writer:
             p.org = org
             orgs.append(org)
         Organization.objects.bulk_create(orgs, batch_size=_CHUNK)
+        for p in new:
+            if p.index in self.planner.hub_targets:
+                assert p.org is not None
+                self.target_ids[p.index] = p.org.pk
 
     def _link_hubs(self, new: list[_Planned]) -> None:
         """Hubs that are themselves new rows get their ids once those rows exist."""
@@ -902,7 +1258,11 @@ class _Writer:
         for p in new:
             if p.hub_row is not None and p.hub_org_id is None:
                 assert p.org is not None
-                p.org.hub_id = self.planner.planned[p.hub_row].org_id
+                hub_id = self._hub_id(p)
+                if hub_id is None:
+                    self.pending_new.append(p)
+                    continue
+                p.org.hub_id = hub_id
                 linked.append(p.org)
         if linked:
             Organization.objects.bulk_update(linked, ["hub"], batch_size=_CHUNK)
@@ -953,11 +1313,9 @@ class _Writer:
                 if field_name == "service_fields":
                     continue
                 if field_name == "hub":
-                    org.hub_id = (
-                        self.planner.planned[p.hub_row].org_id
-                        if p.hub_row is not None and p.hub_org_id is None
-                        else p.hub_org_id
-                    )
+                    # A hub that is a row not yet written is set by ``finish``.
+                    if not self._pending(p):
+                        org.hub_id = self._hub_id(p)
                 else:
                     setattr(org, field_name, value)
                 columns.add(field_name)

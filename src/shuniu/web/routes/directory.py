@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from shuniu.web.views import directory
+from shuniu.web.views import directory, directory_export
 
 urlpatterns: list[URLPattern] = [
     path("organizations/", directory.directory, name="directory"),
+    path(
+        "organizations/export.<str:fmt>",
+        directory_export.directory_export,
+        name="directory-export",
+    ),
     path("organizations/<int:pk>/", directory.organization, name="organization"),
 ]

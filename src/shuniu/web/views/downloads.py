@@ -21,6 +21,7 @@ from openpyxl import Workbook
 
 from shuniu.core.errors import NotFound
 from shuniu.divisions.selectors import DivisionIndex
+from shuniu.interop.cells import neutralise_row
 from shuniu.web.forms import DEFAULT_KIND, CompareDownloadQuery, DashboardDownloadQuery
 from shuniu.web.views.charts import (
     ChartTable,
@@ -125,9 +126,11 @@ def _csv(table: ChartTable) -> bytes:
     out = io.StringIO()
     out.write(BOM)
     writer = csv.writer(out)
-    writer.writerow(table.headers)
+    writer.writerow(neutralise_row(table.headers))
     for row in table.rows:
-        writer.writerow([c.isoformat() if hasattr(c, "isoformat") else c for c in row])
+        writer.writerow(
+            neutralise_row(c.isoformat() if hasattr(c, "isoformat") else c for c in row)
+        )
     return out.getvalue().encode("utf-8")
 
 
@@ -135,9 +138,9 @@ def _xlsx(table: ChartTable) -> bytes:
     # write_only streams rows out instead of building a cell grid in memory.
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=table.chart)
-    sheet.append(table.headers)
+    sheet.append(neutralise_row(table.headers))
     for row in table.rows:
-        sheet.append(row)
+        sheet.append(neutralise_row(row))
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
