@@ -16,3 +16,5 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("web/favicon.svg"), permanent=True)),
     path("", include("shuniu.web.urls")),
 ]
+
+handler400 = "shuniu.web.views.errors.bad_request"

@@ -6,7 +6,7 @@ import json
 import math
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
 from shuniu.core.errors import NotFound, StaleVersion
+from shuniu.core.validation import body_limit_message
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -92,6 +93,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
             detail = _("Too many requests. Try again later.")
         return problem(429, _("Too many requests"), detail)
 
+    def on_too_large(request: HttpRequest, exc: Any) -> HttpResponse:
+        # Raised when the view reads a body longer than DATA_UPLOAD_MAX_MEMORY_SIZE.
+        return problem(413, _("Request body too large"), body_limit_message())
+
     def on_http_error(request: HttpRequest, exc: Any) -> HttpResponse:
         return problem(exc.status_code, str(exc.message), "")
 
@@ -104,3 +109,4 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(AuthenticationError, on_unauthenticated)
     api.add_exception_handler(Throttled, on_throttled)
     api.add_exception_handler(HttpError, on_http_error)
+    api.add_exception_handler(RequestDataTooBig, on_too_large)
