@@ -18,3 +18,4 @@ urlpatterns = [
 ]
 
 handler400 = "shuniu.web.views.errors.bad_request"
+handler404 = "shuniu.web.views.errors.not_found"

@@ -429,3 +429,84 @@ def test_the_services_refuse_a_date_outside_the_range(world):
         "date": ["Give a date between 1949-10-01 and 2100-12-31."]
     }
     assert counts() == before
+
+
+# --- the OpenAPI document and unmatched URLs ------------------------------------------------
+
+
+def test_the_openapi_document_lists_the_problems_of_each_operation(client, db):
+    # when the document is read
+    document = client.get(f"{API}/openapi.json").json()
+    responses = {
+        (method, path): sorted(operation["responses"])
+        for path, methods in document["paths"].items()
+        for method, operation in methods.items()
+    }
+    # then each operation lists what it can answer, by what it takes
+    assert responses[("get", f"{API}/organizations")] == ["200", "422", "429", "503"]
+    assert responses[("get", f"{API}/stats/workforce")] == ["200", "404", "422", "429", "503"]
+    assert responses[("post", f"{API}/organizations")] == [
+        "201",
+        "400",
+        "401",
+        "403",
+        "404",
+        "413",
+        "422",
+        "429",
+        "503",
+    ]
+    assert responses[("patch", f"{API}/organizations/{{org_id}}")] == [
+        "200",
+        "400",
+        "401",
+        "403",
+        "404",
+        "412",
+        "413",
+        "422",
+        "428",
+        "429",
+        "503",
+    ]
+    # and each problem is problem+json with the shared schema
+    problem = document["paths"][f"{API}/organizations"]["get"]["responses"]["422"]
+    assert problem["content"] == {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    assert document["components"]["schemas"]["Problem"]["required"] == [
+        "type",
+        "title",
+        "status",
+    ]
+
+
+def test_an_api_url_no_operation_matches_is_a_problem_404(client, db):
+    # when an id that is not a number is in the path
+    response = client.get(f"{API}/organizations/abc")
+    # then the 404 is problem+json like every API error, and pages keep their HTML 404
+    assert response.status_code == 404
+    assert response["Content-Type"] == PROBLEM
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Not found",
+        "status": 404,
+        "detail": "No API operation answers /api/v1/organizations/abc.",
+    }
+    page = client.get("/organizations/abc/")
+    assert page.status_code == 404
+    assert page["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/workforce/people", "organization_id"),
+        ("/workforce/certificates", "person_id"),
+        ("/workforce/employments", "organization_id"),
+        ("/workforce/cohorts", "university_id"),
+    ],
+)
+def test_an_id_filter_larger_than_any_row_id_is_422(client, world, url, field):
+    # when a list is filtered by an id no 64-bit column can hold
+    response = client.get(f"{API}{url}", {field: 2**63}, **world["admin"])
+    # then the filter is named instead of failing in the database
+    assert problem_fields(response) == [field]

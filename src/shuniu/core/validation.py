@@ -188,6 +188,10 @@ _DATE_SCHEMA = {
     "description": f"YYYY-MM-DD, from {MIN_DATE.isoformat()} to {MAX_DATE.isoformat()}.",
 }
 
+# The largest id a database row can have (64-bit integers on SQLite and PostgreSQL).
+MAX_ID = 2**63 - 1
+# A record's id in a query parameter: ``__in`` lookups do not take a larger integer.
+RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
 # One line of text (a name, an address, a code).
 CleanStr = Annotated[str, _pydantic_text(multiline=False)]
 # Several lines (a note, a description, a source): tab and line breaks allowed.

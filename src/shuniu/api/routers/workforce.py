@@ -52,7 +52,7 @@ from shuniu.api.schemas.workforce import (
     RevokeIn,
 )
 from shuniu.core.errors import NotFound, ValidationError
-from shuniu.core.validation import ApiDate, CleanText, SearchText
+from shuniu.core.validation import ApiDate, CleanText, RecordId, SearchText
 from shuniu.workforce.models import (
     Certificate,
     CertificateRegistration,
@@ -143,7 +143,7 @@ def _with_overlaps(person: Person) -> Person:
 
 class PeopleQuery(Paging):
     q: SearchText | None = Field(None, description="Fragment of the name or masked ID.")
-    organization_id: int | None = None
+    organization_id: RecordId | None = None
     level: str | None = None
     synthetic: bool | None = None
 
@@ -291,7 +291,7 @@ def update_person(
 
 
 class CertificatesQuery(Paging):
-    person_id: int | None = None
+    person_id: RecordId | None = None
     level: str | None = None
     number: SearchText | None = Field(None, max_length=40)
 
@@ -433,8 +433,8 @@ def update_certificate_registration(
 
 
 class EmploymentsQuery(Paging):
-    person_id: int | None = None
-    organization_id: int | None = None
+    person_id: RecordId | None = None
+    organization_id: RecordId | None = None
     active_on: ApiDate | None = None
 
 
@@ -532,7 +532,7 @@ def end_employment(
 
 
 class CohortQuery(Schema):
-    university_id: int | None = None
+    university_id: RecordId | None = None
     year: int | None = None
 
 

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views import defaults
 
+from shuniu.api.errors import api_not_found
 from shuniu.core.validation import body_limit_message
 
 
@@ -22,3 +23,11 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
             status=413,
         )
     return defaults.bad_request(request, exception)  # type: ignore[arg-type]
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler404: under /api/ a problem+json answer (a path no operation matches, such as
+    /api/v1/organizations/abc); elsewhere Django's page."""
+    if request.path.startswith("/api/"):
+        return api_not_found(request)
+    return defaults.page_not_found(request, exception)
