@@ -510,3 +510,27 @@ def test_an_id_filter_larger_than_any_row_id_is_422(client, world, url, field):
     response = client.get(f"{API}{url}", {field: 2**63}, **world["admin"])
     # then the filter is named instead of failing in the database
     assert problem_fields(response) == [field]
+
+
+@pytest.mark.parametrize(
+    ("url", "query", "field", "message"),
+    [
+        ("/workspace/audit/", {"until": "9999-12-31"}, "until", "OUT_OF_RANGE"),
+        ("/workspace/audit/", {"since": "0001-01-01"}, "since", "OUT_OF_RANGE"),
+        ("/workspace/audit/", {"page": HUGE_PAGE}, "page", "HUGE_PAGE"),
+        ("/workforce/people/", {"page": HUGE_PAGE}, "page", "HUGE_PAGE"),
+    ],
+)
+def test_workspace_and_people_lists_refuse_out_of_range_queries(
+    client, world, admin_user, url, query, field, message
+):
+    client.force_login(admin_user)
+    # when a list page is asked for a date outside the range or a page past any offset
+    response = client.get(url, query)
+    # then it answers 400 with the message next to the input, not a 500
+    assert response.status_code == 400
+    expected = {
+        "OUT_OF_RANGE": "Give a date between 1949-10-01 and 2100-12-31.",
+        "HUGE_PAGE": "There is no page 100000000000000000000: page numbers go up to 1000000000.",
+    }[message]
+    assert response.context["form"].errors[field] == [expected]

@@ -12,12 +12,11 @@ from typing import Any
 
 from ninja import Field, Schema
 
-# The selectors take at most this many rows at once (the same in every domain app).
+# The selectors take at most MAX_PAGE_SIZE rows at once (the same in every domain app).
 from shuniu.core.selectors import MAX_PAGE_SIZE
+from shuniu.core.validation import MAX_PAGE
 
 DEFAULT_PAGE_SIZE = 50
-# 10⁹ pages of 200 rows: an offset of 2·10¹¹, well within a 64-bit integer.
-MAX_PAGE = 1_000_000_000
 
 
 class Paging(Schema):

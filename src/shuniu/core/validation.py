@@ -35,6 +35,7 @@ from django.core.validators import ProhibitNullCharactersValidator
 from django.db import models
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
@@ -42,6 +43,9 @@ MIN_DATE = dt.date(1949, 10, 1)
 MAX_DATE = dt.date(2100, 12, 31)
 # The longest search text the API and the pages take.
 MAX_SEARCH_LENGTH = 100
+# The highest page number any list takes (API and pages): 10⁹ pages of up to 200 rows is an
+# offset of 2·10¹¹, well within the 64-bit integers databases take.
+MAX_PAGE = 1_000_000_000
 
 _BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _SURROGATES = "\ud800-\udfff"
@@ -252,6 +256,10 @@ class CleanCharField(forms.CharField):
             v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)
         ]
         self.validators.append(validate_multiline_text if multiline else validate_text)
+
+
+# The error message of a page number form field above MAX_PAGE (its max_value).
+PAGE_TOO_LARGE = gettext_lazy("There is no page %(value)s: page numbers go up to %(limit_value)s.")
 
 
 class RangeDateField(forms.DateField):

@@ -30,9 +30,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
-from shuniu.api.pagination import MAX_PAGE
 from shuniu.core.errors import NotFound
-from shuniu.core.validation import CleanCharField, RangeDateField
+from shuniu.core.validation import MAX_PAGE, PAGE_TOO_LARGE, CleanCharField, RangeDateField
 from shuniu.divisions.models import COUNTY_LEVELS, Division
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.registry.models import (
@@ -197,9 +196,7 @@ class DirectoryQuery(forms.Form):
         error_messages={
             "invalid": gettext_lazy("A page number is a whole number from 1 up."),
             "min_value": gettext_lazy("A page number is a whole number from 1 up."),
-            "max_value": gettext_lazy(
-                "There is no page %(value)s: page numbers go up to %(limit_value)s."
-            ),
+            "max_value": PAGE_TOO_LARGE,
         },
     )
 
