@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
-from ninja import NinjaAPI
+from typing import Any
 
-from shuniu.api.errors import install_error_handlers
+from ninja import NinjaAPI
+from ninja.openapi.schema import OpenAPISchema
+
+from shuniu.api.errors import document_problems, install_error_handlers
 from shuniu.api.renderers import Utf8JSONRenderer
 from shuniu.api.routers import divisions, organizations, stats, workforce
 from shuniu.api.throttling import api_throttles
 
-api = NinjaAPI(
+
+class ShuniuAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs: Any) -> OpenAPISchema:
+        # The error responses are the same few for every operation (api/errors.py), so they
+        # are added to the generated document rather than repeated on every endpoint.
+        schema = super().get_openapi_schema(**kwargs)
+        document_problems(schema)
+        return schema
+
+
+api = ShuniuAPI(
     title="Shuniu API",
     version="1",
     description=(

@@ -23,3 +23,6 @@ urlpatterns = [
     ),
     path("", include("shuniu.web.urls")),
 ]
+
+handler400 = "shuniu.web.views.errors.bad_request"
+handler404 = "shuniu.web.views.errors.not_found"

@@ -6,7 +6,7 @@ import json
 import math
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,6 +17,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from shuniu.core.busy import busy_problem, is_busy
 from shuniu.core.errors import NotFound, StaleVersion
+from shuniu.core.validation import body_limit_message
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -31,6 +32,100 @@ def problem(
         body["errors"] = errors
     return HttpResponse(
         json.dumps(body, ensure_ascii=False), status=status, content_type=PROBLEM_JSON
+    )
+
+
+# The problem+json body every error response has (RFC 7807), for the OpenAPI document.
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "type": "object",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "description": "Each invalid value: where it is (e.g. query, page) and why.",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "loc": {"type": "array", "items": {"type": "string"}},
+                    "msg": {"type": "string"},
+                },
+                "required": ["loc", "msg"],
+            },
+        },
+    },
+    "required": ["type", "title", "status"],
+}
+
+_PROBLEM_STATUSES = {
+    400: "The body is not JSON (or not in the encoding it declares).",
+    401: "Authentication required (session or `Authorization: Bearer TOKEN`).",
+    403: "Not allowed for this caller.",
+    404: "No such record, or not within the caller's scope.",
+    412: "The record changed since the version sent (If-Match or `version`).",
+    413: "Request body larger than the server takes.",
+    422: "A parameter or a field of the body is not valid; `errors` names each.",
+    428: "Say which version was edited: an If-Match header or a `version` field.",
+    429: "Too many requests; see Retry-After.",
+    503: "The database is busy; try again after Retry-After.",
+}
+
+
+# Statistics of a region answer 404 for a region code that names no division.
+_REGION_STATISTICS = {"get_organization_stats", "get_organization_series", "get_workforce_stats"}
+
+
+def problem_statuses(method: str, operation: dict[str, Any]) -> list[int]:
+    """The error statuses an operation can answer, from what it takes.
+
+    Every operation can be throttled (429) or meet a busy database (503); parameters or a
+    body can be invalid (422); a body can be unreadable (400) or too large (413); an
+    authenticated operation can be refused (401, 403) or not find what the caller may see
+    (404); a path naming a record, or a statistic's region, can name none (404); an edit of
+    a record can be stale (412) or not say which version it edited (428).
+    """
+    params = operation.get("parameters", [])
+    in_path = any(p.get("in") == "path" for p in params)
+    names_region = operation.get("operationId") in _REGION_STATISTICS
+    has_body = "requestBody" in operation
+    authenticated = bool(operation.get("security"))
+    statuses = {429, 503}
+    if params or has_body:
+        statuses.add(422)
+    if has_body:
+        statuses |= {400, 413}
+    if authenticated:
+        statuses |= {401, 403, 404}
+    if in_path or names_region:
+        statuses.add(404)
+    if authenticated and in_path and method in ("patch", "post"):
+        statuses |= {412, 428}
+    return sorted(statuses)
+
+
+def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
+    """Add to every operation of an OpenAPI document the problem responses it can give."""
+    schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    content = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for methods in schema.get("paths", {}).values():
+        for method, operation in methods.items():
+            responses = operation.setdefault("responses", {})
+            for status in problem_statuses(method, operation):
+                responses[status] = {
+                    "description": _PROBLEM_STATUSES[status],
+                    "content": content,
+                }
+    return schema
+
+
+def api_not_found(request: HttpRequest) -> HttpResponse:
+    """The 404 of an /api/ URL no operation matches (e.g. /organizations/abc): problem+json
+    like every other API error, not the HTML page."""
+    return problem(
+        404, _("Not found"), _("No API operation answers %(path)s.") % {"path": request.path}
     )
 
 
@@ -94,6 +189,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
             detail = _("Too many requests. Try again later.")
         return problem(429, _("Too many requests"), detail)
 
+    def on_too_large(request: HttpRequest, exc: Any) -> HttpResponse:
+        # Raised when the view reads a body longer than DATA_UPLOAD_MAX_MEMORY_SIZE.
+        return problem(413, _("Request body too large"), body_limit_message())
+
     def on_http_error(request: HttpRequest, exc: Any) -> HttpResponse:
         return problem(exc.status_code, str(exc.message), "")
 
@@ -113,3 +212,4 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(AuthenticationError, on_unauthenticated)
     api.add_exception_handler(Throttled, on_throttled)
     api.add_exception_handler(HttpError, on_http_error)
+    api.add_exception_handler(RequestDataTooBig, on_too_large)

@@ -1,8 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Collection
+from typing import Any
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from shuniu.core.validation import model_field_errors
 
 
 class BaseModel(models.Model):
@@ -12,8 +18,26 @@ class BaseModel(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     version = models.PositiveIntegerField(_("version"), default=1)
 
+    # Date fields that may lie before core.validation.MIN_DATE (a birth date).
+    unbounded_dates: tuple[str, ...] = ()
+
     class Meta:
         abstract = True
+
+    def clean_fields(self, exclude: Collection[str] | None = None) -> None:
+        """Django's field checks plus core.validation's: no control or direction characters,
+        no invisible-only text, dates in the documented range."""
+        errors: dict[str, list[Any]] = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        hygiene = model_field_errors(self, exclude=exclude, unbounded_dates=self.unbounded_dates)
+        for name, messages in hygiene.items():
+            if name not in errors:
+                errors[name] = list(messages)
+        if errors:
+            raise ValidationError(errors)
 
 
 class AuditRecord(models.Model):

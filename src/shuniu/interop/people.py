@@ -185,7 +185,7 @@ _MEMO_LIMIT = 50_000
 def _text(value: Any) -> str:
     # Cells of a CSV file are all text: spare them the checks for Excel's types.
     if type(value) is str:
-        return " ".join(value.split())
+        return values.checked(" ".join(value.split()))
     return values.text(value)
 
 

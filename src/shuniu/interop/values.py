@@ -12,6 +12,7 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
+from shuniu.core.validation import date_problem, text_problem
 from shuniu.interop.tables import FormulaWithoutValue
 
 DAY, MONTH, YEAR = "day", "month", "year"
@@ -28,8 +29,18 @@ class CellError(ValueError):
     """The cell cannot be read; the message says why, in the active language."""
 
 
+def checked(value: str) -> str:
+    """``value`` if it is acceptable text (core.validation), else a CellError saying why."""
+    problem = text_problem(value)
+    if problem is not None:
+        raise CellError(problem)
+    return value
+
+
 def text(value: Any) -> str:
-    """A cell as text. Excel stores typed-in codes as numbers: 110101, not 110101.0."""
+    """A cell as text, on one line. Excel stores typed-in codes as numbers: 110101, not
+    110101.0. Control and direction characters are refused (line breaks and tabs become
+    spaces)."""
     if value is None:
         return ""
     if isinstance(value, FormulaWithoutValue):
@@ -44,33 +55,44 @@ def text(value: Any) -> str:
         value = value.date()
     if isinstance(value, dt.date):
         return value.isoformat()
-    return " ".join(str(value).split())
+    return checked(" ".join(str(value).split()))
+
+
+def _in_range(parsed: tuple[dt.date, str]) -> tuple[dt.date, str]:
+    problem = date_problem(parsed[0])
+    if problem is not None:
+        raise CellError(problem)
+    return parsed
 
 
 def date(value: Any) -> tuple[dt.date, str] | None:
-    """A date and its precision (day, month or year); month and year mean their first day."""
+    """A date and its precision (day, month or year); month and year mean their first day.
+    Dates outside core.validation's range are refused."""
     if value is None:
         return None
     if isinstance(value, dt.datetime):
-        return value.date(), DAY
+        return _in_range((value.date(), DAY))
     if isinstance(value, dt.date):
-        return value, DAY
+        return _in_range((value, DAY))
     if isinstance(value, int) and not isinstance(value, bool) and 1000 <= value <= 9999:
-        return dt.date(value, 1, 1), YEAR
+        return _in_range((dt.date(value, 1, 1), YEAR))
     raw = text(value)
     if not raw:
         return None
+    parsed: tuple[dt.date, str] | None = None
     try:
         if match := (_FULL_DATE.fullmatch(raw) or _CHINESE_DATE.fullmatch(raw)):
             year, month, day = (int(g) for g in match.groups())
-            return dt.date(year, month, day), DAY
-        if match := _MONTH.fullmatch(raw):
+            parsed = dt.date(year, month, day), DAY
+        elif match := _MONTH.fullmatch(raw):
             year, month = (int(g) for g in match.groups() if g is not None)
-            return dt.date(year, month, 1), MONTH
-        if match := _YEAR.fullmatch(raw):
-            return dt.date(int(match.group(1)), 1, 1), YEAR
+            parsed = dt.date(year, month, 1), MONTH
+        elif match := _YEAR.fullmatch(raw):
+            parsed = dt.date(int(match.group(1)), 1, 1), YEAR
     except ValueError:
         pass
+    if parsed is not None:
+        return _in_range(parsed)
     raise CellError(
         _("%(value)s is not a date; write YYYY-MM-DD, YYYY/MM/DD, YYYY年M月D日 or YYYY-MM.")
         % {"value": raw}

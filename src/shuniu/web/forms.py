@@ -9,6 +9,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from shuniu.core.validation import RangeDateField
 from shuniu.divisions.models import Division
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.registry.models import Kind
@@ -48,7 +49,7 @@ class _QueryForm(forms.Form):
             "invalid_choice": _("Unknown organization kind “%(value)s”: choose one from the list."),
         },
     )
-    as_of = forms.DateField(
+    as_of = RangeDateField(
         label=_("As of"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={

@@ -50,6 +50,9 @@ class Person(BaseModel):
     source = models.CharField(_("source"), max_length=255, blank=True)
     synthetic = models.BooleanField(_("synthetic"), default=False)
 
+    # Born before 1949-10-01 is possible; the ID number's checks bound the birth date.
+    unbounded_dates = ("birth_date",)
+
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("people")

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-import datetime as dt
-
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
 from shuniu.api.schemas.divisions import DivisionOut
+from shuniu.core.validation import ApiDate
 from shuniu.divisions.selectors import division_list
 
 router = Router(tags=["divisions"])
@@ -13,7 +12,7 @@ router = Router(tags=["divisions"])
 
 class DivisionFilter(Schema):
     parent: str | None = None
-    on: dt.date | None = None
+    on: ApiDate | None = None
 
 
 @router.get("", response=list[DivisionOut], operation_id="list_divisions")

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Any
 
@@ -10,6 +9,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from shuniu.api.auth import WRITE_AUTH, actor
 from shuniu.api.errors import problem
+from shuniu.api.pagination import Paging, page_of
 from shuniu.api.schemas.organizations import (
     EventIn,
     EventOut,
@@ -19,10 +19,10 @@ from shuniu.api.schemas.organizations import (
     OrganizationPatch,
 )
 from shuniu.core.errors import NotFound, ValidationError
+from shuniu.core.validation import ApiDate, SearchText
 from shuniu.divisions.models import Division
 from shuniu.registry.models import Organization
 from shuniu.registry.selectors import (
-    MAX_PAGE_SIZE,
     OrganizationFilter,
     organization_get,
     organization_list,
@@ -36,16 +36,14 @@ from shuniu.registry.services import (
 router = Router(tags=["organizations"])
 
 
-class ListQuery(Schema):
+class ListQuery(Paging):
     region: str | None = Field(None, pattern=r"^\d{6}$")
     kind: str | None = None
     status: str | None = None
     formation: str | None = None
     service_field: str | None = None
-    q: str | None = Field(None, max_length=100)
-    as_of: dt.date | None = None
-    page: int = Field(1, ge=1)
-    page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
+    q: SearchText | None = None
+    as_of: ApiDate | None = None
 
 
 @router.get("", response=OrganizationPage, operation_id="list_organizations")
@@ -63,14 +61,14 @@ def list_organizations(request: HttpRequest, query: Query[ListQuery]) -> dict[st
             q=query.q,
             as_of=query.as_of,
         ),
-        offset=(query.page - 1) * query.page_size,
-        limit=query.page_size,
+        offset=query.offset,
+        limit=query.limit,
     )
-    return {"items": items, "count": count, "page": query.page, "page_size": query.page_size}
+    return page_of(items, count, query)
 
 
 class DetailQuery(Schema):
-    as_of: dt.date | None = None
+    as_of: ApiDate | None = None
 
 
 def _with_etag(response: HttpResponse, org: Organization) -> HttpResponse:

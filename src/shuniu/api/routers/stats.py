@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-import datetime as dt
-
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
 from shuniu.api.schemas.stats import OrganizationSeriesOut, OrganizationStatsOut
 from shuniu.api.schemas.workforce import WorkforceStatsOut
+from shuniu.core.validation import ApiDate
 from shuniu.stats.selectors import organization_series, organization_stats, workforce_stats
 
 router = Router(tags=["statistics"])
@@ -15,7 +14,7 @@ router = Router(tags=["statistics"])
 
 class StatsQuery(Schema):
     region: str = Field(..., pattern=r"^\d{6}$", description="GB/T 2260 code, e.g. 110000")
-    as_of: dt.date | None = Field(None, description="Defaults to today.")
+    as_of: ApiDate | None = Field(None, description="Defaults to today.")
     kind: str | None = None
     include_registering: bool = True
 
@@ -23,8 +22,8 @@ class StatsQuery(Schema):
 class SeriesQuery(Schema):
     region: str = Field(..., pattern=r"^\d{6}$")
     kind: str | None = None
-    from_: dt.date = Field(..., alias="from")
-    to: dt.date | None = Field(None, description="Defaults to today.")
+    from_: ApiDate = Field(..., alias="from")
+    to: ApiDate | None = Field(None, description="Defaults to today.")
     step: str = "year"
     include_registering: bool = True
 
@@ -59,7 +58,7 @@ def get_organization_series(request: HttpRequest, query: Query[SeriesQuery]) -> 
 
 class WorkforceStatsQuery(Schema):
     region: str = Field(..., pattern=r"^\d{6}$", description="GB/T 2260 code, e.g. 110000")
-    as_of: dt.date | None = Field(None, description="Defaults to today.")
+    as_of: ApiDate | None = Field(None, description="Defaults to today.")
 
 
 @router.get("/workforce", response=WorkforceStatsOut, operation_id="get_workforce_stats")

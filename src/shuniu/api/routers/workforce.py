@@ -18,6 +18,8 @@ from ninja import Field, Query, Router, Schema, Status
 
 from shuniu.api.auth import WRITE_AUTH, actor
 from shuniu.api.errors import problem
+from shuniu.api.pagination import Paging
+from shuniu.api.pagination import page_of as _page
 from shuniu.api.routers.organizations import (
     _division,
     _expected_version,
@@ -50,6 +52,7 @@ from shuniu.api.schemas.workforce import (
     RevokeIn,
 )
 from shuniu.core.errors import NotFound, ValidationError
+from shuniu.core.validation import ApiDate, CleanText, RecordId, SearchText
 from shuniu.workforce.models import (
     Certificate,
     CertificateRegistration,
@@ -58,7 +61,6 @@ from shuniu.workforce.models import (
     Programme,
 )
 from shuniu.workforce.selectors import (
-    MAX_PAGE_SIZE,
     CertificateFilter,
     EmploymentFilter,
     PersonFilter,
@@ -92,15 +94,6 @@ from shuniu.workforce.services import (
 )
 
 router = Router(tags=["workforce"])
-
-
-class Paging(Schema):
-    page: int = Field(1, ge=1)
-    page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
-
-
-def _page(items: list[Any], count: int, paging: Paging) -> dict[str, Any]:
-    return {"items": items, "count": count, "page": paging.page, "page_size": paging.page_size}
 
 
 def _etag(response: HttpResponse, version: int) -> None:
@@ -149,8 +142,8 @@ def _with_overlaps(person: Person) -> Person:
 
 
 class PeopleQuery(Paging):
-    q: str | None = Field(None, max_length=100, description="Fragment of the name or masked ID.")
-    organization_id: int | None = None
+    q: SearchText | None = Field(None, description="Fragment of the name or masked ID.")
+    organization_id: RecordId | None = None
     level: str | None = None
     synthetic: bool | None = None
 
@@ -167,8 +160,8 @@ def list_people(request: HttpRequest, query: Query[PeopleQuery]) -> dict[str, An
             level=query.level,
             synthetic=query.synthetic,
         ),
-        offset=(query.page - 1) * query.page_size,
-        limit=query.page_size,
+        offset=query.offset,
+        limit=query.limit,
     )
     return _page(items, count, query)
 
@@ -186,7 +179,9 @@ def get_person(request: HttpRequest, response: HttpResponse, person_id: int) -> 
 
 
 class IdNumberQuery(Schema):
-    purpose: str = Field("api", max_length=200, description="Why the number is needed (audited).")
+    purpose: CleanText = Field(
+        "api", max_length=200, description="Why the number is needed (audited)."
+    )
 
 
 @router.get(
@@ -296,9 +291,9 @@ def update_person(
 
 
 class CertificatesQuery(Paging):
-    person_id: int | None = None
+    person_id: RecordId | None = None
     level: str | None = None
-    number: str | None = Field(None, max_length=40)
+    number: SearchText | None = Field(None, max_length=40)
 
 
 @router.get(
@@ -313,14 +308,14 @@ def list_certificates(request: HttpRequest, query: Query[CertificatesQuery]) -> 
         filters=CertificateFilter(
             person_id=query.person_id, level=query.level, number=query.number
         ),
-        offset=(query.page - 1) * query.page_size,
-        limit=query.page_size,
+        offset=query.offset,
+        limit=query.limit,
     )
     return _page(items, count, query)
 
 
 class CertificateQuery(Schema):
-    on: dt.date | None = Field(None, description="Date of the registration check (today).")
+    on: ApiDate | None = Field(None, description="Date of the registration check (today).")
 
 
 def _certificate_out(request: HttpRequest, pk: int, on: dt.date | None) -> Certificate:
@@ -438,9 +433,9 @@ def update_certificate_registration(
 
 
 class EmploymentsQuery(Paging):
-    person_id: int | None = None
-    organization_id: int | None = None
-    active_on: dt.date | None = None
+    person_id: RecordId | None = None
+    organization_id: RecordId | None = None
+    active_on: ApiDate | None = None
 
 
 @router.get(
@@ -454,8 +449,8 @@ def list_employments(request: HttpRequest, query: Query[EmploymentsQuery]) -> di
             organization_id=query.organization_id,
             active_on=query.active_on,
         ),
-        offset=(query.page - 1) * query.page_size,
-        limit=query.page_size,
+        offset=query.offset,
+        limit=query.limit,
     )
     return _page(items, count, query)
 
@@ -537,7 +532,7 @@ def end_employment(
 
 
 class CohortQuery(Schema):
-    university_id: int | None = None
+    university_id: RecordId | None = None
     year: int | None = None
 
 
@@ -603,8 +598,8 @@ def list_placements(
     items, count = placement_list(
         actor=actor(request),
         programme_id=programme_id,
-        offset=(query.page - 1) * query.page_size,
-        limit=query.page_size,
+        offset=query.offset,
+        limit=query.limit,
     )
     return _page(items, count, query)
 

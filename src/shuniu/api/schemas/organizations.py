@@ -6,6 +6,7 @@ from typing import Any
 from ninja import Field, Schema
 
 from shuniu.api.schemas.common import DivisionRef, OrganizationRef
+from shuniu.core.validation import ApiDate, CleanStr, CleanText
 
 
 class OrganizationOut(Schema):
@@ -82,23 +83,25 @@ class OrganizationPage(Schema):
 
 
 class OrganizationIn(Schema):
-    name: str = Field(..., min_length=1, max_length=200)
-    kind: str
-    registrar_division: str = Field(..., description="GB/T 2260 code of the registrar's division.")
-    uscc: str | None = None
-    uscc_override_reason: str = ""
-    name_en: str = ""
-    association_level: str = ""
-    legal_form: str = ""
-    address: str = ""
-    service_fields: list[str] = []
-    formation: str = ""
+    name: CleanStr = Field(..., min_length=1, max_length=200)
+    kind: CleanStr
+    registrar_division: CleanStr = Field(
+        ..., description="GB/T 2260 code of the registrar's division."
+    )
+    uscc: CleanStr | None = None
+    uscc_override_reason: CleanStr = ""
+    name_en: CleanStr = ""
+    association_level: CleanStr = ""
+    legal_form: CleanStr = ""
+    address: CleanStr = ""
+    service_fields: list[CleanStr] = []
+    formation: CleanStr = ""
     hub_id: int | None = None
     sponsor_ids: list[int] = []
-    founded_on: dt.date | None = None
-    registration_applied_on: dt.date | None = None
-    registered_on: dt.date | None = None
-    source: str = ""
+    founded_on: ApiDate | None = None
+    registration_applied_on: ApiDate | None = None
+    registered_on: ApiDate | None = None
+    source: CleanText = ""
 
 
 class OrganizationPatch(Schema):
@@ -106,37 +109,37 @@ class OrganizationPatch(Schema):
     ``version``."""
 
     version: int | None = None
-    name: str | None = None
-    kind: str | None = None
-    registrar_division: str | None = None
-    uscc: str | None = None
-    uscc_override_reason: str | None = None
-    name_en: str | None = None
-    association_level: str | None = None
-    legal_form: str | None = None
-    address: str | None = None
-    service_fields: list[str] | None = None
-    formation: str | None = None
+    name: CleanStr | None = None
+    kind: CleanStr | None = None
+    registrar_division: CleanStr | None = None
+    uscc: CleanStr | None = None
+    uscc_override_reason: CleanStr | None = None
+    name_en: CleanStr | None = None
+    association_level: CleanStr | None = None
+    legal_form: CleanStr | None = None
+    address: CleanStr | None = None
+    service_fields: list[CleanStr] | None = None
+    formation: CleanStr | None = None
     hub_id: int | None = None
     sponsor_ids: list[int] | None = None
-    source: str | None = None
+    source: CleanText | None = None
 
 
 class EventIn(Schema):
-    kind: str
-    date: dt.date
-    source: str = Field(..., min_length=1, max_length=255)
-    date_precision: str = "day"
-    note: str = ""
-    division_after: str | None = Field(
+    kind: CleanStr
+    date: ApiDate
+    source: CleanStr = Field(..., min_length=1, max_length=255)
+    date_precision: CleanStr = "day"
+    note: CleanText = ""
+    division_after: CleanStr | None = Field(
         None, description="Code of the new registrar division (moved)."
     )
-    kind_after: str | None = None
-    name_after: str | None = None
+    kind_after: CleanStr | None = None
+    name_after: CleanStr | None = None
     hub_id: int | None = None
     inspection_year: int | None = None
-    inspection_result: str | None = None
-    grade: str | None = None
+    inspection_result: CleanStr | None = None
+    grade: CleanStr | None = None
     grade_score: int | None = None
-    credit_list: str | None = None
+    credit_list: CleanStr | None = None
     version: int | None = None

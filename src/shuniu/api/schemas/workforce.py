@@ -7,6 +7,7 @@ from typing import Any
 from ninja import Field, Schema
 
 from shuniu.api.schemas.common import DivisionRef, OrganizationRef
+from shuniu.core.validation import ApiDate, CleanStr, CleanText
 from shuniu.workforce.models import LEVEL_KEYS, Level
 
 
@@ -171,11 +172,11 @@ class PersonPage(Schema):
 
 
 class CertificateIn(Schema):
-    level: str = Field(..., description="junior, intermediate or senior (or 1, 2, 3).")
-    number: str = Field(..., min_length=1, max_length=40)
+    level: CleanStr = Field(..., description="junior, intermediate or senior (or 1, 2, 3).")
+    number: CleanStr = Field(..., min_length=1, max_length=40)
     exam_year: int
-    issued_on: dt.date
-    registered_division: str = Field(..., description="GB/T 2260 code (city or district).")
+    issued_on: ApiDate
+    registered_division: CleanStr = Field(..., description="GB/T 2260 code (city or district).")
 
 
 class NewCertificateIn(CertificateIn):
@@ -184,25 +185,27 @@ class NewCertificateIn(CertificateIn):
 
 class EmploymentIn(Schema):
     organization_id: int
-    starts_on: dt.date
-    role: str = "social_worker"
+    starts_on: ApiDate
+    role: CleanStr = "social_worker"
     full_time: bool = True
 
 
 class NewEmploymentIn(EmploymentIn):
     person_id: int
-    ends_on: dt.date | None = None
+    ends_on: ApiDate | None = None
 
 
 class PersonIn(Schema):
-    name: str = Field(..., min_length=1, max_length=100)
-    id_number: str = Field(..., description="18 characters (15-digit legacy numbers accepted).")
-    education_level: str = ""
+    name: CleanStr = Field(..., min_length=1, max_length=100)
+    id_number: CleanStr = Field(
+        ..., description="18 characters (15-digit legacy numbers accepted)."
+    )
+    education_level: CleanStr = ""
     university_id: int | None = None
-    major: str = ""
+    major: CleanStr = ""
     graduation_year: int | None = None
-    phone: str = ""
-    source: str = ""
+    phone: CleanStr = ""
+    source: CleanStr = ""
     certificate: CertificateIn | None = Field(
         None, description="Entered with the person; links them to a jurisdiction."
     )
@@ -216,14 +219,14 @@ class PersonPatch(Schema):
     ``version``."""
 
     version: int | None = None
-    name: str | None = None
-    id_number: str | None = None
-    education_level: str | None = None
+    name: CleanStr | None = None
+    id_number: CleanStr | None = None
+    education_level: CleanStr | None = None
     university_id: int | None = None
-    major: str | None = None
+    major: CleanStr | None = None
     graduation_year: int | None = None
-    phone: str | None = None
-    source: str | None = None
+    phone: CleanStr | None = None
+    source: CleanStr | None = None
 
 
 class IdNumberOut(Schema):
@@ -286,7 +289,7 @@ class CertificatePage(Schema):
 
 
 class RegistrationIn(Schema):
-    starts_on: dt.date
+    starts_on: ApiDate
     ce_hours: Decimal = Decimal(0)
 
 
@@ -296,7 +299,7 @@ class RegistrationPatch(Schema):
 
 
 class RevokeIn(Schema):
-    revoked_on: dt.date
+    revoked_on: ApiDate
     version: int | None = None
 
 
@@ -320,7 +323,7 @@ class EmploymentPage(Schema):
 
 
 class EmploymentPatch(Schema):
-    ends_on: dt.date
+    ends_on: ApiDate
     version: int | None = None
 
 
@@ -335,7 +338,7 @@ class CohortOut(Schema):
 class CohortIn(Schema):
     university_id: int
     year: int
-    degree_level: str
+    degree_level: CleanStr
     graduates: int = Field(..., ge=0)
 
 
@@ -350,12 +353,12 @@ class ProgrammeOut(Schema):
 
 
 class ProgrammeIn(Schema):
-    name: str = Field(..., min_length=1, max_length=200)
-    region: str = Field(..., description="GB/T 2260 code.")
+    name: CleanStr = Field(..., min_length=1, max_length=200)
+    region: CleanStr = Field(..., description="GB/T 2260 code.")
     year: int
     organizer_id: int | None = None
-    description: str = ""
-    source: str = ""
+    description: CleanText = ""
+    source: CleanStr = ""
 
 
 class PlacementOut(PlacementBrief):
@@ -371,7 +374,7 @@ class PlacementPage(Schema):
 
 class PlacementIn(Schema):
     person_id: int
-    division: str = Field(..., description="GB/T 2260 code of the district.")
-    starts_on: dt.date
-    community: str = ""
-    ends_on: dt.date | None = None
+    division: CleanStr = Field(..., description="GB/T 2260 code of the district.")
+    starts_on: ApiDate
+    community: CleanStr = ""
+    ends_on: ApiDate | None = None

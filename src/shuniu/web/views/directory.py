@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from shuniu.core.errors import NotFound
+from shuniu.core.validation import MAX_PAGE, PAGE_TOO_LARGE, CleanCharField, RangeDateField
 from shuniu.divisions.models import COUNTY_LEVELS, Division
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.registry.models import (
@@ -99,7 +100,7 @@ def _capitalized(choices: Sequence[tuple[str, Any]]) -> list[tuple[str, str]]:
 
 
 class DirectoryQuery(forms.Form):
-    q = forms.CharField(
+    q = CleanCharField(
         label=gettext_lazy("Search"),
         required=False,
         max_length=MAX_QUERY_LENGTH,
@@ -155,7 +156,7 @@ class DirectoryQuery(forms.Form):
             )
         },
     )
-    as_of = forms.DateField(
+    as_of = RangeDateField(
         label=gettext_lazy("As of"),
         required=False,
         input_formats=["%Y-%m-%d"],
@@ -190,9 +191,12 @@ class DirectoryQuery(forms.Form):
         label=gettext_lazy("Page"),
         required=False,
         min_value=1,
+        # As in the API: beyond this the offset would not fit the database's integers.
+        max_value=MAX_PAGE,
         error_messages={
             "invalid": gettext_lazy("A page number is a whole number from 1 up."),
             "min_value": gettext_lazy("A page number is a whole number from 1 up."),
+            "max_value": PAGE_TOO_LARGE,
         },
     )
 
@@ -239,7 +243,7 @@ class DirectoryQuery(forms.Form):
 
 
 class OrganizationQuery(forms.Form):
-    as_of = forms.DateField(
+    as_of = RangeDateField(
         label=gettext_lazy("As of"),
         required=False,
         input_formats=["%Y-%m-%d"],

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from shuniu.accounts.permissions import is_admin, jurisdictions, staff_organization_ids
 from shuniu.core.errors import NotFound, PermissionDenied
+from shuniu.core.validation import MAX_PAGE, PAGE_TOO_LARGE
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.registry.models import Kind, Organization
 from shuniu.registry.selectors import OrganizationFilter, organization_get, organization_list
@@ -125,9 +126,11 @@ class PeopleQuery(forms.Form):
         label=gettext_lazy("Page"),
         required=False,
         min_value=1,
+        max_value=MAX_PAGE,
         error_messages={
             "invalid": gettext_lazy("A page number is a whole number from 1 up."),
             "min_value": gettext_lazy("A page number is a whole number from 1 up."),
+            "max_value": PAGE_TOO_LARGE,
         },
     )
 

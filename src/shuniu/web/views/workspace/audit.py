@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from shuniu.core.selectors import AuditFilter, AuditSubject, audit_log
+from shuniu.core.validation import MAX_PAGE, PAGE_TOO_LARGE, RangeDateField
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.web.views.workspace.access import officer_required, writable_organization
 from shuniu.web.views.workspace.forms import WorkspaceForm
@@ -71,9 +72,13 @@ def _pager(request: HttpRequest, number: int, count: int, shown: int) -> Pager:
 class PageQuery(WorkspaceForm):
     page = forms.IntegerField(
         min_value=1,
+        max_value=MAX_PAGE,
         required=False,
         label=gettext_lazy("Page"),
-        error_messages={"invalid": gettext_lazy("The page is a whole number, 1 or more.")},
+        error_messages={
+            "invalid": gettext_lazy("The page is a whole number, 1 or more."),
+            "max_value": PAGE_TOO_LARGE,
+        },
     )
 
     def page_number(self) -> int:
@@ -89,10 +94,10 @@ class AuditQuery(PageQuery):
         },
     )
     user = forms.CharField(max_length=150, required=False, label=gettext_lazy("User"))
-    since = forms.DateField(
+    since = RangeDateField(
         required=False, label=gettext_lazy("From"), widget=_DATE_WIDGET, error_messages=_DATE_ERRORS
     )
-    until = forms.DateField(
+    until = RangeDateField(
         required=False, label=gettext_lazy("To"), widget=_DATE_WIDGET, error_messages=_DATE_ERRORS
     )
 

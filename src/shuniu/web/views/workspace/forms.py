@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shuniu.accounts.permissions import covered_division_ids
+from shuniu.core.validation import CleanCharField, RangeDateField
 from shuniu.divisions.models import Division, Level
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.registry.codes import normalize_uscc
@@ -189,14 +190,14 @@ class OrganizationForm(WorkspaceForm):
     """An organization's editable fields; with ``creating`` also the dates of its founding."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    name = forms.CharField(max_length=200)
-    name_en = forms.CharField(max_length=255, required=False)
-    uscc = forms.CharField(
+    name = CleanCharField(max_length=200)
+    name_en = CleanCharField(max_length=255, required=False)
+    uscc = CleanCharField(
         max_length=40,
         required=False,
         help_text=gettext_lazy("18 characters (GB 32100-2015); leave blank if it has none."),
     )
-    uscc_override_reason = forms.CharField(
+    uscc_override_reason = CleanCharField(
         max_length=255,
         required=False,
         help_text=gettext_lazy(
@@ -209,29 +210,27 @@ class OrganizationForm(WorkspaceForm):
     registrar_division = forms.ChoiceField(
         help_text=gettext_lazy("Only divisions in your jurisdiction are offered.")
     )
-    address = forms.CharField(max_length=255, required=False)
+    address = CleanCharField(max_length=255, required=False)
     formation = forms.ChoiceField(choices=_blank(Formation.choices), required=False)
     service_fields = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
     hub = forms.ChoiceField(
         required=False, help_text=gettext_lazy("The association that leads it, if any.")
     )
-    sponsors = forms.CharField(
+    sponsors = CleanCharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=gettext_lazy("Credit codes or exact names of its sponsors, one a line."),
     )
-    source = forms.CharField(
+    source = CleanCharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=gettext_lazy("Where the information comes from (document, report, web page)."),
     )
-    founded_on = forms.DateField(required=False, widget=_DATE_WIDGET, error_messages=_DATE_ERRORS)
-    registration_applied_on = forms.DateField(
+    founded_on = RangeDateField(required=False, widget=_DATE_WIDGET, error_messages=_DATE_ERRORS)
+    registration_applied_on = RangeDateField(
         required=False, widget=_DATE_WIDGET, error_messages=_DATE_ERRORS
     )
-    registered_on = forms.DateField(
-        required=False, widget=_DATE_WIDGET, error_messages=_DATE_ERRORS
-    )
+    registered_on = RangeDateField(required=False, widget=_DATE_WIDGET, error_messages=_DATE_ERRORS)
 
     CREATE_ONLY = ("founded_on", "registration_applied_on", "registered_on")
 
@@ -354,11 +353,11 @@ def changed_values(cleaned: Mapping[str, Any], stored: Mapping[str, Any]) -> dic
 
 class EventForm(WorkspaceForm):
     kind = forms.ChoiceField(choices=_blank(EventKind.choices))
-    date = forms.DateField(widget=_DATE_WIDGET, error_messages=_DATE_ERRORS)
+    date = RangeDateField(widget=_DATE_WIDGET, error_messages=_DATE_ERRORS)
     date_precision = forms.ChoiceField(choices=DatePrecision.choices, initial=DatePrecision.DAY)
-    source = forms.CharField(max_length=255)
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    name_after = forms.CharField(max_length=200, required=False)
+    source = CleanCharField(max_length=255)
+    note = CleanCharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    name_after = CleanCharField(max_length=200, required=False)
     kind_after = forms.ChoiceField(choices=_blank(Kind.choices), required=False)
     division_after = forms.ChoiceField(required=False)
     hub = forms.ChoiceField(required=False)
@@ -426,18 +425,18 @@ class EventForm(WorkspaceForm):
 
 
 class SupportForm(WorkspaceForm):
-    giver = forms.CharField(
+    giver = CleanCharField(
         max_length=255,
         help_text=gettext_lazy("The credit code or exact name of the organization that gave it."),
     )
     kind = forms.ChoiceField(choices=_blank(SupportKind.choices))
     amount_yuan = forms.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False)
     area_m2 = forms.DecimalField(max_digits=10, decimal_places=2, required=False)
-    starts_on = forms.DateField(widget=_DATE_WIDGET, error_messages=_DATE_ERRORS)
-    ends_on = forms.DateField(required=False, widget=_DATE_WIDGET, error_messages=_DATE_ERRORS)
-    policy_reference = forms.CharField(max_length=255, required=False)
-    source = forms.CharField(max_length=255, required=False)
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    starts_on = RangeDateField(widget=_DATE_WIDGET, error_messages=_DATE_ERRORS)
+    ends_on = RangeDateField(required=False, widget=_DATE_WIDGET, error_messages=_DATE_ERRORS)
+    policy_reference = CleanCharField(max_length=255, required=False)
+    source = CleanCharField(max_length=255, required=False)
+    note = CleanCharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

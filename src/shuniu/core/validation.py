@@ -1,0 +1,305 @@
+"""Input hygiene in one place: the text and dates every interface accepts.
+
+Text (names, addresses, notes, search terms) must not hold
+
+- control characters: C0 (U+0000-U+001F), DEL and C1 (U+007F-U+009F); tab, line feed and
+  carriage return only where the input is multi-line (a textarea sends CR LF);
+- bidirectional controls (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C): they make
+  a name display differently from how it is stored and searched ("Trojan Source");
+- lone surrogates (U+D800-U+DFFF): JSON can escape them, no database or file can store them;
+- and it must not be made of invisible characters only (zero-width spaces and joiners, word
+  joiner, BOM, soft hyphen...): such a value looks blank but is not.
+
+Dates lie between ``MIN_DATE`` (the founding of the People's Republic, before any record of
+the sector) and ``MAX_DATE``; outside that range a date is a typing error, and date arithmetic
+near year 1 or 9999 overflows. Birth dates are the one exception (people born before 1949).
+
+The checks are written once (``text_problem``, ``date_problem``) and offered in the shape each
+interface needs: ``clean_text``/``check_date`` for services, pydantic ``Annotated`` types for
+the API schemas and query parameters, Django validators and form fields for the pages, and
+``model_field_errors`` for ``full_clean`` (so the admin and every service refuse them too).
+The import column parsers (``interop.values``) call ``text_problem``/``date_problem``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Collection, Iterable
+from typing import Annotated, Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
+from django.db import models
+from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+MIN_DATE = dt.date(1949, 10, 1)
+MAX_DATE = dt.date(2100, 12, 31)
+# The longest search text the API and the pages take.
+MAX_SEARCH_LENGTH = 100
+# The highest page number any list takes (API and pages): 10⁹ pages of up to 200 rows is an
+# offset of 2·10¹¹, well within the 64-bit integers databases take.
+MAX_PAGE = 1_000_000_000
+
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_SURROGATES = "\ud800-\udfff"
+# C0 controls, DEL and C1 controls, bidi controls and lone surrogates; in multi-line text
+# tab, line feed and carriage return are allowed.
+_FORBIDDEN = re.compile(f"[\x00-\x1f\x7f-\x9f{''.join(sorted(_BIDI))}{_SURROGATES}]")
+_FORBIDDEN_MULTILINE = re.compile(
+    f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{''.join(sorted(_BIDI))}{_SURROGATES}]"
+)
+# Characters that show nothing (besides white space): zero-width space, joiners, word
+# joiner, invisible operators, BOM, soft hyphen, combining grapheme joiner, Mongolian vowel
+# separator, Hangul fillers.
+_INVISIBLE = frozenset(
+    "\u00ad\u034f\u115f\u1160\u180e\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064"
+    "\u3164\ufeff\uffa0"
+)
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _code(ch: str) -> str:
+    return f"U+{ord(ch):04X}"
+
+
+def _is_invisible(ch: str) -> bool:
+    return ch.isspace() or ch in _INVISIBLE or unicodedata.category(ch) == "Cf"
+
+
+def text_problem(value: str, *, multiline: bool = False) -> str | None:
+    """Why ``value`` is not acceptable text, in the active language; ``None`` if it is.
+
+    An empty (or blank) value is acceptable here: whether a field is required is the
+    field's business. One regular-expression search in the common case, so that imports of
+    a million rows can afford it on every cell.
+    """
+    match = (_FORBIDDEN_MULTILINE if multiline else _FORBIDDEN).search(value)
+    if match is not None:
+        ch = match.group()
+        params = {"code": _code(ch), "position": match.start() + 1}
+        if 0xD800 <= ord(ch) <= 0xDFFF:
+            return (
+                _(
+                    "Remove the invalid character %(code)s (position %(position)d): "
+                    "it is half of a character that was split."
+                )
+                % params
+            )
+        if ch in _BIDI:
+            return (
+                _(
+                    "Remove the direction control %(code)s (position %(position)d): it can "
+                    "make text read differently from how it is stored."
+                )
+                % params
+            )
+        return _("Remove the control character %(code)s (position %(position)d).") % params
+    if value.strip() and all(_is_invisible(ch) for ch in value):
+        return _("Write visible text: this holds only invisible characters.")
+    return None
+
+
+def date_problem(value: dt.date) -> str | None:
+    """Why ``value`` is not an acceptable date; ``None`` if it is."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if MIN_DATE <= value <= MAX_DATE:
+        return None
+    return _("Give a date between %(first)s and %(last)s.") % {
+        "first": MIN_DATE.isoformat(),
+        "last": MAX_DATE.isoformat(),
+    }
+
+
+def body_limit_message() -> str:
+    """What a request over DATA_UPLOAD_MAX_MEMORY_SIZE is told (API 413 and the 413 page)."""
+    from django.conf import settings
+
+    size = (settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0) / (1024 * 1024)
+    return _("The request body may hold at most %(size)s MB.") % {"size": f"{size:g}"}
+
+
+# ---------------------------------------------------------------------------------------
+# Services: raise a ValidationError naming the field
+
+
+def clean_text(
+    value: str, *, field: str, multiline: bool = False, max_length: int | None = None
+) -> str:
+    """``value`` if it is acceptable text, else a ValidationError naming ``field``."""
+    problem = text_problem(value, multiline=multiline)
+    if problem is None and max_length is not None and len(value) > max_length:
+        problem = _("Write at most %(max)d characters (this has %(length)d).") % {
+            "max": max_length,
+            "length": len(value),
+        }
+    if problem is not None:
+        raise ValidationError({field: [problem]})
+    return value
+
+
+def check_date(value: dt.date, *, field: str) -> dt.date:
+    """``value`` if it lies in the documented range, else a ValidationError naming ``field``."""
+    problem = date_problem(value)
+    if problem is not None:
+        raise ValidationError({field: [problem]})
+    return value
+
+
+# ---------------------------------------------------------------------------------------
+# The API: pydantic types for ninja schemas and query parameters
+
+
+def _pydantic_text(multiline: bool) -> Any:
+    def check(value: str) -> str:
+        problem = text_problem(value, multiline=multiline)
+        if problem is not None:
+            raise PydanticCustomError("text", problem)
+        return value
+
+    return AfterValidator(check)
+
+
+def _iso_date_only(value: Any) -> Any:
+    # pydantic reads numbers as Unix times (as_of=0 is 1970-01-01) and accepts date-times;
+    # a date parameter is only ever written YYYY-MM-DD.
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return value
+    raise PydanticCustomError(
+        "date_format", _("Write the date as YYYY-MM-DD, for example 2010-12-31.")
+    )
+
+
+def _in_range(value: dt.date) -> dt.date:
+    problem = date_problem(value)
+    if problem is not None:
+        raise PydanticCustomError("date_range", problem)
+    return value
+
+
+_DATE_SCHEMA = {
+    "type": "string",
+    "format": "date",
+    "description": f"YYYY-MM-DD, from {MIN_DATE.isoformat()} to {MAX_DATE.isoformat()}.",
+}
+
+# The largest id a database row can have (64-bit integers on SQLite and PostgreSQL).
+MAX_ID = 2**63 - 1
+# A record's id in a query parameter: ``__in`` lookups do not take a larger integer.
+RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
+# One line of text (a name, an address, a code).
+CleanStr = Annotated[str, _pydantic_text(multiline=False)]
+# Several lines (a note, a description, a source): tab and line breaks allowed.
+CleanText = Annotated[str, _pydantic_text(multiline=True)]
+# A search fragment.
+SearchText = Annotated[str, Field(max_length=MAX_SEARCH_LENGTH), _pydantic_text(multiline=False)]
+# A date written YYYY-MM-DD within the documented range.
+ApiDate = Annotated[
+    dt.date,
+    BeforeValidator(_iso_date_only),
+    AfterValidator(_in_range),
+    WithJsonSchema(_DATE_SCHEMA),
+]
+
+
+# ---------------------------------------------------------------------------------------
+# Pages: validators and form fields
+
+
+@deconstructible
+class TextValidator:
+    def __init__(self, *, multiline: bool = False) -> None:
+        self.multiline = multiline
+
+    def __call__(self, value: Any) -> None:
+        if isinstance(value, str):
+            problem = text_problem(value, multiline=self.multiline)
+            if problem is not None:
+                raise ValidationError(problem, code="text")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TextValidator) and other.multiline == self.multiline
+
+    def __hash__(self) -> int:
+        return hash(self.multiline)
+
+
+validate_text = TextValidator()
+validate_multiline_text = TextValidator(multiline=True)
+
+
+def validate_date(value: Any) -> None:
+    if isinstance(value, dt.date):
+        problem = date_problem(value)
+        if problem is not None:
+            raise ValidationError(problem, code="date_range")
+
+
+class CleanCharField(forms.CharField):
+    """A CharField that refuses what ``text_problem`` refuses; multi-line when its widget is
+    a textarea."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        multiline = isinstance(self.widget, forms.Textarea)
+        # Ours names the NUL and where it is; Django's own would say it a second time.
+        self.validators = [
+            v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)
+        ]
+        self.validators.append(validate_multiline_text if multiline else validate_text)
+
+
+# The error message of a page number form field above MAX_PAGE (its max_value).
+PAGE_TOO_LARGE = gettext_lazy("There is no page %(value)s: page numbers go up to %(limit_value)s.")
+
+
+class RangeDateField(forms.DateField):
+    """A DateField that takes only dates in the documented range."""
+
+    default_validators = [validate_date]
+
+
+# ---------------------------------------------------------------------------------------
+# Models: checked by full_clean (services, the admin)
+
+
+def model_field_errors(
+    instance: models.Model,
+    *,
+    exclude: Collection[str] | None = None,
+    unbounded_dates: Iterable[str] = (),
+) -> dict[str, list[str]]:
+    """The text and date problems of ``instance``'s own fields, by field name.
+
+    Text fields are multi-line, character fields single-line; dates must lie in the range
+    except the fields named in ``unbounded_dates``.
+    """
+    skip = set(exclude or ()) | set(unbounded_dates)
+    errors: dict[str, list[str]] = {}
+    for field in instance._meta.concrete_fields:
+        if field.name in skip:
+            continue
+        value = getattr(instance, field.attname, None)
+        problem: str | None = None
+        if isinstance(field, models.TextField) and isinstance(value, str):
+            problem = text_problem(value, multiline=True)
+        elif isinstance(field, models.CharField) and isinstance(value, str):
+            problem = text_problem(value)
+        elif (
+            isinstance(field, models.DateField)
+            and not isinstance(field, models.DateTimeField)
+            and isinstance(value, dt.date)
+        ):
+            problem = date_problem(value)
+        if problem is not None:
+            errors[field.name] = [problem]
+    return errors
