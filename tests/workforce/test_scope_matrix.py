@@ -460,7 +460,6 @@ def test_the_pages_show_what_the_api_shows(world, client):
     )
 
 
-
 # --- the services refuse on their own (web views, the admin and the CLI call them) -----------
 
 
