@@ -211,8 +211,9 @@ def person_list(
     *, actor: Any, filters: PersonFilter, offset: int = 0, limit: int = 50
 ) -> tuple[list[Person], int]:
     """One page of the people ``actor`` may see, with certificates and employments, in a
-    fixed number of queries. ``q`` matches a fragment of the name or of the masked ID number
-    (its first six or last four characters), or a whole ID number."""
+    fixed number of queries. ``q`` matches a fragment of the name or of the address code
+    (the first six characters of the number), or a whole ID number (roles with the reveal
+    right only, among the people whose number they may see)."""
     qs = visible_people(actor)
     if filters.q:
         needle = filters.q.strip()
