@@ -18,12 +18,15 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from shuniu.accounts.models import Role, RoleAssignment
 from shuniu.accounts.services import token_create
 from shuniu.core.actors import cli_actor
+from shuniu.core.errors import ValidationError
 from shuniu.core.models import AuditRecord
-from shuniu.workforce.identity import check_char
+from shuniu.workforce.identity import InvalidIdNumber, check_char, parse_id_number
 from shuniu.workforce.models import (
     Certificate,
     CertificateRegistration,
@@ -540,3 +543,45 @@ def test_every_service_touching_a_person_checks_the_scope_first(world, service, 
     with pytest.raises(NotFound):
         _service_calls(world, actor)[service]()
     assert counts() == before
+
+
+# --- the search tells no hidden digit ----------------------------------------------------------
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(q=st.text(alphabet="0123456789X*", min_size=1, max_size=18))
+@example(q="110105")
+@example(q="0105")
+@example(q="002X")
+@example(q="*0")
+@example(q="**********002X")
+@example(q=NUMBER)
+def test_no_search_fragment_matches_the_hidden_part_of_the_number(world, q):
+    # given agency staff of 张三's employer (they see 张三, may not reveal the number)
+    from shuniu.workforce.selectors import PersonFilter, person_list
+
+    staff = get_user_model().objects.filter(username="staff_own").first()
+    if staff is None:
+        staff = get_user_model().objects.create_user("staff_own", password="pw-staff-123!")
+        RoleAssignment.objects.create(user=staff, role=Role.AGENCY_STAFF, organization=world["own"])
+    # when they search with any fragment of digits, X and stars
+    try:
+        parse_id_number(q)
+    except InvalidIdNumber:
+        whole = False
+    else:
+        whole = True
+    if whole:
+        # then a whole number is refused, naming the field
+        with pytest.raises(ValidationError) as caught:
+            person_list(actor=staff, filters=PersonFilter(q=q))
+        assert set(caught.value.message_dict) == {"q"}
+        return
+    found, _count = person_list(actor=staff, filters=PersonFilter(q=q))
+    # then 张三 is found only by a fragment of the shown address code
+    shown_fragment = q.isdigit() and len(q) <= 6 and q in NUMBER[:6]
+    assert [p.name for p in found] == (["张三"] if shown_fragment else [])
