@@ -73,3 +73,36 @@ def test_admin_enters_a_person_through_the_service(client, admin_user):
     )
     assert "wrong check character 5 (expected 4)" in refused.content.decode()
     assert not Person.objects.filter(name="王五").exists()
+
+
+def test_the_back_office_lists_only_the_people_the_user_may_see(client, make_officer):
+    # given an officer of 西城 allowed into the back office's people list (staff, with the
+    # view permissions), a person certified in 西城 and one certified in 海淀
+    from django.contrib.auth.models import Permission
+
+    officer = make_officer("xc_officer", "110102")
+    officer.is_staff = True
+    officer.save()
+    officer.user_permissions.set(
+        Permission.objects.filter(
+            content_type__app_label="workforce",
+            codename__in=["view_person", "view_certificate"],
+        )
+    )
+    here = make_person(name="西城人")
+    make_certificate(here, division="110102")
+    there = make_person(name="海淀人")
+    elsewhere = make_certificate(there, division="110108")
+    client.force_login(officer)
+    # when they open the lists and the other district's records
+    people = client.get("/admin/workforce/person/").content.decode()
+    certificates = client.get("/admin/workforce/certificate/").content.decode()
+    hidden_person = client.get(f"/admin/workforce/person/{there.pk}/change/")
+    hidden_certificate = client.get(f"/admin/workforce/certificate/{elsewhere.pk}/change/")
+    # then only 西城's person is there, and the others are not found
+    assert "西城人" in people
+    assert "海淀人" not in people
+    assert "海淀人" not in certificates
+    assert elsewhere.number not in certificates
+    assert hidden_person.status_code == 302  # the admin's "does not exist" redirect
+    assert hidden_certificate.status_code == 302
