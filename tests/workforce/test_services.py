@@ -387,6 +387,39 @@ def test_work_before_the_16th_birthday_is_refused(db):
     ]
 
 
+def test_the_age_check_tells_agency_staff_the_birth_year_only(db):
+    # given two people born on the first and the last day of 2000, both on the staff of an
+    # agency (its staff see them, but not their birth dates)
+    own = make_organization(division="110108")
+    staff = make_staff("staff", own)
+    people = [
+        make_person(number=generate_id_number(address_code="110105", birth_date=day, sequence=1))
+        for day in (d(2000, 1, 1), d(2000, 12, 31))
+    ]
+    for person in people:
+        employ(person, own, starts_on=d(2020, 1, 1))
+    before = counts()
+    # when the staff record earlier jobs, one date a month through 2016 (the 16th birthday's
+    # year for both)
+    answers = []
+    for person in people:
+        for month in range(1, 13):
+            with pytest.raises(ValidationError) as caught:
+                employ(person, own, starts_on=d(2016, month, 15), actor=staff)
+            answers.append(caught.value.message_dict["starts_on"][0][len("2016-01-15") :])
+    # then every answer is the same refusal, which tells the year only
+    assert set(answers) == {
+        " is too early: the person turns 16 in 2016, and a job starting before 2017 is "
+        "recorded by an officer of their jurisdiction."
+    }
+    assert counts() == before
+    # and from the next year on, both are accepted
+    for person in people:
+        employ(person, own, starts_on=d(2017, 1, 1), ends_on=d(2017, 6, 1), actor=staff)
+    # while the officer's check (who may see the date) is to the day
+    employ(people[0], own, starts_on=d(2016, 6, 1), ends_on=d(2016, 9, 1))
+
+
 def test_agency_staff_start_and_end_employment_at_their_own_organization_only(db, xicheng_officer):
     own = make_organization(division="110108")
     other = make_organization(division="110108")

@@ -127,12 +127,32 @@ def _raise(errors: dict[str, list[str]]) -> None:
         raise ValidationError(errors)
 
 
-def _old_enough(person: Person, day: dt.date, field: str, errors: dict[str, list[str]]) -> None:
+def _old_enough(
+    person: Person,
+    day: dt.date,
+    field: str,
+    errors: dict[str, list[str]],
+    *,
+    by_year: bool = False,
+) -> None:
+    """Refuse ``day`` before the person's 16th birthday. ``by_year`` for callers who may not
+    see the birth date: then the answer may depend on the birth year only (shown to them),
+    or trying dates one by one would tell the day, and with it the ID number but ~45
+    candidates. Such callers are refused the whole year of the 16th birthday."""
     birth = person.birth_date
     try:
         sixteenth = birth.replace(year=birth.year + MIN_AGE)
     except ValueError:  # born on 29 February
         sixteenth = dt.date(birth.year + MIN_AGE, 3, 1)
+    if by_year and day < dt.date(sixteenth.year + 1, 1, 1):
+        errors.setdefault(field, []).append(
+            _(
+                "%(date)s is too early: the person turns 16 in %(year)s, and a job "
+                "starting before %(next)s is recorded by an officer of their jurisdiction."
+            )
+            % {"date": day.isoformat(), "year": sixteenth.year, "next": f"{sixteenth.year + 1}"}
+        )
+        return
     if day < sixteenth:
         errors.setdefault(field, []).append(
             # The year only: the day would tell the birth date, which is part of the
@@ -752,10 +772,12 @@ def certificate_registration_update(
 # ---------------------------------------------------------------------------------------
 
 
-def _employment_errors(job: Employment, person: Person) -> dict[str, list[str]]:
+def _employment_errors(
+    job: Employment, person: Person, *, by_year: bool = False
+) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if job.starts_on is not None:
-        _old_enough(person, job.starts_on, "starts_on", errors)
+        _old_enough(person, job.starts_on, "starts_on", errors, by_year=by_year)
     if job.ends_on is not None and job.starts_on is not None and job.ends_on <= job.starts_on:
         errors.setdefault("ends_on", []).append(_("An employment ends after it starts."))
     try:
@@ -802,7 +824,8 @@ def employment_start(
         role=role,
         full_time=full_time,
     )
-    _raise(_employment_errors(job, person))
+    # Agency staff may not see the birth date: the age check answers by year for them.
+    _raise(_employment_errors(job, person, by_year=not can_view_id_number(actor, person)))
     with transaction.atomic():
         _save_employment(actor, job)
     return job
