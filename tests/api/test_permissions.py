@@ -17,6 +17,8 @@ from shuniu.core.models import AuditRecord
 from shuniu.divisions.models import Division
 from shuniu.registry.models import Organization, OrganizationEvent
 from tests.factories import make_organization
+from tests.workforce.test_scope_matrix import COVERED as WORKFORCE_PERSONAL
+from tests.workforce.test_scope_matrix import NOT_PERSONAL as WORKFORCE_NOT_PERSONAL
 
 API = "/api/v1"
 ROLES = [
@@ -125,16 +127,18 @@ def test_every_role_reads_the_public_endpoints(client, world, role):
 
 
 def test_the_matrix_covers_every_endpoint():
-    # A new endpoint fails this until it is added to the tests above. The workforce router
-    # (people, certificates) has its own matrix in tests/workforce/test_workforce_api.py.
+    # A new endpoint fails this until it is added to a matrix: the registry's here, the
+    # workforce's personal data in tests/workforce/test_scope_matrix.py (every endpoint
+    # about a person, by role), its public aggregates in tests/workforce/test_workforce_api.py.
     schema = api.get_openapi_schema()
     operations = {
         operation["operationId"]
         for path, methods in schema["paths"].items()
-        if not path.startswith("/api/v1/workforce/")
         for operation in methods.values()
     }
-    assert operations == READS | WRITES
+    assert operations == READS | WRITES | WORKFORCE_PERSONAL | WORKFORCE_NOT_PERSONAL
+    # and each workforce operation is in exactly one of the two
+    assert not WORKFORCE_PERSONAL & WORKFORCE_NOT_PERSONAL
 
 
 READS = {
@@ -267,3 +271,28 @@ def test_officer_refusal_names_the_district(client, world):
     )
     assert response.status_code == 403
     assert response.json()["detail"] == "东城区 is outside your jurisdiction."
+
+
+# --- every verb agrees with GET -------------------------------------------------------------
+# The registry is public: GET answers every organization to everyone, so a write outside the
+# caller's jurisdiction may say why (403) without telling anything GET does not. An id that
+# does not exist is 404 on every verb, whatever the body (no 428 or 422 before the lookup).
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if r != "anonymous"])
+@pytest.mark.parametrize("operation", ["patch_profile", "patch_record", "add_event"])
+def test_an_unknown_organization_is_404_on_every_verb(client, world, role, operation):
+    # given an id nobody holds, and a body without a version
+    missing = Organization.objects.order_by("-pk").first().pk + 1000
+    method, url, body = OPERATIONS[operation]
+    body = {k: v for k, v in body.items() if k != "version"}
+    before = counts()
+    # when
+    response = send(
+        client, method, url(type("Missing", (), {"pk": missing})), body, world["headers"][role]
+    )
+    # then, like GET
+    assert client.get(f"{API}/organizations/{missing}").status_code == 404
+    assert response.status_code == 404, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    assert counts() == before

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from shuniu.core.errors import PermissionDenied, StaleVersion, ValidationError
+from shuniu.core.errors import NotFound, PermissionDenied, StaleVersion, ValidationError
 from shuniu.core.models import AuditRecord
 from shuniu.divisions.models import Division
 from shuniu.workforce.identity import decrypt, generate_id_number
@@ -43,6 +43,7 @@ from tests.workforce.factories import (
     certificate_spec,
     employ,
     make_certificate,
+    make_certified,
     make_person,
     make_staff,
 )
@@ -93,7 +94,7 @@ def test_a_duplicate_id_number_is_refused_naming_the_existing_person_masked(db):
         person_register(actor=SYSTEM, name="张叁", id_number="110105491231002")
     # then
     assert caught.value.message_dict["id_number"] == [
-        f"A person with this ID number is already registered: 110105********002X (id {first.pk})."
+        f"A person with this ID number is already registered: 110105***********X (id {first.pk})."
     ]
     assert counts() == before
 
@@ -131,7 +132,8 @@ def test_full_id_number_for_admin_and_officer_of_the_jurisdiction_is_audited(
     person = make_person(number=NUMBER)
     make_certificate(person, division="110102")
     haidian = make_officer("hd", "110108")
-    staff = make_staff("staff", make_organization(division="110102"))
+    staff_org = make_organization(division="110102")
+    staff = make_staff("staff", staff_org)
     # when / then: the officer of 西城 gets the number, with an audit record of the purpose
     assert person_id_number(actor=xicheng_officer, person=person, purpose="核对") == NUMBER
     record = AuditRecord.objects.get(action="person.id_number.view")
@@ -140,12 +142,16 @@ def test_full_id_number_for_admin_and_officer_of_the_jurisdiction_is_audited(
         {"purpose": "核对", "id_masked": "110105********002X"},
         "110102",
     )
-    # others get the masked form, and no audit record
-    assert person_id_number(actor=haidian, person=person, purpose="x") == "110105********002X"
-    assert person_id_number(actor=staff, person=person, purpose="x") == "110105********002X"
-    assert AuditRecord.objects.filter(action="person.id_number.view").count() == 1
+    # agency staff who see the person get the shown mask (first 6, last 1), no audit record
+    employ(person, staff_org)
+    assert person_id_number(actor=staff, person=person, purpose="x") == "110105***********X"
     with pytest.raises(PermissionDenied):
-        person_id_number(actor=haidian, person=person, purpose="x", refuse=True)
+        person_id_number(actor=staff, person=person, purpose="x", refuse=True)
+    # and for an officer who may not see the person, the person is not found
+    for refuse in (False, True):
+        with pytest.raises(NotFound):
+            person_id_number(actor=haidian, person=person, purpose="x", refuse=refuse)
+    assert AuditRecord.objects.filter(action="person.id_number.view").count() == 1
 
 
 # --- who may enter people -------------------------------------------------------------------
@@ -231,7 +237,10 @@ def test_certificate_numbers_are_unique_and_checked(db, division):
             registered_division=division("110103"),
         )
     errors = caught.value.message_dict
-    assert errors["number"] == [f"Certificate number SYN-1 is already held by {holder.id_masked}."]
+    assert errors["number"] == [
+        f"Certificate number SYN-1 is already held by {holder.id_masked[:6]}***********"
+        f"{holder.id_masked[-1]}."
+    ]
     assert errors["exam_year"] == ["The exam year 2011 is after the issue date."]
     assert errors["registered_division"] == [
         "崇文区 (110103) did not exist on 2010-11-01; use 110101 东城区"
@@ -256,11 +265,28 @@ def test_an_unknown_level_is_refused(db, division):
 
 
 def test_officer_adds_certificates_in_the_jurisdiction_only(db, xicheng_officer, division):
+    # given a person linked to 西城 (a certificate registered in 宣武, merged into it)
     person = make_person()
-    make_certificate(person, division="110104", issued_on=d(2009, 11, 1), actor=xicheng_officer)
+    make_certificate(person, division="110104", issued_on=d(2009, 11, 1))
+    make_certificate(person, division="110102", issued_on=d(2010, 11, 1), actor=xicheng_officer)
     before = counts()
+    # when the officer of 西城 registers one in 海淀: refused, nothing written
     with pytest.raises(PermissionDenied):
         make_certificate(person, division="110108", actor=xicheng_officer)
+    assert counts() == before
+
+
+def test_an_officer_cannot_pull_a_person_of_elsewhere_into_the_jurisdiction(
+    db, xicheng_officer, division
+):
+    # given a person certified in 海淀 only
+    person = make_person()
+    make_certificate(person, division="110108")
+    before = counts()
+    # when the officer of 西城 gives them a certificate registered in 西城
+    # then the person is not found (their existence is not told) and nothing is written
+    with pytest.raises(NotFound):
+        make_certificate(person, division="110102", actor=xicheng_officer)
     assert counts() == before
 
 
@@ -357,8 +383,41 @@ def test_work_before_the_16th_birthday_is_refused(db):
     with pytest.raises(ValidationError) as caught:
         employ(person, make_organization(), starts_on=d(2015, 12, 31))
     assert caught.value.message_dict["starts_on"] == [
-        "2015-12-31 is before the person's 16th birthday (2016-01-01)."
+        "2015-12-31 is before the person's 16th birthday (in 2016)."
     ]
+
+
+def test_the_age_check_tells_agency_staff_the_birth_year_only(db):
+    # given two people born on the first and the last day of 2000, both on the staff of an
+    # agency (its staff see them, but not their birth dates)
+    own = make_organization(division="110108")
+    staff = make_staff("staff", own)
+    people = [
+        make_person(number=generate_id_number(address_code="110105", birth_date=day, sequence=1))
+        for day in (d(2000, 1, 1), d(2000, 12, 31))
+    ]
+    for person in people:
+        employ(person, own, starts_on=d(2020, 1, 1))
+    before = counts()
+    # when the staff record earlier jobs, one date a month through 2016 (the 16th birthday's
+    # year for both)
+    answers = []
+    for person in people:
+        for month in range(1, 13):
+            with pytest.raises(ValidationError) as caught:
+                employ(person, own, starts_on=d(2016, month, 15), actor=staff)
+            answers.append(caught.value.message_dict["starts_on"][0][len("2016-01-15") :])
+    # then every answer is the same refusal, which tells the year only
+    assert set(answers) == {
+        " is too early: the person turns 16 in 2016, and a job starting before 2017 is "
+        "recorded by an officer of their jurisdiction."
+    }
+    assert counts() == before
+    # and from the next year on, both are accepted
+    for person in people:
+        employ(person, own, starts_on=d(2017, 1, 1), ends_on=d(2017, 6, 1), actor=staff)
+    # while the officer's check (who may see the date) is to the day
+    employ(people[0], own, starts_on=d(2016, 6, 1), ends_on=d(2016, 9, 1))
 
 
 def test_agency_staff_start_and_end_employment_at_their_own_organization_only(db, xicheng_officer):
@@ -366,17 +425,23 @@ def test_agency_staff_start_and_end_employment_at_their_own_organization_only(db
     other = make_organization(division="110108")
     staff = make_staff("staff", own)
     person = make_person()
-    job = employ(person, own, actor=staff)
+    job = employ(person, own)
+    employ(person, own, starts_on=d(2009, 1, 1), ends_on=d(2010, 1, 1), actor=staff)
     employment_end(actor=staff, employment=job, ends_on=d(2012, 1, 1))
     elsewhere = employ(person, other, starts_on=d(2012, 1, 1))
+    stranger = make_person()
     before = counts()
     with pytest.raises(PermissionDenied):
         employ(person, other, starts_on=d(2013, 1, 1), actor=staff)
-    with pytest.raises(PermissionDenied):
+    # the job elsewhere is not theirs to see
+    with pytest.raises(NotFound):
         employment_end(actor=staff, employment=elsewhere, ends_on=d(2013, 1, 1))
-    # an officer of 西城 may not record employment at a 海淀 organization either
-    with pytest.raises(PermissionDenied):
+    # an officer of 西城 does not see a person linked to 海淀 only
+    with pytest.raises(NotFound):
         employ(person, other, starts_on=d(2013, 1, 1), actor=xicheng_officer)
+    # nor may agency staff hire someone they do not see
+    with pytest.raises(NotFound):
+        employ(stranger, own, starts_on=d(2013, 1, 1), actor=staff)
     assert counts() == before
     assert Employment.objects.get(pk=elsewhere.pk).ends_on is None
 
@@ -438,11 +503,22 @@ def test_programme_and_placements(db, division, xicheng_officer):
             starts_on=d(2009, 9, 1),
         )
     assert set(caught.value.message_dict) == {"division", "person"}
-    with pytest.raises(PermissionDenied):
+    # an officer of 西城 does not see a person linked to nowhere: not found
+    with pytest.raises(NotFound):
         placement_add(
             actor=xicheng_officer,
             programme=programme,
             person=make_person(),
+            division=division("110102"),
+            starts_on=d(2009, 9, 1),
+        )
+    # and may not place one of theirs in 海淀
+    linked = make_certified(division="110102")
+    with pytest.raises(PermissionDenied):
+        placement_add(
+            actor=xicheng_officer,
+            programme=programme,
+            person=linked,
             division=division("110108"),
             starts_on=d(2009, 9, 1),
         )

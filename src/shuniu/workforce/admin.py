@@ -1,6 +1,8 @@
 """Back office for the workforce. Saves go through the services (validated, audited,
-versioned). ID numbers appear only masked: the cipher and the hash are never shown, and
-a number is typed in only when a person is entered or corrected."""
+versioned). ID numbers appear only masked (first 6 and last 1 characters) with the birth
+year, never the birth date: the cipher and the hash are never shown, a number is typed in
+only when a person is entered or corrected, and the full number is read on the person's
+page (audited). Every list is scoped like the selectors (``visible_people``)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.forms import HiddenInput, ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +26,7 @@ from shuniu.workforce.models import (
     Placement,
     Programme,
 )
+from shuniu.workforce.selectors import visible_people
 from shuniu.workforce.services import (
     certificate_add,
     employment_start,
@@ -56,6 +60,18 @@ class _ServiceAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Records end by dates (employment ends, certificates are revoked), not by deletion.
         return False
+
+    # The lookup from a record to its person, for scoping ("" for people themselves).
+    person_path: str | None = None
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        qs = super().get_queryset(request)
+        if self.person_path is None:
+            return qs
+        people = visible_people(request.user)
+        if not self.person_path:
+            return qs.filter(pk__in=people.values("pk"))
+        return qs.filter(**{f"{self.person_path}__in": people.values("pk")})
 
 
 class _ReadOnlyAdmin(_ServiceAdmin):
@@ -129,18 +145,20 @@ _PERSON_EDITABLE = {
 @admin.register(Person)
 class PersonAdmin(_ServiceAdmin):
     form = PersonForm
-    list_display = ["name", "id_masked", "sex", "birth_date", "education_level", "synthetic"]
+    person_path = ""
+    list_display = ["name", "id_shown", "sex", "birth_year", "education_level", "synthetic"]
     list_filter = ["sex", "education_level", "synthetic"]
-    search_fields = ["name", "id_masked"]
+    # Not the stored mask: a fragment such as "*1" would tell its hidden digits.
+    search_fields = ["name"]
     raw_id_fields = ["university"]
-    readonly_fields = ["id_masked", "sex", "birth_date"]
+    readonly_fields = ["id_shown", "sex", "birth_year"]
     inlines = [CertificateInline, EmploymentInline]
     fields = [
         "name",
-        "id_masked",
+        "id_shown",
         "id_number",
         "sex",
-        "birth_date",
+        "birth_year",
         "education_level",
         "university",
         "major",
@@ -153,8 +171,16 @@ class PersonAdmin(_ServiceAdmin):
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:  # nothing to show of a number not entered yet
-            return [f for f in self.fields if f not in ("id_masked", "sex", "birth_date")]
+            return [f for f in self.fields if f not in ("id_shown", "sex", "birth_year")]
         return self.fields
+
+    @admin.display(description=_("ID number"))
+    def id_shown(self, obj: Person) -> str:
+        return obj.id_shown
+
+    @admin.display(description=_("birth year"))
+    def birth_year(self, obj: Person) -> int:
+        return obj.birth_date.year
 
     def save_model(self, request: HttpRequest, obj: Person, form: ModelForm, change: bool) -> None:
         data = form.cleaned_data
@@ -208,7 +234,8 @@ _EMPLOYMENT_FIELDS = ["person", "organization", "role", "starts_on", "ends_on", 
 class CertificateAdmin(_ServiceAdmin):
     list_display = ["number", "person", "level", "exam_year", "issued_on", "revoked_on"]
     list_filter = ["level", "exam_year"]
-    search_fields = ["number", "person__name", "person__id_masked"]
+    person_path = "person"
+    search_fields = ["number", "person__name"]
     raw_id_fields = ["person", "registered_division"]
     list_select_related = ["person"]
     fields = tuple(_CERTIFICATE_FIELDS)
@@ -233,7 +260,8 @@ class CertificateAdmin(_ServiceAdmin):
 class EmploymentAdmin(_ServiceAdmin):
     list_display = ["person", "organization", "role", "starts_on", "ends_on", "full_time"]
     list_filter = ["role", "full_time"]
-    search_fields = ["person__name", "person__id_masked", "organization__name"]
+    person_path = "person"
+    search_fields = ["person__name", "organization__name"]
     raw_id_fields = ["person", "organization"]
     list_select_related = ["person", "organization"]
     fields = tuple(_EMPLOYMENT_FIELDS)
@@ -256,6 +284,7 @@ class EmploymentAdmin(_ServiceAdmin):
 
 @admin.register(CertificateRegistration)
 class CertificateRegistrationAdmin(_ReadOnlyAdmin):
+    person_path = "certificate__person"
     list_display = ["certificate", "starts_on", "ends_on", "ce_hours"]
     list_select_related = ["certificate"]
 
@@ -277,4 +306,5 @@ class ProgrammeAdmin(_ReadOnlyAdmin):
 class PlacementAdmin(_ReadOnlyAdmin):
     list_display = ["person", "programme", "division", "community", "starts_on", "ends_on"]
     list_select_related = ["person", "programme", "division"]
-    search_fields = ["person__name", "person__id_masked", "community"]
+    person_path = "person"
+    search_fields = ["person__name", "community"]

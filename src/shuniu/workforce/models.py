@@ -24,6 +24,21 @@ class EducationLevel(models.TextChoices):
     DOCTOR = "doctor", _("doctor")
 
 
+# How many characters of the stored masked number (first 6 and last 4) are shown: the
+# address code and the check character. With the birth year and the sex, these leave
+# about 16,600 candidate numbers (docs/decisions.md, "What a person's record shows").
+SHOWN_PREFIX = 6
+SHOWN_SUFFIX = 1
+
+
+def shown_mask(masked: str) -> str:
+    """The displayed form of a stored masked number: first 6 and last 1 characters."""
+    if len(masked) <= SHOWN_PREFIX + SHOWN_SUFFIX:
+        return "*" * len(masked)
+    hidden = len(masked) - SHOWN_PREFIX - SHOWN_SUFFIX
+    return masked[:SHOWN_PREFIX] + "*" * hidden + masked[-SHOWN_SUFFIX:]
+
+
 class Person(BaseModel):
     name = models.CharField(_("name"), max_length=100, db_index=True)
     # AES-GCM token of the resident ID number; never stored in clear.
@@ -59,7 +74,16 @@ class Person(BaseModel):
         ordering = ["name", "id"]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.id_masked})"
+        return f"{self.name} ({self.id_shown})"
+
+    @property
+    def id_shown(self) -> str:
+        """The ID number as every page, response and message shows it (see shown_mask)."""
+        return shown_mask(self.id_masked)
+
+    @property
+    def birth_year(self) -> int:
+        return self.birth_date.year
 
 
 class Level(models.IntegerChoices):

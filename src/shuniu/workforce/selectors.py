@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
 
 from shuniu.accounts.permissions import (
@@ -33,6 +34,7 @@ from shuniu.workforce.models import (
     LEVEL_BY_KEY,
     LEVEL_KEYS,
     REQUIRED_HOURS,
+    SHOWN_PREFIX,
     Certificate,
     CertificateRegistration,
     Employment,
@@ -122,6 +124,34 @@ def can_view_id_number(actor: Any, person: Person) -> bool:
     return getattr(actor, "is_authenticated", False) and can_manage_person(actor, person)
 
 
+def revealable_people(actor: Any) -> QuerySet[Person]:
+    """The people whose full ID number ``actor`` may see (``can_view_id_number``)."""
+    _require_login(actor)
+    if is_admin(actor):
+        return Person.objects.all()
+    divisions = _officer_division_ids(actor)
+    if not divisions:
+        return Person.objects.none()
+    return Person.objects.filter(_linked_to_divisions(divisions))
+
+
+def may_search_by_id_number(actor: Any) -> bool:
+    """A whole ID number is searched for by the roles with the reveal right only."""
+    return is_admin(actor) or bool(_officer_division_ids(actor))
+
+
+def person_in_scope(*, actor: Any, pk: Any) -> Person:
+    """The person ``pk`` if ``actor`` may see them, else NotFound: what every write that
+    touches a person checks first, so that someone out of scope is not found (their
+    existence is not told) whatever the verb."""
+    if not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied(_("Personal data: log in to see people."))
+    person = visible_people(actor).filter(pk=pk).first() if isinstance(pk, int) else None
+    if person is None:
+        raise NotFound(pk)
+    return person
+
+
 def _visible_employments(actor: Any) -> QuerySet[Employment]:
     _require_login(actor)
     if is_admin(actor):
@@ -181,8 +211,9 @@ def person_list(
     *, actor: Any, filters: PersonFilter, offset: int = 0, limit: int = 50
 ) -> tuple[list[Person], int]:
     """One page of the people ``actor`` may see, with certificates and employments, in a
-    fixed number of queries. ``q`` matches a fragment of the name or of the masked ID number
-    (its first six or last four characters), or a whole ID number."""
+    fixed number of queries. ``q`` matches a fragment of the name or of the address code
+    (the first six characters of the number), or a whole ID number (roles with the reveal
+    right only, among the people whose number they may see)."""
     qs = visible_people(actor)
     if filters.q:
         needle = filters.q.strip()
@@ -191,10 +222,23 @@ def person_list(
             # nowhere to compare with).
             number = parse_id_number(needle)
         except InvalidIdNumber:
-            qs = qs.filter(Q(name__contains=needle) | Q(id_masked__contains=needle.upper()))
+            qs = qs.filter(_fragment(needle))
         else:
-            # (Any key's hash: rows not yet rotated keep the older one.)
-            qs = qs.filter(id_hash__in=match_hashes(number.number))
+            # A guessing machine otherwise: only the roles with the reveal right search by
+            # a whole number, and only among the people whose number they may see anyway
+            # (docs/decisions.md). Any key's hash: rows not yet rotated keep the older one.
+            if not may_search_by_id_number(actor):
+                raise ValidationError(
+                    {
+                        "q": _(
+                            "Searching by a whole ID number is for officers and "
+                            "administrators; search by name instead."
+                        )
+                    }
+                )
+            qs = revealable_people(actor).filter(
+                pk__in=qs.values("pk"), id_hash__in=match_hashes(number.number)
+            )
     if filters.organization_id is not None:
         qs = qs.filter(
             pk__in=Employment.objects.filter(organization_id=filters.organization_id).values(
@@ -215,6 +259,20 @@ def person_list(
     )
     _keep_own_employments(actor, page)
     return page, count
+
+
+def _fragment(needle: str) -> Q:
+    """A fragment of the name, or of the address code (the first six characters of the
+    number, the only digits shown besides the check character). The hidden part of the
+    stored mask is never compared with: a fragment such as ``*1`` would tell its digits."""
+    condition = Q(name__contains=needle)
+    if needle.isascii() and needle.isdigit() and len(needle) <= SHOWN_PREFIX:
+        condition |= Q(
+            pk__in=Person.objects.annotate(address_code=Substr("id_masked", 1, SHOWN_PREFIX))
+            .filter(address_code__contains=needle)
+            .values("pk")
+        )
+    return condition
 
 
 def _keep_own_employments(actor: Any, people: list[Person]) -> None:
@@ -345,6 +403,18 @@ def registration_status(certificate: Certificate, on: dt.date) -> RegistrationSt
     )
 
 
+def registration_get(*, actor: Any, pk: int) -> CertificateRegistration:
+    """A registration period of a certificate ``actor`` may see; others are not found."""
+    registration = (
+        CertificateRegistration.objects.filter(certificate__person__in=visible_people(actor), pk=pk)
+        .select_related("certificate__registered_division")
+        .first()
+    )
+    if registration is None:
+        raise NotFound(pk)
+    return registration
+
+
 def _registrations(certificate: Certificate) -> list[CertificateRegistration]:
     # Uses a prefetch when the caller made one.
     return list(certificate.registrations.all())
@@ -437,6 +507,14 @@ def programme_list(*, region_id: int | None = None) -> list[Programme]:
     if region_id is not None:
         qs = qs.filter(region_id=region_id)
     return list(qs.order_by("year", "name"))
+
+
+def programme_get(*, pk: int) -> Programme:
+    """Programmes are public, like their list."""
+    programme = Programme.objects.select_related("organizer", "region").filter(pk=pk).first()
+    if programme is None:
+        raise NotFound(pk)
+    return programme
 
 
 def placement_list(

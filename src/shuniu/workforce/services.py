@@ -50,7 +50,15 @@ from shuniu.workforce.models import (
     Placement,
     Programme,
 )
-from shuniu.workforce.selectors import can_manage_person, can_view_id_number
+from shuniu.workforce.selectors import (
+    can_manage_person,
+    can_view_id_number,
+    certificate_get,
+    employment_get,
+    person_in_scope,
+    registration_get,
+    visible_people,
+)
 
 # People start work, sit the exam or join a programme at 16 at the earliest (the legal
 # working age); earlier dates are typing errors.
@@ -119,16 +127,38 @@ def _raise(errors: dict[str, list[str]]) -> None:
         raise ValidationError(errors)
 
 
-def _old_enough(person: Person, day: dt.date, field: str, errors: dict[str, list[str]]) -> None:
+def _old_enough(
+    person: Person,
+    day: dt.date,
+    field: str,
+    errors: dict[str, list[str]],
+    *,
+    by_year: bool = False,
+) -> None:
+    """Refuse ``day`` before the person's 16th birthday. ``by_year`` for callers who may not
+    see the birth date: then the answer may depend on the birth year only (shown to them),
+    or trying dates one by one would tell the day, and with it the ID number but ~45
+    candidates. Such callers are refused the whole year of the 16th birthday."""
     birth = person.birth_date
     try:
         sixteenth = birth.replace(year=birth.year + MIN_AGE)
     except ValueError:  # born on 29 February
         sixteenth = dt.date(birth.year + MIN_AGE, 3, 1)
+    if by_year and day < dt.date(sixteenth.year + 1, 1, 1):
+        errors.setdefault(field, []).append(
+            _(
+                "%(date)s is too early: the person turns 16 in %(year)s, and a job "
+                "starting before %(next)s is recorded by an officer of their jurisdiction."
+            )
+            % {"date": day.isoformat(), "year": sixteenth.year, "next": f"{sixteenth.year + 1}"}
+        )
+        return
     if day < sixteenth:
         errors.setdefault(field, []).append(
-            _("%(date)s is before the person's 16th birthday (%(birthday)s).")
-            % {"date": day.isoformat(), "birthday": sixteenth.isoformat()}
+            # The year only: the day would tell the birth date, which is part of the
+            # ID number (docs/decisions.md).
+            _("%(date)s is before the person's 16th birthday (in %(year)s).")
+            % {"date": day.isoformat(), "year": sixteenth.year}
         )
 
 
@@ -209,9 +239,16 @@ class EmploymentSpec:
     full_time: bool = True
 
 
-def _existing_holder_message(existing: Person) -> str:
+def _existing_holder_message(actor: Any, existing: Person) -> str:
+    # Whoever typed the number knows it; who holds it is told only to those who may see
+    # that person.
+    if not visible_people(actor).filter(pk=existing.pk).exists():
+        return _(
+            "A person with this ID number is already registered, outside the records you "
+            "may see: ask an officer of their jurisdiction or an administrator."
+        )
     return _("A person with this ID number is already registered: %(masked)s (id %(id)s).") % {
-        "masked": existing.id_masked,
+        "masked": existing.id_shown,
         "id": existing.pk,
     }
 
@@ -279,7 +316,7 @@ def person_register(
     # During a key rotation a stored person may still carry a hash made with an older key.
     existing = Person.objects.filter(id_hash__in=identity.match_hashes(parsed.number)).first()
     if existing is not None:
-        raise ValidationError({"id_number": _existing_holder_message(existing)})
+        raise ValidationError({"id_number": _existing_holder_message(actor, existing)})
     person = Person(
         name=" ".join((name or "").split()),
         # Sealed once the row has its primary key, which the token is bound to (below).
@@ -313,7 +350,7 @@ def person_register(
             cert.number = certificate_number_clean(certificate.number)
         except ValidationError as exc:
             _merge(errors, exc, "certificate.")
-        for field, messages in _certificate_errors(cert, person).items():
+        for field, messages in _certificate_errors(cert, person, actor).items():
             errors.setdefault("certificate." + field, []).extend(messages)
     if employment is not None:
         job = Employment(
@@ -368,6 +405,7 @@ def person_update(
     *, actor: Any, person: Person, expected_version: int | None, **changes: Any
 ) -> Person:
     """Correct a person's record (an ID number corrected is validated and re-derived)."""
+    person_in_scope(actor=actor, pk=person.pk)
     unknown = set(changes) - PERSON_UPDATABLE
     if unknown:
         raise ValidationError({f: _("This field cannot be changed here.") for f in unknown})
@@ -387,7 +425,7 @@ def person_update(
                     .first()
                 )
                 if clash is not None:
-                    errors["id_number"] = [_existing_holder_message(clash)]
+                    errors["id_number"] = [_existing_holder_message(actor, clash)]
                 current.id_cipher = identity.encrypt(parsed.number, row=current.pk)
                 current.id_hash, current.id_masked = digest, identity.mask(parsed.number)
                 current.sex, current.birth_date = parsed.sex, parsed.birth_date
@@ -437,7 +475,9 @@ def _person_division_code(person: Person) -> str:
 def person_id_number(*, actor: Any, person: Person, purpose: str, refuse: bool = False) -> str:
     """The person's full ID number for the roles that need it (administrators, officers of
     the person's jurisdiction), each such view audited as ``person.id_number.view`` with
-    its purpose; anyone else gets the masked form, or PermissionDenied with ``refuse``."""
+    its purpose; anyone else gets the masked form, or PermissionDenied with ``refuse``
+    (NotFound for a person out of the actor's scope)."""
+    person_in_scope(actor=actor, pk=person.pk)
     if not can_view_id_number(actor, person):
         if refuse:
             if not getattr(actor, "is_authenticated", False):
@@ -448,7 +488,7 @@ def person_id_number(*, actor: Any, person: Person, purpose: str, refuse: bool =
                     "the full ID number."
                 )
             )
-        return person.id_masked
+        return person.id_shown
     purpose = " ".join((purpose or "").split())[:200] or "unspecified"
     number = identity.decrypt(person.id_cipher, row=person.pk)
     audit_write(
@@ -467,7 +507,9 @@ def person_id_number(*, actor: Any, person: Person, purpose: str, refuse: bool =
 # ---------------------------------------------------------------------------------------
 
 
-def _certificate_errors(cert: Certificate, person: Person) -> dict[str, list[str]]:
+def _certificate_errors(
+    cert: Certificate, person: Person, actor: Any = None
+) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     division = cert.registered_division
     if division.level not in _CERTIFICATE_DIVISION_LEVELS:
@@ -509,7 +551,10 @@ def _certificate_errors(cert: Certificate, person: Person) -> dict[str, list[str
         if clash is not None:
             errors.setdefault("number", []).append(
                 _("Certificate number %(number)s is already held by %(masked)s.")
-                % {"number": cert.number, "masked": clash.person.id_masked}
+                % {"number": cert.number, "masked": clash.person.id_shown}
+                if actor is not None and visible_people(actor).filter(pk=clash.person_id).exists()
+                else _("Certificate number %(number)s is already held by someone else.")
+                % {"number": cert.number}
             )
     try:
         # Level and number are cleaned (and reported) by level_clean / certificate_number_clean.
@@ -544,6 +589,7 @@ def certificate_add(
     registered_division: Division,
 ) -> Certificate:
     """Record a certificate (助理社会工作师 / 社会工作师 / 高级社会工作师); numbers are unique."""
+    person_in_scope(actor=actor, pk=person.pk)
     _require_division(actor, registered_division)
     errors: dict[str, list[str]] = {}
     cert = Certificate(
@@ -562,7 +608,7 @@ def certificate_add(
         cert.number = certificate_number_clean(number)
     except ValidationError as exc:
         _merge(errors, exc)
-    for field, messages in _certificate_errors(cert, person).items():
+    for field, messages in _certificate_errors(cert, person, actor).items():
         errors.setdefault(field, []).extend(messages)
     _raise(errors)
     with transaction.atomic():
@@ -578,6 +624,7 @@ def certificate_revoke(
     expected_version: int | None = None,
 ) -> Certificate:
     """Revoke a certificate from a date on; it stops counting from that day."""
+    certificate_get(actor=actor, pk=certificate.pk)
     with transaction.atomic():
         cert = (
             Certificate.objects.select_for_update()
@@ -643,6 +690,7 @@ def certificate_registration_add(
     ce_hours: Any = 0,
 ) -> CertificateRegistration:
     """Register a certificate for the three years from ``starts_on``."""
+    certificate_get(actor=actor, pk=certificate.pk)
     with transaction.atomic():
         cert = (
             Certificate.objects.select_for_update()
@@ -699,6 +747,7 @@ def certificate_registration_update(
     expected_version: int | None = None,
 ) -> CertificateRegistration:
     """Record the continuing-education hours done so far in a registration period."""
+    registration_get(actor=actor, pk=registration.pk)
     with transaction.atomic():
         current = (
             CertificateRegistration.objects.select_for_update()
@@ -731,10 +780,12 @@ def certificate_registration_update(
 # ---------------------------------------------------------------------------------------
 
 
-def _employment_errors(job: Employment, person: Person) -> dict[str, list[str]]:
+def _employment_errors(
+    job: Employment, person: Person, *, by_year: bool = False
+) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if job.starts_on is not None:
-        _old_enough(person, job.starts_on, "starts_on", errors)
+        _old_enough(person, job.starts_on, "starts_on", errors, by_year=by_year)
     if job.ends_on is not None and job.starts_on is not None and job.ends_on <= job.starts_on:
         errors.setdefault("ends_on", []).append(_("An employment ends after it starts."))
     try:
@@ -771,6 +822,7 @@ def employment_start(
     Overlapping full-time jobs are allowed (changes of employer are often recorded late)
     and flagged by ``selectors.overlapping_employments``.
     """
+    person_in_scope(actor=actor, pk=person.pk)
     _require_employer(actor, organization)
     job = Employment(
         person=person,
@@ -780,7 +832,8 @@ def employment_start(
         role=role,
         full_time=full_time,
     )
-    _raise(_employment_errors(job, person))
+    # Agency staff may not see the birth date: the age check answers by year for them.
+    _raise(_employment_errors(job, person, by_year=not can_view_id_number(actor, person)))
     with transaction.atomic():
         _save_employment(actor, job)
     return job
@@ -794,6 +847,7 @@ def employment_end(
     expected_version: int | None = None,
 ) -> Employment:
     """Close an employment; ``ends_on`` is the first day no longer worked."""
+    employment_get(actor=actor, pk=employment.pk)
     with transaction.atomic():
         job = (
             Employment.objects.select_for_update(of=("self",))
@@ -940,6 +994,7 @@ def placement_add(
     ends_on: dt.date | None = None,
 ) -> Placement:
     """Record that a programme placed ``person`` in a district's street or community."""
+    person_in_scope(actor=actor, pk=person.pk)
     _require_division(actor, division)
     errors: dict[str, list[str]] = {}
     index = DivisionIndex.load()
@@ -956,7 +1011,7 @@ def placement_add(
         errors.setdefault("ends_on", []).append(_("A placement ends after it starts."))
     if Placement.objects.filter(programme=programme, person=person).exists():
         errors.setdefault("person", []).append(
-            _("%(masked)s is already placed by this programme.") % {"masked": person.id_masked}
+            _("%(masked)s is already placed by this programme.") % {"masked": person.id_shown}
         )
     placement = Placement(
         programme=programme,

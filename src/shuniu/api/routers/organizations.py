@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -9,6 +8,13 @@ from ninja import Field, Query, Router, Schema, Status
 
 from shuniu.api.auth import WRITE_AUTH, actor
 from shuniu.api.errors import problem
+from shuniu.api.lookups import (
+    PreconditionRequired,
+    division_ref,
+    expected_version,
+    organization_for,
+    organization_ref,
+)
 from shuniu.api.pagination import Paging, page_of
 from shuniu.api.schemas.organizations import (
     EventIn,
@@ -18,9 +24,7 @@ from shuniu.api.schemas.organizations import (
     OrganizationPage,
     OrganizationPatch,
 )
-from shuniu.core.errors import NotFound, ValidationError
 from shuniu.core.validation import ApiDate, SearchText
-from shuniu.divisions.models import Division
 from shuniu.registry.models import Organization
 from shuniu.registry.selectors import (
     OrganizationFilter,
@@ -85,20 +89,9 @@ def get_organization(
     return org
 
 
-def _division(code: str, field: str) -> Division:
-    try:
-        return Division.objects.get(code=code)
-    except Division.DoesNotExist as exc:
-        raise ValidationError(
-            {field: _("Unknown division code %(code)s.") % {"code": code}}
-        ) from exc
-
-
-def _organization(pk: int, field: str) -> Organization:
-    try:
-        return Organization.objects.get(pk=pk)
-    except Organization.DoesNotExist as exc:
-        raise ValidationError({field: _("No organization with id %(id)s.") % {"id": pk}}) from exc
+# Ids are resolved in api/lookups.py, shared with the workforce router.
+_division = division_ref
+_organization = organization_ref
 
 
 @router.post(
@@ -124,28 +117,8 @@ def create_organization(
     return Status(201, org)
 
 
-_ETAG = re.compile(r'^(?:W/)?"?(\d+)"?$')
-
-
-def _expected_version(request: HttpRequest, body_version: int | None) -> int:
-    """The version the client edited: ``If-Match`` (an ETag from GET) or ``version`` in the body.
-
-    One of them is required: an update that does not say what it read could overwrite a change
-    it never saw.
-    """
-    header = request.headers.get("If-Match", "").strip()
-    if header:
-        match = _ETAG.match(header)
-        if not match:
-            raise ValidationError({"If-Match": _('Expected an ETag such as "3".')})
-        return int(match.group(1))
-    if body_version is not None:
-        return body_version
-    raise _PreconditionRequired()
-
-
-class _PreconditionRequired(Exception):
-    pass
+_expected_version = expected_version
+_PreconditionRequired = PreconditionRequired
 
 
 @router.patch(
@@ -157,6 +130,8 @@ class _PreconditionRequired(Exception):
 def update_organization(
     request: HttpRequest, response: HttpResponse, org_id: int, payload: OrganizationPatch
 ) -> Any:
+    # The record first, as GET finds it: an unknown id is 404 whatever the body says.
+    org = organization_for(actor(request), org_id)
     try:
         expected = _expected_version(request, payload.version)
     except _PreconditionRequired:
@@ -165,9 +140,6 @@ def update_organization(
             _("Precondition required"),
             _("Send the version you edited as an If-Match header or a 'version' field."),
         )
-    org = Organization.objects.filter(pk=org_id).first()
-    if org is None:
-        raise NotFound(org_id)
     changes = payload.dict(exclude_unset=True)
     changes.pop("version", None)
     if "registrar_division" in changes:
@@ -198,9 +170,7 @@ def update_organization(
 def add_organization_event(
     request: HttpRequest, response: HttpResponse, org_id: int, payload: EventIn
 ) -> Status[Any]:
-    org = Organization.objects.filter(pk=org_id).first()
-    if org is None:
-        raise NotFound(org_id)
+    org = organization_for(actor(request), org_id)
     data = payload.dict()
     header = request.headers.get("If-Match", "").strip()
     expected = (

@@ -18,14 +18,20 @@ from ninja import Field, Query, Router, Schema, Status
 
 from shuniu.api.auth import WRITE_AUTH, actor
 from shuniu.api.errors import problem
+from shuniu.api.lookups import (
+    PreconditionRequired,
+    certificate_for,
+    division_ref,
+    employment_for,
+    expected_version,
+    organization_ref,
+    person_for,
+    person_ref,
+    programme_for,
+    registration_for,
+)
 from shuniu.api.pagination import Paging
 from shuniu.api.pagination import page_of as _page
-from shuniu.api.routers.organizations import (
-    _division,
-    _expected_version,
-    _organization,
-    _PreconditionRequired,
-)
 from shuniu.api.schemas.workforce import (
     CertificateDetailOut,
     CertificatePage,
@@ -51,7 +57,6 @@ from shuniu.api.schemas.workforce import (
     RegistrationPatch,
     RevokeIn,
 )
-from shuniu.core.errors import NotFound, ValidationError
 from shuniu.core.validation import ApiDate, CleanText, RecordId, SearchText
 from shuniu.workforce.models import (
     Certificate,
@@ -110,23 +115,9 @@ def _precondition_required() -> HttpResponse:
 
 def _optional_version(request: HttpRequest, body_version: int | None) -> int | None:
     try:
-        return _expected_version(request, body_version)
-    except _PreconditionRequired:
+        return expected_version(request, body_version)
+    except PreconditionRequired:
         return None
-
-
-def _get(model: Any, pk: int) -> Any:
-    found = model.objects.filter(pk=pk).first()
-    if found is None:
-        raise NotFound(pk)
-    return found
-
-
-def _person(pk: int, field: str) -> Person:
-    person = Person.objects.filter(pk=pk).first()
-    if person is None:
-        raise ValidationError({field: _("No person with id %(id)s.") % {"id": pk}})
-    return person
 
 
 def _with_overlaps(person: Person) -> Person:
@@ -222,7 +213,9 @@ def create_person(
         id_number=payload.id_number,
         education_level=payload.education_level,
         university=(
-            _organization(payload.university_id, "university_id") if payload.university_id else None
+            organization_ref(payload.university_id, "university_id")
+            if payload.university_id
+            else None
         ),
         major=payload.major,
         graduation_year=payload.graduation_year,
@@ -234,7 +227,7 @@ def create_person(
                 number=cert.number,
                 exam_year=cert.exam_year,
                 issued_on=cert.issued_on,
-                registered_division=_division(
+                registered_division=division_ref(
                     cert.registered_division, "certificate.registered_division"
                 ),
             )
@@ -243,7 +236,7 @@ def create_person(
         ),
         employment=(
             EmploymentSpec(
-                organization=_organization(job.organization_id, "employment.organization_id"),
+                organization=organization_ref(job.organization_id, "employment.organization_id"),
                 starts_on=job.starts_on,
                 role=job.role,
                 full_time=job.full_time,
@@ -267,17 +260,18 @@ def create_person(
 def update_person(
     request: HttpRequest, response: HttpResponse, person_id: int, payload: PersonPatch
 ) -> Any:
+    # The person first, through the caller's scope: out of it, 404 whatever the body.
+    person = person_for(actor(request), person_id)
     try:
-        expected = _expected_version(request, payload.version)
-    except _PreconditionRequired:
+        expected = expected_version(request, payload.version)
+    except PreconditionRequired:
         return _precondition_required()
-    person = _get(Person, person_id)
     changes = payload.dict(exclude_unset=True)
     changes.pop("version", None)
     if "university_id" in changes:
         university_id = changes.pop("university_id")
         changes["university"] = (
-            _organization(university_id, "university_id") if university_id else None
+            organization_ref(university_id, "university_id") if university_id else None
         )
     person_update(actor=actor(request), person=person, expected_version=expected, **changes)
     found = person_get(actor=actor(request), pk=person_id)
@@ -357,12 +351,12 @@ def create_certificate(
 ) -> Status[Certificate]:
     cert = certificate_add(
         actor=actor(request),
-        person=_person(payload.person_id, "person_id"),
+        person=person_ref(actor(request), payload.person_id, "person_id"),
         level=payload.level,
         number=payload.number,
         exam_year=payload.exam_year,
         issued_on=payload.issued_on,
-        registered_division=_division(payload.registered_division, "registered_division"),
+        registered_division=division_ref(payload.registered_division, "registered_division"),
     )
     found = _certificate_out(request, cert.pk, None)
     _etag(response, found.version)
@@ -381,7 +375,7 @@ def revoke_certificate(
 ) -> Certificate:
     certificate_revoke(
         actor=actor(request),
-        certificate=_get(Certificate, certificate_id),
+        certificate=certificate_for(actor(request), certificate_id),
         revoked_on=payload.revoked_on,
         expected_version=_optional_version(request, payload.version),
     )
@@ -402,7 +396,7 @@ def add_certificate_registration(
     """Register the certificate for three years from ``starts_on``."""
     registration = certificate_registration_add(
         actor=actor(request),
-        certificate=_get(Certificate, certificate_id),
+        certificate=certificate_for(actor(request), certificate_id),
         starts_on=payload.starts_on,
         ce_hours=payload.ce_hours,
     )
@@ -421,7 +415,7 @@ def update_certificate_registration(
     """Record the continuing-education hours done so far in the period."""
     return certificate_registration_update(
         actor=actor(request),
-        registration=_get(CertificateRegistration, registration_id),
+        registration=registration_for(actor(request), registration_id),
         ce_hours=payload.ce_hours,
         expected_version=_optional_version(request, payload.version),
     )
@@ -493,8 +487,8 @@ def create_employment(
     overlapping full-time job is accepted and reported in ``warnings``."""
     job = employment_start(
         actor=actor(request),
-        person=_person(payload.person_id, "person_id"),
-        organization=_organization(payload.organization_id, "organization_id"),
+        person=person_ref(actor(request), payload.person_id, "person_id"),
+        organization=organization_ref(payload.organization_id, "organization_id"),
         starts_on=payload.starts_on,
         role=payload.role,
         full_time=payload.full_time,
@@ -518,7 +512,7 @@ def end_employment(
     """End an employment (``ends_on`` is the first day no longer worked)."""
     job = employment_end(
         actor=actor(request),
-        employment=_get(Employment, employment_id),
+        employment=employment_for(actor(request), employment_id),
         ends_on=payload.ends_on,
         expected_version=_optional_version(request, payload.version),
     )
@@ -547,7 +541,7 @@ def record_cohort(request: HttpRequest, payload: CohortIn) -> Any:
     """Record or correct a cohort (university, year, degree level)."""
     return cohort_record(
         actor=actor(request),
-        university=_organization(payload.university_id, "university_id"),
+        university=organization_ref(payload.university_id, "university_id"),
         year=payload.year,
         degree_level=payload.degree_level,
         graduates=payload.graduates,
@@ -560,7 +554,7 @@ class ProgrammeQuery(Schema):
 
 @router.get("/programmes", response=list[ProgrammeOut], operation_id="list_programmes")
 def list_programmes(request: HttpRequest, query: Query[ProgrammeQuery]) -> list[Any]:
-    region = _division(query.region, "region") if query.region else None
+    region = division_ref(query.region, "region") if query.region else None
     return programme_list(region_id=region.pk if region else None)
 
 
@@ -574,10 +568,10 @@ def create_programme(request: HttpRequest, payload: ProgrammeIn) -> Status[Progr
     programme = programme_create(
         actor=actor(request),
         name=payload.name,
-        region=_division(payload.region, "region"),
+        region=division_ref(payload.region, "region"),
         year=payload.year,
         organizer=(
-            _organization(payload.organizer_id, "organizer_id") if payload.organizer_id else None
+            organization_ref(payload.organizer_id, "organizer_id") if payload.organizer_id else None
         ),
         description=payload.description,
         source=payload.source,
@@ -594,7 +588,7 @@ def create_programme(request: HttpRequest, payload: ProgrammeIn) -> Status[Progr
 def list_placements(
     request: HttpRequest, programme_id: int, query: Query[Paging]
 ) -> dict[str, Any]:
-    _get(Programme, programme_id)
+    programme_for(programme_id)
     items, count = placement_list(
         actor=actor(request),
         programme_id=programme_id,
@@ -613,9 +607,9 @@ def list_placements(
 def add_placement(request: HttpRequest, programme_id: int, payload: PlacementIn) -> Status[Any]:
     placement = placement_add(
         actor=actor(request),
-        programme=_get(Programme, programme_id),
-        person=_person(payload.person_id, "person_id"),
-        division=_division(payload.division, "division"),
+        programme=programme_for(programme_id),
+        person=person_ref(actor(request), payload.person_id, "person_id"),
+        division=division_ref(payload.division, "division"),
         starts_on=payload.starts_on,
         community=payload.community,
         ends_on=payload.ends_on,

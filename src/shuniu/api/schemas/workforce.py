@@ -111,9 +111,17 @@ class EmploymentBrief(Schema):
 class PersonOut(Schema):
     id: int
     name: str
-    id_masked: str = Field(..., description="First 6 and last 4 characters of the ID number.")
+    id_masked: str = Field(
+        ...,
+        description=(
+            "First 6 and last 1 characters of the ID number (the full number: "
+            "/people/{id}/id-number, audited)."
+        ),
+    )
     sex: str
-    birth_date: dt.date
+    birth_year: int = Field(
+        ..., description="The birth date is part of the ID number: only its year is shown."
+    )
     education_level: str
     university: OrganizationRef | None
     major: str
@@ -122,6 +130,14 @@ class PersonOut(Schema):
     version: int
     certificates: list[CertificateBrief]
     employments: list[EmploymentBrief]
+
+    @staticmethod
+    def resolve_id_masked(obj: Any) -> str:
+        return str(obj.id_shown)
+
+    @staticmethod
+    def resolve_birth_year(obj: Any) -> int:
+        return int(obj.birth_date.year)
 
     @staticmethod
     def resolve_certificates(obj: Any) -> list[Any]:
@@ -260,7 +276,11 @@ class RegistrationStatusOut(Schema):
 class PersonRef(Schema):
     id: int
     name: str
-    id_masked: str
+    id_masked: str = Field(..., description="First 6 and last 1 characters of the ID number.")
+
+    @staticmethod
+    def resolve_id_masked(obj: Any) -> str:
+        return str(obj.id_shown)
 
 
 class CertificateOut(CertificateBrief):

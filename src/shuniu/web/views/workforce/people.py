@@ -169,9 +169,9 @@ class PeopleQuery(forms.Form):
 class PersonRow:
     pk: int
     name: str
-    id_masked: str
+    id_masked: str  # first 6 and last 1 characters (Person.id_shown)
     sex: str
-    birth_date: dt.date
+    birth_year: int  # never the date: it is part of the ID number
     level: str  # the highest valid certificate today, or ""
     employers: list[str]  # current jobs, as the user may see them
     synthetic: bool
@@ -193,9 +193,9 @@ def _person_row(person: Person, today: dt.date) -> PersonRow:
     return PersonRow(
         pk=person.pk,
         name=person.name,
-        id_masked=person.id_masked,
+        id_masked=person.id_shown,
         sex=choice_label(Sex, person.sex),
-        birth_date=person.birth_date,
+        birth_year=person.birth_date.year,
         level=level_label(max(levels)) if levels else "",
         employers=[
             place_name(job.organization)

@@ -1,0 +1,125 @@
+"""Ids in paths and bodies turned into records, through the selectors only.
+
+Every router resolves ids here, never with the ORM: a record the caller may not see is
+not found (404, its existence not told) whatever the verb, and a record referred to in a
+body that the caller may not see is not found either, rather than linked. Public things
+(organizations, divisions, programmes) named in a body that do not exist are a 422 naming
+the field, as before.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from shuniu.core.errors import NotFound, ValidationError
+from shuniu.divisions.models import Division
+from shuniu.registry.models import Organization
+from shuniu.registry.selectors import organization_get
+from shuniu.workforce.models import (
+    Certificate,
+    CertificateRegistration,
+    Employment,
+    Person,
+    Programme,
+)
+from shuniu.workforce.selectors import (
+    certificate_get,
+    employment_get,
+    person_in_scope,
+    programme_get,
+    registration_get,
+)
+
+# ---------------------------------------------------------------------------------------
+# Versions (optimistic locking)
+
+_ETAG = re.compile(r'^(?:W/)?"?(\d+)"?$')
+
+
+class PreconditionRequired(Exception):
+    pass
+
+
+def expected_version(request: HttpRequest, body_version: int | None) -> int:
+    """The version the client edited: ``If-Match`` (an ETag from GET) or ``version`` in the body.
+
+    One of them is required: an update that does not say what it read could overwrite a change
+    it never saw.
+    """
+    header = request.headers.get("If-Match", "").strip()
+    if header:
+        match = _ETAG.match(header)
+        if not match:
+            raise ValidationError({"If-Match": _('Expected an ETag such as "3".')})
+        return int(match.group(1))
+    if body_version is not None:
+        return body_version
+    raise PreconditionRequired()
+
+
+# ---------------------------------------------------------------------------------------
+# Public records named in a body: a 422 naming the field when unknown
+
+
+def division_ref(code: str, field: str) -> Division:
+    try:
+        return Division.objects.get(code=code)
+    except Division.DoesNotExist as exc:
+        raise ValidationError(
+            {field: _("Unknown division code %(code)s.") % {"code": code}}
+        ) from exc
+
+
+def organization_ref(pk: int, field: str) -> Organization:
+    try:
+        return Organization.objects.get(pk=pk)
+    except Organization.DoesNotExist as exc:
+        raise ValidationError({field: _("No organization with id %(id)s.") % {"id": pk}}) from exc
+
+
+# ---------------------------------------------------------------------------------------
+# Records in a path: 404 when unknown or out of the caller's scope
+
+
+def organization_for(actor: Any, pk: int) -> Organization:
+    """The registry is public: GET answers every organization, so a write outside the
+    caller's jurisdiction is a 403 that names why (the service's), and an unknown id 404."""
+    return organization_get(actor=actor, pk=pk)
+
+
+def programme_for(pk: int) -> Programme:
+    """Programmes are public, like their list."""
+    return programme_get(pk=pk)
+
+
+def person_for(actor: Any, pk: int) -> Person:
+    return person_in_scope(actor=actor, pk=pk)
+
+
+def certificate_for(actor: Any, pk: int) -> Certificate:
+    return certificate_get(actor=actor, pk=pk)
+
+
+def registration_for(actor: Any, pk: int) -> CertificateRegistration:
+    return registration_get(actor=actor, pk=pk)
+
+
+def employment_for(actor: Any, pk: int) -> Employment:
+    return employment_get(actor=actor, pk=pk)
+
+
+# ---------------------------------------------------------------------------------------
+# Personal records named in a body: not found unless the caller may see them
+
+
+def person_ref(actor: Any, pk: int, field: str) -> Person:
+    """A person named in a body (``person_id``): someone the caller may not see is not
+    found, exactly like an id that does not exist, so nothing can be linked to them."""
+    try:
+        return person_in_scope(actor=actor, pk=pk)
+    except NotFound as exc:
+        raise NotFound(f"{field}={pk}") from exc
