@@ -585,3 +585,36 @@ def test_no_search_fragment_matches_the_hidden_part_of_the_number(world, q):
     # then 张三 is found only by a fragment of the shown address code
     shown_fragment = q.isdigit() and len(q) <= 6 and q in NUMBER[:6]
     assert [p.name for p in found] == (["张三"] if shown_fragment else [])
+
+
+def test_agency_staff_are_not_told_of_jobs_elsewhere_by_the_overlap_flags(client, world):
+    # given 张三 also works full time for the 海淀 agency since 2012 (overlapping the 西城
+    # job), and staff of the 西城 agency
+    elsewhere = employ(world["person"], world["other"], starts_on=dt.date(2012, 1, 1))
+    user = get_user_model().objects.create_user("staff_own", password="pw-staff-123!")
+    RoleAssignment.objects.create(user=user, role=Role.AGENCY_STAFF, organization=world["own"])
+    staff = _bearer(user)
+    # when the staff read 张三 and record a second 西城 job
+    detail = client.get(f"{API}/people/{world['person'].pk}", **staff).json()
+    body = {"person_id": world["person"].pk, "organization_id": world["own"].pk}
+    created = client.post(
+        f"{API}/employments",
+        json.dumps({**body, "starts_on": "2013-01-01"}),
+        "application/json",
+        **staff,
+    )
+    # then neither the flags nor the warnings name or count the 海淀 job
+    assert detail["overlapping_employments"] == []
+    assert created.status_code == 201
+    assert created.json()["warnings"] == [
+        "Overlaps the full-time job at 西城甲社工事务所 from 2011-01-01."
+    ]
+    assert "海淀" not in json.dumps([detail, created.json()], ensure_ascii=False)
+    # while the administrator sees the overlap
+    admin = client.get(f"{API}/people/{world['person'].pk}", **world["headers"]["admin"]).json()
+    new = created.json()["id"]
+    assert admin["overlapping_employments"] == [
+        [world["job"].pk, elsewhere.pk],
+        [world["job"].pk, new],
+        [elsewhere.pk, new],
+    ]

@@ -465,17 +465,19 @@ def employment_get(*, actor: Any, pk: int) -> Employment:
     return employment
 
 
-def overlapping_employments(*, person: Person) -> list[tuple[Employment, Employment]]:
+def overlapping_employments(
+    *, person: Person, actor: Any = None
+) -> list[tuple[Employment, Employment]]:
     """Pairs of the person's full-time jobs whose periods overlap (ends are exclusive).
 
     Overlaps are allowed (a change of employer is often recorded late) but flagged: the
-    API returns them as warnings and pages show them.
+    API returns them as warnings and pages show them. With ``actor``, only the jobs the
+    actor may see are compared (agency staff see their own organization's only).
     """
-    jobs = list(
-        Employment.objects.filter(person=person, full_time=True)
-        .select_related("organization")
-        .order_by("starts_on", "id")
-    )
+    qs = Employment.objects.filter(person=person, full_time=True)
+    if actor is not None:
+        qs = qs.filter(pk__in=_visible_employments(actor).values("pk"))
+    jobs = list(qs.select_related("organization").order_by("starts_on", "id"))
     pairs: list[tuple[Employment, Employment]] = []
     for i, first in enumerate(jobs):
         for second in jobs[i + 1 :]:

@@ -120,9 +120,10 @@ def _optional_version(request: HttpRequest, body_version: int | None) -> int | N
         return None
 
 
-def _with_overlaps(person: Person) -> Person:
+def _with_overlaps(request: HttpRequest, person: Person) -> Person:
+    # Only between jobs the caller may see: agency staff are not told of jobs elsewhere.
     person.overlap_ids = [  # type: ignore[attr-defined]
-        (a.pk, b.pk) for a, b in overlapping_employments(person=person)
+        (a.pk, b.pk) for a, b in overlapping_employments(person=person, actor=actor(request))
     ]
     return person
 
@@ -166,7 +167,7 @@ def list_people(request: HttpRequest, query: Query[PeopleQuery]) -> dict[str, An
 def get_person(request: HttpRequest, response: HttpResponse, person_id: int) -> Person:
     person = person_get(actor=actor(request), pk=person_id)
     _etag(response, person.version)
-    return _with_overlaps(person)
+    return _with_overlaps(request, person)
 
 
 class IdNumberQuery(Schema):
@@ -248,7 +249,7 @@ def create_person(
     found = person_get(actor=actor(request), pk=person.pk)
     _etag(response, found.version)
     response["Location"] = f"/api/v1/workforce/people/{found.pk}"
-    return Status(201, _with_overlaps(found))
+    return Status(201, _with_overlaps(request, found))
 
 
 @router.patch(
@@ -276,7 +277,7 @@ def update_person(
     person_update(actor=actor(request), person=person, expected_version=expected, **changes)
     found = person_get(actor=actor(request), pk=person_id)
     _etag(response, found.version)
-    return _with_overlaps(found)
+    return _with_overlaps(request, found)
 
 
 # ---------------------------------------------------------------------------------------
@@ -461,9 +462,9 @@ def get_employment(request: HttpRequest, response: HttpResponse, employment_id: 
     return job
 
 
-def _overlap_warnings(job: Employment) -> list[str]:
+def _overlap_warnings(request: HttpRequest, job: Employment) -> list[str]:
     warnings = []
-    for first, second in overlapping_employments(person=job.person):
+    for first, second in overlapping_employments(person=job.person, actor=actor(request)):
         if job.pk not in (first.pk, second.pk):
             continue
         other = second if first.pk == job.pk else first
@@ -494,7 +495,7 @@ def create_employment(
         full_time=payload.full_time,
         ends_on=payload.ends_on,
     )
-    job.warnings = _overlap_warnings(job)  # type: ignore[attr-defined]
+    job.warnings = _overlap_warnings(request, job)  # type: ignore[attr-defined]
     _etag(response, job.version)
     response["Location"] = f"/api/v1/workforce/employments/{job.pk}"
     return Status(201, job)
