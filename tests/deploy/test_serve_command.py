@@ -15,7 +15,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import OperationalError, connection
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import translation
 
@@ -90,6 +90,28 @@ def test_serve_says_when_migrations_are_not_applied(settings):
 
     # then the operator reads that /readyz will refuse traffic until they migrate
     assert "1 migration is not applied: /readyz answers 503 until shuniu migrate has run." in stderr
+
+
+def test_serve_stops_when_the_database_does_not_answer(settings, monkeypatch):
+    # given production settings and a database that cannot be opened
+    settings.PRODUCTION = True
+
+    def refuse() -> None:
+        raise OperationalError("unable to open database file")
+
+    monkeypatch.setattr(connection, "cursor", refuse)
+
+    # when the server is prepared
+    with pytest.raises(CommandError) as refused:
+        run_serve("--dry-run", "--no-collectstatic")
+
+    # then it stops with one line naming the database (systemd restarts it)
+    assert str(refused.value) == (
+        f"database {connection.settings_dict['NAME']} does not answer: unable to open database file"
+        if connection.vendor == "sqlite"
+        else f"database {connection.settings_dict['NAME']}@{connection.settings_dict['HOST']} "
+        "does not answer: unable to open database file"
+    )
 
 
 @pytest.mark.parametrize(

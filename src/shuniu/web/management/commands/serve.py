@@ -12,9 +12,10 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
-from django.db.migrations.executor import MigrationExecutor
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from shuniu.core.health import unapplied_migrations
 
 # More sync workers than this mostly queue on the database (SQLite has one writer at a time).
 MAX_DEFAULT_WORKERS = 8
@@ -137,8 +138,7 @@ class Command(BaseCommand):
             else "{NAME}@{HOST}".format(**connection.settings_dict)
         )
         try:
-            executor = MigrationExecutor(connection)
-            unapplied = executor.migration_plan(executor.loader.graph.leaf_nodes())
+            unapplied = unapplied_migrations(connection)
         except DatabaseError as exc:
             raise CommandError(
                 _("database %(where)s does not answer: %(error)s")
