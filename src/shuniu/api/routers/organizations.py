@@ -19,7 +19,7 @@ from shuniu.api.schemas.organizations import (
     OrganizationPatch,
 )
 from shuniu.core.errors import NotFound, ValidationError
-from shuniu.core.validation import ApiDate, SearchText
+from shuniu.core.validation import ApiDate, CleanStr, SearchText
 from shuniu.divisions.models import Division
 from shuniu.registry.models import Organization
 from shuniu.registry.selectors import (
@@ -38,10 +38,10 @@ router = Router(tags=["organizations"])
 
 class ListQuery(Paging):
     region: str | None = Field(None, pattern=r"^\d{6}$")
-    kind: str | None = None
-    status: str | None = None
-    formation: str | None = None
-    service_field: str | None = None
+    kind: CleanStr | None = None
+    status: CleanStr | None = None
+    formation: CleanStr | None = None
+    service_field: CleanStr | None = None
     q: SearchText | None = None
     as_of: ApiDate | None = None
 

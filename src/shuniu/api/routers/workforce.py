@@ -52,7 +52,7 @@ from shuniu.api.schemas.workforce import (
     RevokeIn,
 )
 from shuniu.core.errors import NotFound, ValidationError
-from shuniu.core.validation import ApiDate, CleanText, RecordId, SearchText
+from shuniu.core.validation import ApiDate, CleanStr, CleanText, RecordId, SearchText
 from shuniu.workforce.models import (
     Certificate,
     CertificateRegistration,
@@ -144,7 +144,7 @@ def _with_overlaps(person: Person) -> Person:
 class PeopleQuery(Paging):
     q: SearchText | None = Field(None, description="Fragment of the name or masked ID.")
     organization_id: RecordId | None = None
-    level: str | None = None
+    level: CleanStr | None = None
     synthetic: bool | None = None
 
 
@@ -292,7 +292,7 @@ def update_person(
 
 class CertificatesQuery(Paging):
     person_id: RecordId | None = None
-    level: str | None = None
+    level: CleanStr | None = None
     number: SearchText | None = Field(None, max_length=40)
 
 
