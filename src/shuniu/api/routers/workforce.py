@@ -160,8 +160,8 @@ def list_people(request: HttpRequest, query: Query[PeopleQuery]) -> dict[str, An
             level=query.level,
             synthetic=query.synthetic,
         ),
-        offset=query.offset,
-        limit=query.limit,
+        offset=(query.page - 1) * query.page_size,
+        limit=query.page_size,
     )
     return _page(items, count, query)
 
@@ -308,8 +308,8 @@ def list_certificates(request: HttpRequest, query: Query[CertificatesQuery]) -> 
         filters=CertificateFilter(
             person_id=query.person_id, level=query.level, number=query.number
         ),
-        offset=query.offset,
-        limit=query.limit,
+        offset=(query.page - 1) * query.page_size,
+        limit=query.page_size,
     )
     return _page(items, count, query)
 
@@ -449,8 +449,8 @@ def list_employments(request: HttpRequest, query: Query[EmploymentsQuery]) -> di
             organization_id=query.organization_id,
             active_on=query.active_on,
         ),
-        offset=query.offset,
-        limit=query.limit,
+        offset=(query.page - 1) * query.page_size,
+        limit=query.page_size,
     )
     return _page(items, count, query)
 
@@ -598,8 +598,8 @@ def list_placements(
     items, count = placement_list(
         actor=actor(request),
         programme_id=programme_id,
-        offset=query.offset,
-        limit=query.limit,
+        offset=(query.page - 1) * query.page_size,
+        limit=query.page_size,
     )
     return _page(items, count, query)
 
