@@ -534,3 +534,24 @@ def test_workspace_and_people_lists_refuse_out_of_range_queries(
         "HUGE_PAGE": "There is no page 100000000000000000000: page numbers go up to 1000000000.",
     }[message]
     assert response.context["form"].errors[field] == [expected]
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/organizations", "kind"),
+        ("/organizations", "service_field"),
+        ("/divisions", "parent"),
+        ("/stats/organizations?region=110000", "kind"),
+        ("/workforce/people", "level"),
+    ],
+)
+def test_a_nul_byte_in_any_text_filter_is_422_naming_it(client, world, url, field):
+    # when a text filter holds a NUL byte (PostgreSQL refuses it in a query: a 500 before)
+    separator = "&" if "?" in url else "?"
+    response = client.get(f"{API}{url}{separator}{field}=a%00", **world["admin"])
+    # then the filter is named
+    assert problem_fields(response) == [field]
+    assert response.json()["errors"][0]["msg"] == (
+        "Remove the control character U+0000 (position 2)."
+    )

@@ -258,3 +258,27 @@ def test_import_text_cells_refuse_controls_but_fold_line_breaks():
         values.text("\u200b\u200b")
     assert str(bidi.value).startswith("Remove the direction control U+202E (position 3)")
     assert str(invisible.value) == "Write visible text: this holds only invisible characters."
+
+
+def test_an_import_reports_bad_cells_by_row_and_column_and_writes_nothing(db, tmp_path):
+    from shuniu.registry.models import Organization
+    from tests.interop.conftest import HEADER_ZH, run_command
+
+    # given a CSV with a founding date in year 9999 and a name with a direction control
+    path = tmp_path / "orgs.csv"
+    lines = [
+        HEADER_ZH,
+        ",甲社工事务所,社工事务所,东城区,9999-01-01,,,",
+        ",乙\u202e所,社工事务所,东城区,,,,",
+    ]
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    # when it is imported
+    result = run_command("organizations", str(path), "--lang", "en")
+    # then each problem is reported with its row and column, and nothing is written
+    assert result.code != 0
+    assert result.err_lines[:2] == [
+        "row 2, column 成立日期: Give a date between 1949-10-01 and 2100-12-31.",
+        "row 3, column 名称: Remove the direction control U+202E (position 2): it can make text "
+        "read differently from how it is stored.",
+    ]
+    assert Organization.objects.count() == 0

@@ -4,14 +4,14 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
 from shuniu.api.schemas.divisions import DivisionOut
-from shuniu.core.validation import ApiDate
+from shuniu.core.validation import ApiDate, CleanStr
 from shuniu.divisions.selectors import division_list
 
 router = Router(tags=["divisions"])
 
 
 class DivisionFilter(Schema):
-    parent: str | None = None
+    parent: CleanStr | None = None
     on: ApiDate | None = None
 
 

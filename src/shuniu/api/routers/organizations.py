@@ -24,7 +24,7 @@ from shuniu.api.schemas.organizations import (
     OrganizationPage,
     OrganizationPatch,
 )
-from shuniu.core.validation import ApiDate, SearchText
+from shuniu.core.validation import ApiDate, CleanStr, SearchText
 from shuniu.registry.models import Organization
 from shuniu.registry.selectors import (
     OrganizationFilter,
@@ -42,10 +42,10 @@ router = Router(tags=["organizations"])
 
 class ListQuery(Paging):
     region: str | None = Field(None, pattern=r"^\d{6}$")
-    kind: str | None = None
-    status: str | None = None
-    formation: str | None = None
-    service_field: str | None = None
+    kind: CleanStr | None = None
+    status: CleanStr | None = None
+    formation: CleanStr | None = None
+    service_field: CleanStr | None = None
     q: SearchText | None = None
     as_of: ApiDate | None = None
 

@@ -6,7 +6,7 @@ from ninja import Field, Query, Router, Schema
 
 from shuniu.api.schemas.stats import OrganizationSeriesOut, OrganizationStatsOut
 from shuniu.api.schemas.workforce import WorkforceStatsOut
-from shuniu.core.validation import ApiDate
+from shuniu.core.validation import ApiDate, CleanStr
 from shuniu.stats.selectors import organization_series, organization_stats, workforce_stats
 
 router = Router(tags=["statistics"])
@@ -15,16 +15,16 @@ router = Router(tags=["statistics"])
 class StatsQuery(Schema):
     region: str = Field(..., pattern=r"^\d{6}$", description="GB/T 2260 code, e.g. 110000")
     as_of: ApiDate | None = Field(None, description="Defaults to today.")
-    kind: str | None = None
+    kind: CleanStr | None = None
     include_registering: bool = True
 
 
 class SeriesQuery(Schema):
     region: str = Field(..., pattern=r"^\d{6}$")
-    kind: str | None = None
+    kind: CleanStr | None = None
     from_: ApiDate = Field(..., alias="from")
     to: ApiDate | None = Field(None, description="Defaults to today.")
-    step: str = "year"
+    step: CleanStr = "year"
     include_registering: bool = True
 
 

@@ -57,7 +57,7 @@ from shuniu.api.schemas.workforce import (
     RegistrationPatch,
     RevokeIn,
 )
-from shuniu.core.validation import ApiDate, CleanText, RecordId, SearchText
+from shuniu.core.validation import ApiDate, CleanStr, CleanText, RecordId, SearchText
 from shuniu.workforce.models import (
     Certificate,
     CertificateRegistration,
@@ -136,7 +136,7 @@ def _with_overlaps(request: HttpRequest, person: Person) -> Person:
 class PeopleQuery(Paging):
     q: SearchText | None = Field(None, description="Fragment of the name or masked ID.")
     organization_id: RecordId | None = None
-    level: str | None = None
+    level: CleanStr | None = None
     synthetic: bool | None = None
 
 
@@ -152,8 +152,8 @@ def list_people(request: HttpRequest, query: Query[PeopleQuery]) -> dict[str, An
             level=query.level,
             synthetic=query.synthetic,
         ),
-        offset=query.offset,
-        limit=query.limit,
+        offset=(query.page - 1) * query.page_size,
+        limit=query.page_size,
     )
     return _page(items, count, query)
 
@@ -287,7 +287,7 @@ def update_person(
 
 class CertificatesQuery(Paging):
     person_id: RecordId | None = None
-    level: str | None = None
+    level: CleanStr | None = None
     number: SearchText | None = Field(None, max_length=40)
 
 
@@ -303,8 +303,8 @@ def list_certificates(request: HttpRequest, query: Query[CertificatesQuery]) -> 
         filters=CertificateFilter(
             person_id=query.person_id, level=query.level, number=query.number
         ),
-        offset=query.offset,
-        limit=query.limit,
+        offset=(query.page - 1) * query.page_size,
+        limit=query.page_size,
     )
     return _page(items, count, query)
 
@@ -444,8 +444,8 @@ def list_employments(request: HttpRequest, query: Query[EmploymentsQuery]) -> di
             organization_id=query.organization_id,
             active_on=query.active_on,
         ),
-        offset=query.offset,
-        limit=query.limit,
+        offset=(query.page - 1) * query.page_size,
+        limit=query.page_size,
     )
     return _page(items, count, query)
 
@@ -593,8 +593,8 @@ def list_placements(
     items, count = placement_list(
         actor=actor(request),
         programme_id=programme_id,
-        offset=query.offset,
-        limit=query.limit,
+        offset=(query.page - 1) * query.page_size,
+        limit=query.page_size,
     )
     return _page(items, count, query)
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_safe
 
 from shuniu.accounts.permissions import is_admin, jurisdictions
 from shuniu.core.selectors import audit_log
+from shuniu.core.validation import CleanCharField
 from shuniu.divisions.models import Level
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.registry.selectors import OrganizationFilter, organization_list
@@ -26,7 +27,7 @@ FOUND_ORGANIZATIONS = 20
 
 
 class FinderQuery(WorkspaceForm):
-    q = forms.CharField(
+    q = CleanCharField(
         max_length=100, required=False, label=gettext_lazy("Name, address or credit code")
     )
     region = forms.ChoiceField(
