@@ -344,7 +344,6 @@ def test_no_match(english, world):
         ({"page_size": "30"}, "Per page: Show 25, 50 or 100 organizations per page, not “30”."),
         ({"page": "0"}, "Page: A page number is a whole number from 1 up."),
         ({"page": "two"}, "Page: A page number is a whole number from 1 up."),
-        ({"page": "3"}, "Page: There is no page 3: the results fill 1."),
         (
             {"q": "助" * 101},
             "Search: Search for at most 100 characters (this has 101).",
@@ -358,6 +357,18 @@ def test_bad_input_is_a_400_naming_the_field(english, world, query, message):
     assert response.status_code == 400
     html = response.content.decode()
     assert element_text(html, "query-errors") == "The query could not be answered: " + message
+    assert "results" not in response.context
+
+
+def test_a_page_past_the_last_is_a_404_saying_how_many_there_are(english, world):
+    # when page 3 of one page of results is asked for
+    response = english.get(URL, {"page": "3"})
+    # then the page does not exist, and the form says why
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert element_text(html, "query-errors") == (
+        "The query could not be answered: Page: There is no page 3: the results fill 1."
+    )
     assert "results" not in response.context
 
 

@@ -344,7 +344,6 @@ def test_the_employer_filter_offers_the_users_agencies(world):
         ({"employer": "abc"}, "Employer", "“abc” is not an employer offered"),
         ({"page": "0"}, "Page", "A page number is a whole number from 1 up."),
         ({"page": "x"}, "Page", "A page number is a whole number from 1 up."),
-        ({"page": "5"}, "Page", "There is no page 5: the results fill 1."),
         (
             {"q": "张" * 101},
             "Name or ID number",
@@ -362,6 +361,19 @@ def test_bad_input_is_a_400_naming_the_field(world, data, field, message):
     assert errors is not None
     shown = " ".join(re.sub(r"<[^>]+>", "", errors.group(1)).split())
     assert f"{field}: {message}" in shown
+    assert 'id="people-table"' not in html
+
+
+def test_a_page_past_the_last_is_a_404_saying_how_many_there_are(world):
+    # when page 5 of one page of results is asked for
+    response = world["clients"]["officer_this"].get(LIST, {"page": "5"})
+    html = response.content.decode()
+    # then the page does not exist, and the form says why
+    assert response.status_code == 404
+    errors = re.search(r'id="query-errors">(.*?)</div>', html, re.S)
+    assert errors is not None
+    shown = " ".join(re.sub(r"<[^>]+>", "", errors.group(1)).split())
+    assert "Page: There is no page 5: the results fill 1." in shown
     assert 'id="people-table"' not in html
 
 

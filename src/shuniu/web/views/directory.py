@@ -398,6 +398,7 @@ def directory(request: HttpRequest) -> HttpResponse:
         request.GET, districts=district_choices(index, today), service_fields=service_fields
     )
     context: dict[str, Any] = {"form": form, "today": today}
+    beyond_last = False
     if form.is_valid():
         page = form.cleaned_data["page"] or 1
         page_size = form.cleaned_data["page_size"] or DEFAULT_PAGE_SIZE
@@ -415,6 +416,7 @@ def directory(request: HttpRequest) -> HttpResponse:
         else:
             pages = max(1, math.ceil(count / page_size))
             if page > pages:
+                beyond_last = True
                 form.add_error(
                     "page",
                     _("There is no page %(page)d: the results fill %(pages)d.")
@@ -436,7 +438,9 @@ def directory(request: HttpRequest) -> HttpResponse:
                 )
     status = 200
     if form.errors:
-        status = 400
+        # A page past the last is a page that does not exist (404, with the form and the
+        # message); any other refused value is a bad request.
+        status = 404 if beyond_last and list(form.errors) == ["page"] else 400
         form.flag_invalid_fields()
         context["query_errors"] = _query_errors(form)
     # An htmx request replaces only the results; going back in history needs the whole page.

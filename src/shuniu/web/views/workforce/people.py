@@ -237,6 +237,7 @@ def people(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else request.GET
     form = PeopleQuery(data, employers=_employer_choices(user, index))
     context: dict[str, Any] = {"form": form, "today": today}
+    beyond_last = False
     if form.is_valid():
         number = form.cleaned_data["page"] or 1
         try:
@@ -255,6 +256,7 @@ def people(request: HttpRequest) -> HttpResponse:
         else:
             pages = max(1, math.ceil(count / PAGE_SIZE))
             if number > pages:
+                beyond_last = True
                 form.add_error(
                     "page",
                     _("There is no page %(page)d: the results fill %(pages)d.")
@@ -284,7 +286,9 @@ def people(request: HttpRequest) -> HttpResponse:
                 )
     status = 200
     if form.errors:
-        status = 400
+        # A page past the last is a page that does not exist (404, with the form and the
+        # message); any other refused value is a bad request.
+        status = 404 if beyond_last and list(form.errors) == ["page"] else 400
         form.flag_invalid_fields()
         context["query_errors"] = form.errors_shown()
     context["scope"] = _scope(user)
