@@ -321,3 +321,14 @@ def test_a_sqlite_backup_is_one_snapshot_while_others_write(tmp_path, monkeypatc
         assert copy.execute("PRAGMA journal_mode").fetchone() == ("delete",)
     with closing(sqlite3.connect(live)) as db:
         assert db.execute("SELECT count(*) FROM t").fetchone() == (200 + len(steps),)
+
+
+def test_backup_of_a_sqlite_database_that_does_not_exist_creates_nothing(tmp_path):
+    missing = tmp_path / "missing.sqlite3"
+    with pytest.raises(BackupError) as caught:
+        database_backup(
+            path=tmp_path / "b.backup",
+            database={"ENGINE": "django.db.backends.sqlite3", "NAME": str(missing)},
+        )
+    assert str(caught.value) == f"The database {missing} does not exist."
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
