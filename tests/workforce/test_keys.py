@@ -359,3 +359,16 @@ def test_any_number_opens_on_its_own_row_and_on_no_other(birth, sequence, row, o
     if other != row:
         with pytest.raises(identity.UndecryptableToken):
             identity.decrypt(token, row=other)
+
+
+def test_numbers_stored_before_a_data_key_was_set_open_until_rotated(db, settings):
+    # given a person stored with the development key (derived from SECRET_KEY)
+    settings.SHUNIU_DATA_KEY = ""
+    [(person, number)] = people(1)
+    development = identity.current_kid()
+    # when a real key is set, then the number still opens and the row shows as to rotate
+    settings.SHUNIU_DATA_KEY = KEY_A
+    assert identity.decrypt(Person.objects.get().id_cipher, row=person.pk) == number
+    assert [(c.kid, c.rows, c.state) for c in person_key_counts()] == [(development, 1, "previous")]
+    person_keys_rotate(actor=SYSTEM)
+    assert kids() == {identity.data_key_id(KEY_A): 1}
