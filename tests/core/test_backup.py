@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 
 from shuniu.core.backup import BackupError, database_backup, database_restore
 from shuniu.workforce import identity
@@ -94,6 +95,34 @@ def _pg_admin() -> Any:
 
 
 @pytest.fixture
+def committed(django_db_setup, django_db_blocker):
+    """Writes that other connections and processes (the backup's, pg_dump) see: the test
+    commits instead of running in a rolled-back transaction, and afterwards deletes every row
+    it added. Not ``transaction=True``: its flush would also remove the reference data loaded
+    by migrations, which the tests that follow in this process read."""
+    with django_db_blocker.unblock():
+        tables = {
+            model._meta.db_table
+            for model in apps.get_models(include_auto_created=True)
+            if model._meta.pk is not None
+            and model._meta.pk.column == "id"
+            and model._meta.pk.get_internal_type() in {"AutoField", "BigAutoField"}
+        }
+        with connection.cursor() as cursor:
+            marks = {}
+            for table in sorted(tables):
+                cursor.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')
+                marks[table] = cursor.fetchone()[0]
+        try:
+            yield
+        finally:
+            # Foreign keys are deferred (both databases): any order of deletes will do.
+            with transaction.atomic(), connection.cursor() as cursor:
+                for table, mark in marks.items():
+                    cursor.execute(f'DELETE FROM "{table}" WHERE id > %s', [mark])
+
+
+@pytest.fixture
 def empty_database(tmp_path) -> Iterator[tuple[dict[str, Any], str]]:
     """A new, empty database of the suite's kind: (Django settings, DATABASE_URL)."""
     settings = dict(connection.settings_dict)
@@ -129,9 +158,8 @@ def _connect(settings: dict[str, Any]) -> Any:
     return sqlite3.connect(settings["NAME"])
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_backup_and_restore_round_trip_keeps_counts_statistics_and_numbers(
-    tmp_path, empty_database, capsys
+    committed, tmp_path, empty_database, capsys
 ):
     # given organizations and people with encrypted numbers
     numbers = make_world()
@@ -166,8 +194,7 @@ def test_backup_and_restore_round_trip_keeps_counts_statistics_and_numbers(
         assert json.loads(answer.stdout) == expected
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_restore_refuses_a_database_that_is_not_empty(tmp_path, empty_database):
+def test_restore_refuses_a_database_that_is_not_empty(committed, tmp_path, empty_database):
     # given a backup, restored once
     make_organization()
     backup = tmp_path / "shuniu.backup"
@@ -294,3 +321,14 @@ def test_a_sqlite_backup_is_one_snapshot_while_others_write(tmp_path, monkeypatc
         assert copy.execute("PRAGMA journal_mode").fetchone() == ("delete",)
     with closing(sqlite3.connect(live)) as db:
         assert db.execute("SELECT count(*) FROM t").fetchone() == (200 + len(steps),)
+
+
+def test_backup_of_a_sqlite_database_that_does_not_exist_creates_nothing(tmp_path):
+    missing = tmp_path / "missing.sqlite3"
+    with pytest.raises(BackupError) as caught:
+        database_backup(
+            path=tmp_path / "b.backup",
+            database={"ENGINE": "django.db.backends.sqlite3", "NAME": str(missing)},
+        )
+    assert str(caught.value) == f"The database {missing} does not exist."
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

@@ -213,3 +213,21 @@ def test_a_second_workforce_load_creates_nothing(loaded):
     tally = workforce_load(actor=cli_actor("test"), orgs=orgs, divisions=divisions)
     assert set(tally.created.values()) == {0}
     assert [m.objects.count() for m in models] == before
+
+
+def test_a_load_after_the_data_key_changed_matches_the_people_not_yet_rotated(loaded, settings):
+    # given the demo stored with the key in use, then a new SHUNIU_DATA_KEY (no rotation yet;
+    # without a key before, the development key stays readable by itself)
+    settings.SHUNIU_DATA_KEYS_PREVIOUS = settings.SHUNIU_DATA_KEY
+    settings.SHUNIU_DATA_KEY = "Wj3Kq8vT2xR7nL4pB9sM6cD1fG5hJ0aZyE3uQ8iO2tY"
+    models = (Person, Certificate, Employment, Placement, GraduateCohort, AuditRecord)
+    before = [m.objects.count() for m in models]
+    divisions = {d.code: d for d in Division.objects.all()}
+    orgs = {"bj-university-bysp": Organization.objects.get(name="北京青年政治学院")}
+    # when the demo is loaded again
+    tally = workforce_load(actor=cli_actor("test"), orgs=orgs, divisions=divisions)
+    # then nobody is duplicated, and the stored numbers still open
+    assert set(tally.created.values()) == {0}
+    assert [m.objects.count() for m in models] == before
+    person = Person.objects.order_by("pk").first()
+    assert parse_id_number(decrypt(person.id_cipher, row=person.pk)).number

@@ -343,3 +343,32 @@ def test_keys_rotate_interrupted_says_in_one_line_how_far_it_got(db, settings, m
     )
     assert caught.value.returncode == 130
     assert kids() == {identity.data_key_id(KEY_B): 2, identity.data_key_id(KEY_A): 1}
+
+
+@given(
+    birth=st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2010, 12, 31)),
+    sequence=st.integers(min_value=0, max_value=999),
+    row=st.integers(min_value=1, max_value=2**62),
+    other=st.integers(min_value=1, max_value=2**62),
+)
+def test_any_number_opens_on_its_own_row_and_on_no_other(birth, sequence, row, other):
+    number = identity.generate_id_number(address_code="110102", birth_date=birth, sequence=sequence)
+    token = identity.encrypt(number, row=row)
+    assert identity.decrypt(token, row=row) == number
+    assert number not in token
+    if other != row:
+        with pytest.raises(identity.UndecryptableToken):
+            identity.decrypt(token, row=other)
+
+
+def test_numbers_stored_before_a_data_key_was_set_open_until_rotated(db, settings):
+    # given a person stored with the development key (derived from SECRET_KEY)
+    settings.SHUNIU_DATA_KEY = ""
+    [(person, number)] = people(1)
+    development = identity.current_kid()
+    # when a real key is set, then the number still opens and the row shows as to rotate
+    settings.SHUNIU_DATA_KEY = KEY_A
+    assert identity.decrypt(Person.objects.get().id_cipher, row=person.pk) == number
+    assert [(c.kid, c.rows, c.state) for c in person_key_counts()] == [(development, 1, "previous")]
+    person_keys_rotate(actor=SYSTEM)
+    assert kids() == {identity.data_key_id(KEY_A): 1}

@@ -197,7 +197,11 @@ def _sqlite_copy(
 
 
 def _sqlite_backup(database: dict[str, Any], partial: Path, progress: Progress) -> None:
-    with closing(_sqlite_connect(database["NAME"])) as source:
+    name = str(database["NAME"])
+    if not name.startswith("file:") and not Path(name).is_file():
+        # (Connecting would create an empty one, and back that up.)
+        raise BackupError(_("The database %(name)s does not exist.") % {"name": name})
+    with closing(_sqlite_connect(name)) as source:
         # One read transaction for the whole copy: a consistent snapshot that writers in
         # other connections neither block nor restart (WAL).
         source.execute("BEGIN")

@@ -209,15 +209,16 @@ def _split(text: str) -> list[str]:
 @lru_cache(maxsize=8)
 def _keyring(current: str, previous: str, secret_key: str) -> Keyring:
     dev_secret = "dev-data-key:" + secret_key
+    # Development only (settings refuse production without SHUNIU_DATA_KEY): a key derived
+    # from SECRET_KEY, so that a fresh checkout works.
+    development = _derive(hashlib.sha256(dev_secret.encode()).digest())
     if current:
         try:
             key = _derive(decode_data_key(current))
         except DataKeyError as exc:
             raise ImproperlyConfigured(f"SHUNIU_DATA_KEY {exc}") from None
     else:
-        # Development only (settings refuse production without SHUNIU_DATA_KEY): a key
-        # derived from SECRET_KEY, so that a fresh checkout works.
-        key = _derive(hashlib.sha256(dev_secret.encode()).digest())
+        key = development
     older: list[DataKey] = []
     legacy_secrets = [current] if current else []
     for text in _split(previous):
@@ -232,6 +233,9 @@ def _keyring(current: str, previous: str, secret_key: str) -> Keyring:
         raise ImproperlyConfigured(
             "SHUNIU_DATA_KEYS_PREVIOUS repeats a key (or holds SHUNIU_DATA_KEY itself)"
         )
+    if development.kid not in kids:
+        # Rows written before SHUNIU_DATA_KEY was set stay readable until rotated.
+        older.append(development)
     legacy = tuple(_derive_legacy(s) for s in dict.fromkeys(legacy_secrets))
     return Keyring(current=key, previous=tuple(older), legacy=legacy)
 
