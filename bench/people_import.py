@@ -260,7 +260,13 @@ def import_export_run(path: Path, lookups: _Lookups) -> int:
 
     dataset = tablib.Dataset().load(path.read_text(encoding="utf-8"), format="csv")
     idents = [parse_id_number(value) for value in dataset["身份证号"]]
-    protected = [protector.protect(ident.number) for ident in idents]
+    # (hash, masked) as the import matches them, and the token sealed to the row the
+    # baseline inserts it as (rows are numbered from 1 in the empty benchmark table).
+    matched = [protector.match(ident.number) for ident in idents]
+    protected = [
+        (protector.seal(ident.number, row=n), digest, masked)
+        for n, (ident, (digest, masked)) in enumerate(zip(idents, matched, strict=True), 1)
+    ]
     employers = [lookups.orgs[value] for value in dataset["工作单位"]]
     columns: dict[str, list[Any]] = {
         "id_cipher": [p[0] for p in protected],
