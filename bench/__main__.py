@@ -29,6 +29,7 @@ BENCHMARKS = {
     "org_list": "bench.org_list",
     "people_import": "bench.people_import",
     "workforce_stats": "bench.workforce_stats",
+    "import_reads": "bench.import_reads",
 }
 
 
