@@ -146,3 +146,29 @@ def test_only_lock_messages_are_busy(text):
     assert busy.is_busy(OperationalError(text)) is expected
     # and a lock message with any detail after it is busy
     assert busy.is_busy(OperationalError(BUSY_PREFIXES[len(text) % 3] + text)) is True
+
+
+@pytest.mark.django_db
+def test_a_connection_that_cannot_take_the_short_wait_does_not_fail_the_request_start(
+    settings,
+):
+    # given an open connection whose server went away (every statement fails)
+    class Gone:
+        info = None
+
+        def execute(self, *args):
+            raise sqlite3.OperationalError("disk I/O error")
+
+        def cursor(self):
+            raise sqlite3.OperationalError("the connection is closed")
+
+    connection.ensure_connection()
+    settings.SHUNIU_DB_REQUEST_TIMEOUT = 1.5  # a value not applied yet
+    real, connection.connection = connection.connection, Gone()
+    try:
+        # when a request starts, then the signal handler does not raise (the request's first
+        # query fails instead, where Django closes the connection for the next request)
+        busy.on_request_started()
+    finally:
+        connection.connection = real
+        busy.on_request_finished()

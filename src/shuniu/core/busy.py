@@ -145,10 +145,19 @@ def _apply_request_timeout(connection: BaseDatabaseWrapper) -> None:
     connection._shuniu_request_timeout = (id(raw), seconds)  # type: ignore[attr-defined]
 
 
+def _apply_quietly(connection: BaseDatabaseWrapper) -> None:
+    try:
+        _apply_request_timeout(connection)
+    except Exception:
+        # A connection that cannot take a setting (the server went away) fails its first
+        # query too, where Django handles it; the request must not fail here instead.
+        connection._shuniu_request_timeout = None  # type: ignore[attr-defined]
+
+
 def on_request_started(**_: Any) -> None:
     _in_request.set(True)
     for connection in connections.all(initialized_only=True):
-        _apply_request_timeout(connection)
+        _apply_quietly(connection)
 
 
 def on_request_finished(**_: Any) -> None:
@@ -159,4 +168,4 @@ def on_connection_created(
     sender: Any = None, connection: BaseDatabaseWrapper | None = None, **_: Any
 ) -> None:
     if connection is not None and _in_request.get():
-        _apply_request_timeout(connection)
+        _apply_quietly(connection)
