@@ -179,7 +179,8 @@ def _lock_held() -> bool:
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = %s "
-                "AND granted",
+                "AND granted AND database = "
+                "(SELECT oid FROM pg_database WHERE datname = current_database())",
                 [locks.ADVISORY_KEY],
             )
             return bool(cursor.fetchone()[0])
