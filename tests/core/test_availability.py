@@ -4,14 +4,12 @@ import does); what must write answers 503 with Retry-After, never 500."""
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections
+from django.db import connection, connections
 from django.test import Client
 
-from shuniu.core import busy
 from shuniu.core.models import AuditRecord
 from shuniu.core.sidedb import side_alias
 from tests.core.conftest import holding_writer
@@ -186,88 +184,6 @@ def test_a_page_that_must_write_while_an_import_holds_the_database_is_503_in_chi
     assert get_user_model().objects.get(username="reader").last_login is None
 
 
-def test_other_database_errors_are_not_taken_for_busy():
-    # given errors as the drivers raise them
-    locked = OperationalError("database is locked")
-    locked.__cause__ = sqlite3.OperationalError("database is locked")
-    table = OperationalError("database table is locked: registry_organization")
-    missing = OperationalError("no such table: registry_organization")
-    # then only the lock errors are "busy"
-    assert [busy.is_busy(e) for e in (locked, table, missing, ValueError("locked"))] == [
-        True,
-        True,
-        False,
-        False,
-    ]
-
-
-@pytest.mark.parametrize(
-    ("sqlstate", "expected"),
-    [("55P03", True), ("40001", True), ("40P01", True), ("23505", False), ("57014", False)],
-)
-def test_postgresql_lock_timeouts_serialization_failures_and_deadlocks_are_busy(sqlstate, expected):
-    # given a psycopg error carrying the SQLSTATE, wrapped by Django
-    class Driver(Exception):
-        pass
-
-    cause = Driver("canceling statement")
-    cause.sqlstate = sqlstate  # type: ignore[attr-defined]
-    error = OperationalError("canceling statement")
-    error.__cause__ = cause
-    # then
-    assert busy.is_busy(error) is expected
-
-
 # ---------------------------------------------------------------------------------------
 # The waits
 # ---------------------------------------------------------------------------------------
-
-
-def _lock_wait_ms(wrapper) -> int:
-    raw = wrapper.connection
-    if wrapper.vendor == "sqlite":
-        return int(raw.execute("PRAGMA busy_timeout").fetchone()[0])
-    with raw.cursor() as cursor:
-        cursor.execute("SELECT setting FROM pg_settings WHERE name = 'lock_timeout'")
-        return int(cursor.fetchone()[0])
-
-
-@pytest.fixture
-def new_connection():
-    """Open a new connection to the default database, as a new process would."""
-    opened = []
-
-    def open_one():
-        wrapper = connections.create_connection(DEFAULT_DB_ALIAS)
-        wrapper.ensure_connection()
-        opened.append(wrapper)
-        return wrapper
-
-    yield open_one
-    for wrapper in opened:
-        wrapper.connection.close()  # not wrapper.close(): it keeps in-memory databases open
-
-
-def test_requests_wait_briefly_for_the_lock_and_the_command_line_long(settings, new_connection):
-    settings.SHUNIU_DB_REQUEST_TIMEOUT = 3
-    # when a connection opens outside a request (as a command's does)
-    command = new_connection()
-    # then it waits 20 s for the lock (SQLite), or without limit (PostgreSQL)
-    assert _lock_wait_ms(command) == (20_000 if connection.vendor == "sqlite" else 0)
-    # when a request runs on the open connection
-    english().get(ORGANIZATIONS)
-    # then it waits 3 s at most
-    assert _lock_wait_ms(connection) == 3_000
-    # and so does a connection opened during a request
-    busy.on_request_started()
-    try:
-        during = new_connection()
-    finally:
-        busy.on_request_finished()
-    assert _lock_wait_ms(during) == 3_000
-
-
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's write-ahead log")
-def test_the_write_ahead_log_is_cut_back_after_checkpoints():
-    connection.ensure_connection()
-    assert connection.connection.execute("PRAGMA journal_size_limit").fetchone()[0] == 64 * 2**20

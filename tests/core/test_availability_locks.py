@@ -221,3 +221,24 @@ def test_the_web_import_waits_its_turn_and_keeps_the_file(officer, tmp_path):
     done = officer.post(CONFIRM, {"token": token})
     assert done.status_code == 200
     assert Organization.objects.filter(name="西城区新航社会工作事务所").count() == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="the command line waits without limit on PostgreSQL"
+)
+def test_an_import_that_finds_the_database_busy_says_so_in_one_line(csv_file):
+    # given another process (not an import: a long command) holds the write lock
+    from tests.core.conftest import holding_writer
+
+    path = csv_file(rows())
+    with holding_writer():
+        # when an import starts
+        result = run_command("organizations", str(path), "--lang", "en")
+    # then one line and the temporary-failure status, not a traceback
+    assert (result.code, result.out) == (75, "")
+    assert result.err_lines == [
+        "CommandError: the database is busy: another process is writing to it. Nothing was "
+        "written; try again in a moment."
+    ]
+    assert not Organization.objects.exists()

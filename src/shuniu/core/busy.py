@@ -128,27 +128,42 @@ def _apply_request_timeout(connection: BaseDatabaseWrapper) -> None:
     if raw is None:
         return
     seconds = float(getattr(settings, "SHUNIU_DB_REQUEST_TIMEOUT", 3))
-    # Once per raw connection and value (connections may outlive a request).
-    if getattr(connection, "_shuniu_request_timeout", None) == (id(raw), seconds):
+    # Once per raw connection and value (connections may outlive a request). The raw
+    # connection itself is kept to compare, not its id(): a new one may reuse the address.
+    applied = getattr(connection, "_shuniu_request_timeout", None)
+    if applied is not None and applied[0] is raw and applied[1] == seconds:
         return
     if connection.vendor == "sqlite":
         raw.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
     elif connection.vendor == "postgresql":
         from psycopg import pq
 
-        if raw.info.transaction_status == pq.TransactionStatus.INERROR:
+        status = raw.info.transaction_status
+        if status == pq.TransactionStatus.INERROR:
             return
         with raw.cursor() as cursor:
             cursor.execute(f"SET lock_timeout = {int(seconds * 1000)}")
+        if status != pq.TransactionStatus.IDLE or not raw.autocommit:
+            # Inside a transaction (a test's) a rollback undoes SET: set it again next time.
+            return
     else:
         return
-    connection._shuniu_request_timeout = (id(raw), seconds)  # type: ignore[attr-defined]
+    connection._shuniu_request_timeout = (raw, seconds)  # type: ignore[attr-defined]
+
+
+def _apply_quietly(connection: BaseDatabaseWrapper) -> None:
+    try:
+        _apply_request_timeout(connection)
+    except Exception:
+        # A connection that cannot take a setting (the server went away) fails its first
+        # query too, where Django handles it; the request must not fail here instead.
+        connection._shuniu_request_timeout = None  # type: ignore[attr-defined]
 
 
 def on_request_started(**_: Any) -> None:
     _in_request.set(True)
     for connection in connections.all(initialized_only=True):
-        _apply_request_timeout(connection)
+        _apply_quietly(connection)
 
 
 def on_request_finished(**_: Any) -> None:
@@ -159,4 +174,4 @@ def on_connection_created(
     sender: Any = None, connection: BaseDatabaseWrapper | None = None, **_: Any
 ) -> None:
     if connection is not None and _in_request.get():
-        _apply_request_timeout(connection)
+        _apply_quietly(connection)

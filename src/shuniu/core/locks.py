@@ -97,7 +97,8 @@ def _advisory_lock(name: str, *, wait: bool, on_wait: OnWait, using: str) -> Ite
             cursor.execute(
                 "SELECT a.pid, a.backend_start FROM pg_locks l "
                 "JOIN pg_stat_activity a ON a.pid = l.pid "
-                "WHERE l.locktype = 'advisory' AND l.objid = %s AND l.granted",
+                "WHERE l.locktype = 'advisory' AND l.objid = %s AND l.granted "
+                "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
                 [ADVISORY_KEY],
             )
             row = cursor.fetchone()

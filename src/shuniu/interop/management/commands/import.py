@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import OperationalError
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -28,6 +29,7 @@ from rich.progress import (
 from rich.text import Text
 
 from shuniu.core.actors import cli_actor
+from shuniu.core.busy import is_busy
 from shuniu.core.context import reset_request_id, set_request_id
 from shuniu.core.errors import PermissionDenied
 from shuniu.core.locks import LockHeld, import_lock
@@ -122,6 +124,16 @@ class Command(BaseCommand):
                 )
         except (FileRefused, PermissionDenied) as exc:
             raise CommandError(str(exc)) from exc
+        except OperationalError as exc:
+            if not is_busy(exc):
+                raise
+            raise CommandError(
+                _(
+                    "the database is busy: another process is writing to it. Nothing was "
+                    "written; try again in a moment."
+                ),
+                returncode=75,
+            ) from exc
         except LockHeld as exc:
             # EX_TEMPFAIL: nothing is wrong with the file; the same command works later.
             raise CommandError(
