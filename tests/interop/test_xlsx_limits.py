@@ -230,3 +230,21 @@ def test_the_web_upload_refuses_a_bomb_without_parsing_it(
         "this is beyond what an import reads. Split the workbook or save it as CSV (UTF-8)."
     )
     assert Organization.objects.count() == 0
+
+
+def test_the_people_import_reports_a_formula_without_a_value_too(db, tmp_path):
+    # given a people workbook whose name cell is a formula written by a program
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["姓名", "身份证号"])
+    sheet.append(['=CONCAT("张","三")', "110101199003070014"])
+    path = tmp_path / "people.xlsx"
+    workbook.save(path)
+    # when
+    outcome = run_command("people", str(path), "--lang", "en")
+    # then
+    assert outcome.code == 1
+    assert outcome.err_lines[0] == (
+        "row 2, column 姓名: a formula without a computed value; save the file in Excel or "
+        "paste values"
+    )

@@ -33,7 +33,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
 from shuniu.interop.importing import ImportReport, importers, run_import
-from shuniu.interop.tables import SUPPORTED_SUFFIXES, FileRefused, read_table
+from shuniu.interop.tables import SUPPORTED_SUFFIXES, FileRefused, open_table
 from shuniu.interop.template import write_template
 from shuniu.web.views.workspace.access import forbidden, officer_required
 from shuniu.web.views.workspace.forms import WorkspaceForm
@@ -178,7 +178,8 @@ def _forget(request: HttpRequest) -> None:
 
 def _run(request: HttpRequest, path: Path, *, dry_run: bool) -> ImportReport | str:
     try:
-        table = read_table(path)
+        # Streamed from the stored file, as the command reads it: never all rows in memory.
+        table = open_table(path)
         return run_import(importers()[ENTITY], table, actor=request.user, dry_run=dry_run)
     except FileRefused as exc:
         return str(exc)
