@@ -98,10 +98,12 @@ def write_csv(path: Path, *, megabytes: float, seed: int) -> int:
     fields = list(ServiceField.objects.values_list("name", flat=True)) or [""]
     limit = int(megabytes * 2**20)
     rows = 0
+    # The last association a row names: the file goes on until it holds it.
+    needed = 0
     with path.open("w", encoding="utf-8", newline="") as stream:
         writer = csv.writer(stream)
         writer.writerow(HEADERS)
-        while stream.tell() < limit:
+        while stream.tell() < limit or rows <= needed:
             serial = SERIAL_BASE + rows
             division = districts[rows % len(districts)]
             association = rows % HUB_EVERY == 0
@@ -110,6 +112,7 @@ def write_csv(path: Path, *, megabytes: float, seed: int) -> int:
             hub = ""
             if rows % HUB_EVERY == 5:
                 group = rows - 5 + (HUB_EVERY if (rows // HUB_EVERY) % 2 else 0)
+                needed = max(needed, group)
                 hub = f"基准社会工作者协会{SERIAL_BASE + group}"
             name = f"基准社会工作者协会{serial}" if association else f"基准社工事务所{serial}"
             founded = dt.date(1995, 1, 1) + dt.timedelta(days=rng.randrange(9000))

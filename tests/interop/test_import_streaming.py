@@ -146,3 +146,23 @@ def test_problems_beyond_the_limit_are_counted(db, csv_file, monkeypatch):
         "… and 3 more problems.",
         "CommandError: 5 problems found; nothing was written.",
     ]
+
+
+def test_the_web_upload_counts_every_problem_beyond_those_listed(
+    db, xicheng_officer, settings, tmp_path, monkeypatch
+):
+    # given a report that lists 2 problems, and an upload of 5 rows without a kind
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.web.workspace_helpers import logged_in
+
+    monkeypatch.setattr(bulk, "MAX_PROBLEMS", 2)
+    settings.SHUNIU_UPLOAD_DIR = str(tmp_path)
+    lines = ["名称,类型,登记管理机关区划"] + [f"社工事务所{n},,西城区" for n in range(5)]
+    upload = SimpleUploadedFile("orgs.csv", ("\n".join(lines) + "\n").encode("utf-8"))
+    # when
+    page = logged_in(xicheng_officer).post("/workspace/import/", {"file": upload})
+    # then the heading counts all 5 and the list shows the first 2
+    html = page.content.decode()
+    assert "orgs.csv: 5 problems found; nothing was written." in " ".join(html.split())
+    assert html.count("This value is required.") == 2

@@ -77,16 +77,28 @@ def test_a_sheet_zip_bomb_is_refused_before_parsing(sheet_bomb, monkeypatch):
 
 
 def test_shared_strings_beyond_the_loaded_part_limit_are_refused(tmp_path, monkeypatch):
-    # given shared strings (which openpyxl loads whole) of 40 MB, above the 32 MB limit
-    path = _bomb(tmp_path / "strings.xlsx", "xl/sharedStrings.xml", 40)
+    # given shared strings (which openpyxl loads whole) of 20 MB, above the 16 MB limit
+    path = _bomb(tmp_path / "strings.xlsx", "xl/sharedStrings.xml", 20)
     monkeypatch.setattr(tables, "MAX_XLSX_RATIO", 10_000)
     _refuse_parsing(monkeypatch)
     # when / then
     with translation.override("en"), pytest.raises(FileRefused) as refused:
         read_table(path)
     assert str(refused.value).startswith(
-        "cannot read strings.xlsx: xl/sharedStrings.xml holds 40 MB (at most 32 MB);"
+        "cannot read strings.xlsx: xl/sharedStrings.xml holds 20 MB (at most 16 MB);"
     )
+
+
+def test_parts_read_whole_are_limited_together(tmp_path, monkeypatch):
+    # given shared strings of 10 MB and styles of 10 MB: each within 16 MB, not together
+    path = _bomb(tmp_path / "parts.xlsx", "xl/sharedStrings.xml", 10)
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("xl/extra-styles.xml", b" " * (10 * MiB), zipfile.ZIP_DEFLATED)
+    monkeypatch.setattr(tables, "MAX_XLSX_RATIO", 10_000)
+    # when / then
+    with translation.override("en"), pytest.raises(FileRefused) as refused:
+        check_workbook_archive(path)
+    assert "the parts read whole hold 20 MB (at most 16 MB)" in str(refused.value)
 
 
 def test_total_size_beyond_the_limit_is_refused(tmp_path, monkeypatch):
@@ -167,6 +179,58 @@ def test_reading_a_bomb_stays_under_300_mb(sheet_bomb):
     assert measured["peak_mb"] < 300
 
 
+def _shared_strings_workbook(path: Path, megabytes: float) -> Path:
+    """A workbook whose shared strings are the shortest distinct ones: the most objects
+    openpyxl can make of that many bytes."""
+    source = _workbook(path.with_name("plain.xlsx"))
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(path, "w") as out:
+        for entry in original.infolist():
+            data = original.read(entry.filename)
+            if entry.filename == "[Content_Types].xml":
+                data = data.replace(
+                    b"</Types>",
+                    b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+                    b"</Types>",
+                )
+            if entry.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(
+                    b"</Relationships>",
+                    b'<Relationship Id="rIdStrings" Type="http://schemas.openxmlformats.org/'
+                    b'officeDocument/2006/relationships/sharedStrings" '
+                    b'Target="sharedStrings.xml"/></Relationships>',
+                )
+            out.writestr(entry.filename, data, zipfile.ZIP_DEFLATED)
+        parts = [b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">']
+        size, number = 0, 0
+        while size < megabytes * MiB:
+            part = b"<si><t>%x</t></si>" % number
+            parts.append(part)
+            size, number = size + len(part), number + 1
+        parts.append(b"</sst>")
+        out.writestr("xl/sharedStrings.xml", b"".join(parts), zipfile.ZIP_DEFLATED)
+    return path
+
+
+def test_shared_strings_just_within_the_limit_stay_under_300_mb(tmp_path):
+    # given 15.9 MB of the shortest distinct shared strings (about 800,000 of them)
+    path = _shared_strings_workbook(tmp_path / "strings.xlsx", 15.9)
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    # when the workbook is read in a fresh process
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURE, str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=settings.BASE_DIR,
+        check=True,
+    )
+    # then it is read, within the memory promised
+    measured = json.loads(done.stdout.strip().splitlines()[-1])
+    assert measured["outcome"] == "read"
+    assert measured["peak_mb"] < 300
+
+
 def test_a_formula_without_a_computed_value_is_a_cell_error(db, tmp_path):
     # given a workbook written by a program: openpyxl stores =A1+1 with no computed value
     workbook = openpyxl.Workbook()
@@ -230,3 +294,21 @@ def test_the_web_upload_refuses_a_bomb_without_parsing_it(
         "this is beyond what an import reads. Split the workbook or save it as CSV (UTF-8)."
     )
     assert Organization.objects.count() == 0
+
+
+def test_the_people_import_reports_a_formula_without_a_value_too(db, tmp_path):
+    # given a people workbook whose name cell is a formula written by a program
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["姓名", "身份证号"])
+    sheet.append(['=CONCAT("张","三")', "110101199003070014"])
+    path = tmp_path / "people.xlsx"
+    workbook.save(path)
+    # when
+    outcome = run_command("people", str(path), "--lang", "en")
+    # then
+    assert outcome.code == 1
+    assert outcome.err_lines[0] == (
+        "row 2, column 姓名: a formula without a computed value; save the file in Excel or "
+        "paste values"
+    )

@@ -39,8 +39,9 @@ MiB = 1 << 20
 MAX_XLSX_ENTRIES = 1000
 # Everything inflated, the worksheets (streamed by the reader) included.
 MAX_XLSX_UNCOMPRESSED = 512 * MiB
-# Each part openpyxl loads whole (shared strings, styles, workbook, ...): not worksheets.
-MAX_XLSX_LOADED_PART = 32 * MiB
+# The parts openpyxl loads whole (shared strings, styles, workbook, ...: all but the
+# worksheets), together. 16 MB of the shortest distinct shared strings take about 200 MB.
+MAX_XLSX_LOADED_PART = 16 * MiB
 # An entry above MIN_RATIO_CHECKED bytes may not inflate more than this: spreadsheet XML
 # compresses 5 to 50 times; a zip bomb, a thousand.
 MAX_XLSX_RATIO = 200
@@ -255,10 +256,12 @@ def check_workbook_archive(path: str | Path) -> None:
             _("%(count)s parts in the archive (at most %(limit)s)")
             % {"count": f"{len(entries):,}", "limit": f"{MAX_XLSX_ENTRIES:,}"},
         )
-    total = 0
+    total = loaded = 0
     for entry in entries:
         size = entry.file_size
         total += size
+        if not entry.filename.startswith(_STREAMED_PART):
+            loaded += size
         if size > MIN_RATIO_CHECKED and size > MAX_XLSX_RATIO * max(entry.compress_size, 1):
             raise _too_large(
                 path,
@@ -279,6 +282,12 @@ def check_workbook_archive(path: str | Path) -> None:
                     "limit": MAX_XLSX_LOADED_PART // MiB,
                 },
             )
+    if loaded > MAX_XLSX_LOADED_PART:
+        raise _too_large(
+            path,
+            _("the parts read whole hold %(size)s MB (at most %(limit)s MB)")
+            % {"size": f"{loaded / MiB:,.0f}", "limit": MAX_XLSX_LOADED_PART // MiB},
+        )
     if total > MAX_XLSX_UNCOMPRESSED:
         raise _too_large(
             path,

@@ -35,7 +35,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from shuniu.core.busy import retry_after
 from shuniu.core.locks import LockHeld, import_lock
 from shuniu.interop.importing import ImportReport, importers, run_import
-from shuniu.interop.tables import SUPPORTED_SUFFIXES, FileRefused, read_table
+from shuniu.interop.tables import SUPPORTED_SUFFIXES, FileRefused, open_table
 from shuniu.interop.template import write_template
 from shuniu.web.views.workspace.access import forbidden, officer_required
 from shuniu.web.views.workspace.forms import WorkspaceForm
@@ -181,7 +181,8 @@ def _forget(request: HttpRequest) -> None:
 def _run(request: HttpRequest, path: Path, *, dry_run: bool) -> ImportReport | str:
     """Raises LockHeld when another import (command line or upload) is running."""
     try:
-        table = read_table(path)
+        # Streamed from the stored file, as the command reads it: never all rows in memory.
+        table = open_table(path)
         with import_lock(f"upload by {request.user.get_username()}"):
             return run_import(importers()[ENTITY], table, actor=request.user, dry_run=dry_run)
     except FileRefused as exc:
