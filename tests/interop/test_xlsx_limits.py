@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -13,6 +14,9 @@ import openpyxl
 import pytest
 from django.conf import settings
 from django.utils import translation
+from hypothesis import given
+from hypothesis import settings as settings_hypothesis
+from hypothesis import strategies as st
 
 from shuniu.interop import tables
 from shuniu.interop.tables import FileRefused, check_workbook_archive, open_table, read_table
@@ -312,3 +316,58 @@ def test_the_people_import_reports_a_formula_without_a_value_too(db, tmp_path):
         "row 2, column 姓名: a formula without a computed value; save the file in Excel or "
         "paste values"
     )
+
+
+@settings_hypothesis(max_examples=60, deadline=None)
+@given(data=st.binary(max_size=4000), suffix=st.sampled_from([".csv", ".xlsx"]))
+def test_any_bytes_are_read_or_refused_with_a_message(data, suffix):
+    # given any bytes in a file named .csv or .xlsx
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"file{suffix}"
+        path.write_bytes(data)
+        # when / then the table is read, or refused with FileRefused: never another error
+        try:
+            with translation.override("en"):
+                list(read_table(path).rows)
+        except FileRefused as refused:
+            assert str(refused).startswith(f"cannot read file{suffix}: ")
+
+
+@settings_hypothesis(max_examples=30, deadline=None)
+@given(data=st.binary(min_size=1, max_size=3000))
+def test_any_bytes_in_a_workbook_s_parts_are_read_or_refused(data):
+    # given a real workbook whose sheet XML is replaced by any bytes
+    with tempfile.TemporaryDirectory() as folder:
+        source = _workbook(Path(folder) / "source.xlsx")
+        path = Path(folder) / "broken.xlsx"
+        with zipfile.ZipFile(source) as original, zipfile.ZipFile(path, "w") as broken:
+            for entry in original.infolist():
+                content = original.read(entry.filename)
+                if entry.filename == "xl/worksheets/sheet1.xml":
+                    content = data
+                broken.writestr(entry, content)
+        # when / then
+        try:
+            with translation.override("en"):
+                list(read_table(path).rows)
+        except FileRefused as refused:
+            assert str(refused).startswith("cannot read broken.xlsx: ")
+
+
+def test_a_damaged_sheet_is_refused_in_one_line(db, tmp_path):
+    # given a workbook whose sheet XML is cut short
+    source = _workbook(tmp_path / "source.xlsx")
+    path = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(path, "w") as damaged:
+        for entry in original.infolist():
+            content = original.read(entry.filename)
+            if entry.filename == "xl/worksheets/sheet1.xml":
+                content = content[: len(content) // 2]
+            damaged.writestr(entry, content)
+    # when
+    outcome = run_command("organizations", str(path), "--lang", "en")
+    # then
+    assert outcome.code == 1
+    assert outcome.err_lines == [
+        "CommandError: cannot read damaged.xlsx: the workbook is damaged (ParseError)"
+    ]
