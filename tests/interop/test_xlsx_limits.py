@@ -318,6 +318,15 @@ def test_the_people_import_reports_a_formula_without_a_value_too(db, tmp_path):
     )
 
 
+def _read_or_refusal(path: Path) -> str:
+    try:
+        with translation.override("en"):
+            list(read_table(path).rows)
+    except FileRefused as refused:
+        return str(refused)
+    return "read"
+
+
 @settings_hypothesis(max_examples=60, deadline=None)
 @given(data=st.binary(max_size=4000), suffix=st.sampled_from([".csv", ".xlsx"]))
 def test_any_bytes_are_read_or_refused_with_a_message(data, suffix):
@@ -325,12 +334,10 @@ def test_any_bytes_are_read_or_refused_with_a_message(data, suffix):
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"file{suffix}"
         path.write_bytes(data)
-        # when / then the table is read, or refused with FileRefused: never another error
-        try:
-            with translation.override("en"):
-                list(read_table(path).rows)
-        except FileRefused as refused:
-            assert str(refused).startswith(f"cannot read file{suffix}: ")
+        # when
+        outcome = _read_or_refusal(path)
+        # then the table is read, or refused with FileRefused: never another error
+        assert outcome == "read" or outcome.startswith(f"cannot read file{suffix}: ")
 
 
 @settings_hypothesis(max_examples=30, deadline=None)
@@ -346,12 +353,10 @@ def test_any_bytes_in_a_workbook_s_parts_are_read_or_refused(data):
                 if entry.filename == "xl/worksheets/sheet1.xml":
                     content = data
                 broken.writestr(entry, content)
-        # when / then
-        try:
-            with translation.override("en"):
-                list(read_table(path).rows)
-        except FileRefused as refused:
-            assert str(refused).startswith("cannot read broken.xlsx: ")
+        # when
+        outcome = _read_or_refusal(path)
+        # then
+        assert outcome == "read" or outcome.startswith("cannot read broken.xlsx: ")
 
 
 def test_a_damaged_sheet_is_refused_in_one_line(db, tmp_path):
