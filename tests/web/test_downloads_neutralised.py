@@ -9,6 +9,8 @@ import io
 import openpyxl
 import pytest
 from django.core.management import call_command
+from hypothesis import given
+from hypothesis import strategies as st
 
 from shuniu.divisions.models import Division
 from shuniu.interop.cells import neutralise, neutralise_row
@@ -49,6 +51,20 @@ SAFE = {
 def test_neutralise_prefixes_text_that_starts_a_formula_and_keeps_numbers(value, expected):
     # given a cell value / when / then
     assert neutralise(value) == expected
+
+
+@given(st.text())
+def test_no_neutralised_text_starts_a_formula_and_none_loses_a_character(text):
+    # given any text / when
+    safe = neutralise(text)
+    # then it does not start like a formula, and it is the text or the text after a quote
+    assert not safe.startswith(("=", "+", "-", "@", "\t", "\r"))
+    assert safe in (text, "'" + text)
+
+
+@given(st.integers() | st.floats(allow_nan=False))
+def test_numbers_are_never_changed(number):
+    assert neutralise(number) == number
 
 
 def test_neutralise_row_keeps_the_order():

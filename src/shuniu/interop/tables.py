@@ -17,6 +17,7 @@ from __future__ import annotations
 import codecs
 import csv
 import zipfile
+import zlib
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,8 +41,9 @@ MAX_XLSX_ENTRIES = 1000
 # Everything inflated, the worksheets (streamed by the reader) included.
 MAX_XLSX_UNCOMPRESSED = 512 * MiB
 # The parts openpyxl loads whole (shared strings, styles, workbook, ...: all but the
-# worksheets), together. 16 MB of the shortest distinct shared strings take about 200 MB.
-MAX_XLSX_LOADED_PART = 16 * MiB
+# worksheets), together. At 10 MB the worst cases (the shortest distinct shared strings,
+# distinct cell styles) peak at about 150 and 220 MB.
+MAX_XLSX_LOADED_PART = 10 * MiB
 # An entry above MIN_RATIO_CHECKED bytes may not inflate more than this: spreadsheet XML
 # compresses 5 to 50 times; a zip bomb, a thousand.
 MAX_XLSX_RATIO = 200
@@ -304,6 +306,8 @@ def _open_workbook(path: Path) -> Any:
         return openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
         raise _not_a_workbook(path) from exc
+    except _DAMAGED as exc:
+        raise _damaged(path, exc) from exc
 
 
 def _xlsx_rows_hint(path: Path) -> int | None:
@@ -311,6 +315,8 @@ def _xlsx_rows_hint(path: Path) -> int | None:
     try:
         # From the sheet's dimension record: absent or wrong in files some tools write.
         rows = workbook.worksheets[0].max_row
+    except _DAMAGED as exc:
+        raise _damaged(path, exc) from exc
     finally:
         workbook.close()
     return max(rows - 1, 0) if isinstance(rows, int) else None
@@ -338,7 +344,39 @@ def _cell_parser() -> type:
     return CellParser
 
 
+# What openpyxl raises on a damaged part (XML that does not parse, a shared string or a
+# style that is not there, a number that is not one, a truncated stream). ParseError of
+# ElementTree and lxml's XMLSyntaxError are both SyntaxErrors.
+_DAMAGED = (
+    SyntaxError,
+    ValueError,
+    KeyError,
+    IndexError,
+    TypeError,
+    AttributeError,
+    EOFError,
+    zlib.error,
+    zipfile.BadZipFile,
+)
+
+
+def _damaged(path: Path, exc: Exception) -> FileRefused:
+    return FileRefused(
+        _("cannot read %(file)s: the workbook is damaged (%(reason)s)")
+        % {"file": path.name, "reason": type(exc).__name__}
+    )
+
+
 def _xlsx_lines(path: Path) -> Lines:
+    try:
+        yield from _xlsx_cells(path)
+    except FileRefused:
+        raise
+    except _DAMAGED as exc:
+        raise _damaged(path, exc) from exc
+
+
+def _xlsx_cells(path: Path) -> Lines:
     workbook = _open_workbook(path)
     try:
         # The data are on the first sheet; the template puts its help on later ones.
