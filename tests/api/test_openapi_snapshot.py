@@ -61,6 +61,8 @@ def test_the_snapshot_names_every_operation_once():
         for methods in document["paths"].values()
         for operation in methods.values()
     ]
-    # then its operations are unique, and the document is rendered canonically
-    assert len(operations) == len(set(operations)) == 30
+    # then its operations are unique (the registry's and the workforce's among them), and the
+    # document is rendered canonically
+    assert len(operations) == len(set(operations))
+    assert {"list_organizations", "list_people", "get_person_id_number"} <= set(operations)
     assert render(document) == SNAPSHOT.read_text(encoding="utf-8")
