@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: env demo serve serve-prod test test-fast test-browser lint format bench messages static browser-deps clean
+.PHONY: env demo serve serve-prod test test-fast test-browser lint format bench messages static browser-deps clean docs snapshots
 
 .venv-uv/bin/uv:
 	$(PY) -m venv .venv-uv
@@ -52,6 +52,14 @@ test: env messages browser-deps lint
 
 test-fast: env
 	$(BIN)/pytest -n 2 --dist loadfile -m "not browser"
+
+# docs/cli.md's --help blocks, rendered from the commands (tests/test_cli_docs.py checks them).
+docs: env
+	$(BIN)/python -m shuniu.clidocs
+
+# Accept a deliberate API change: rewrite tests/api/openapi.json from the code.
+snapshots: env
+	SHUNIU_UPDATE_SNAPSHOTS=1 $(BIN)/pytest -q -p no:cacheprovider tests/api/test_openapi_snapshot.py
 
 lint: env
 	$(BIN)/ruff check .

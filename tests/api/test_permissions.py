@@ -9,16 +9,17 @@ import json
 import pytest
 from django.contrib.auth import get_user_model
 
-from config.api import api
 from shuniu.accounts.models import Role, RoleAssignment
 from shuniu.accounts.services import token_create
 from shuniu.core.actors import cli_actor
 from shuniu.core.models import AuditRecord
 from shuniu.divisions.models import Division
 from shuniu.registry.models import Organization, OrganizationEvent
+from tests.api.operations import api_operations, operation_of
 from tests.factories import make_organization
 from tests.workforce.test_scope_matrix import COVERED as WORKFORCE_PERSONAL
 from tests.workforce.test_scope_matrix import NOT_PERSONAL as WORKFORCE_NOT_PERSONAL
+from tests.workforce.test_scope_matrix import ROUTES as WORKFORCE_ROUTES
 
 API = "/api/v1"
 ROLES = [
@@ -126,30 +127,62 @@ def test_every_role_reads_the_public_endpoints(client, world, role):
     assert response.json()["certified_total"] == 0
 
 
+# The public reads, each called by every role (test_every_public_read_answers_every_role).
+READ_ROUTES = {
+    "list_organizations": ("get", lambda here: f"{API}/organizations?region=110000"),
+    "get_organization": ("get", lambda here: f"{API}/organizations/{here.pk}"),
+    "list_divisions": ("get", lambda here: f"{API}/divisions?parent=110000"),
+    "get_organization_stats": ("get", lambda here: f"{API}/stats/organizations?region=110000"),
+    "get_organization_series": (
+        "get",
+        lambda here: f"{API}/stats/organizations/series?region=110000&from=2010-01-01",
+    ),
+    "get_workforce_stats": ("get", lambda here: f"{API}/stats/workforce?region=110000"),
+}
+READS = set(READ_ROUTES)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", list(READ_ROUTES))
+def test_every_public_read_answers_every_role(client, world, name, role):
+    # given the registry as it is
+    method, url = READ_ROUTES[name]
+    before = counts()
+    # when the role reads
+    response = getattr(client, method)(url(world["here"]), **world["headers"][role])
+    # then it is answered, and nothing is written
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"].startswith("application/json")
+    assert counts() == before
+
+
 def test_the_matrix_covers_every_endpoint():
     # A new endpoint fails this until it is added to a matrix: the registry's here, the
-    # workforce's personal data in tests/workforce/test_scope_matrix.py (every endpoint
-    # about a person, by role), its public aggregates in tests/workforce/test_workforce_api.py.
-    schema = api.get_openapi_schema()
-    operations = {
-        operation["operationId"]
-        for path, methods in schema["paths"].items()
-        for operation in methods.values()
-    }
-    assert operations == READS | WRITES | WORKFORCE_PERSONAL | WORKFORCE_NOT_PERSONAL
+    # workforce's in tests/workforce/test_scope_matrix.py (every endpoint about a person, by
+    # role, in OPERATIONS; the aggregates about no person, by role, in AGGREGATES).
+    operations = set(api_operations())
+    covered = READS | WRITES | WORKFORCE_PERSONAL | WORKFORCE_NOT_PERSONAL
+    assert operations - covered == set(), "operations without a permission test"
+    assert covered - operations == set(), "permission tests of operations that do not exist"
     # and each workforce operation is in exactly one of the two
     assert not WORKFORCE_PERSONAL & WORKFORCE_NOT_PERSONAL
 
 
-READS = {
-    "list_organizations",
-    "get_organization",
-    "list_divisions",
-    "get_organization_stats",
-    "get_organization_series",
-    "get_workforce_stats",
-}
-WRITES = {"create_organization", "update_organization", "add_organization_event"}
+def test_each_matrix_entry_calls_the_operation_it_names():
+    # given every row of the matrices, with made-up ids
+    anything = type("Anything", (), {"pk": 7})()
+    keys = ("person", "cert", "registration", "job", "programme", "second", "university")
+    world = dict.fromkeys(keys, anything)
+    rows = [(name, method, url(anything)) for name, (method, url) in READ_ROUTES.items()]
+    rows += [
+        (WRITE_IDS[key], method, url(anything)) for key, (method, url, _) in OPERATIONS.items()
+    ]
+    rows += [(name, method, url(world)) for name, (method, url) in WORKFORCE_ROUTES.items()]
+    # then each one reaches the operation it is named after, and every operation is reached
+    assert [(name, operation_of(method, url)) for name, method, url in rows] == [
+        (name, name) for name, _, _ in rows
+    ]
+    assert {name for name, _, _ in rows} == set(api_operations())
 
 
 # --- writes: the matrix ---------------------------------------------------------------------------
@@ -179,6 +212,15 @@ OPERATIONS = {
     "patch_mixed": ("patch", lambda here: f"{API}/organizations/{here.pk}", MIXED_CHANGE),
     "add_event": ("post", lambda here: f"{API}/organizations/{here.pk}/events", EVENT),
 }
+# the operationId each row calls
+WRITE_IDS = {
+    "create": "create_organization",
+    "patch_profile": "update_organization",
+    "patch_record": "update_organization",
+    "patch_mixed": "update_organization",
+    "add_event": "add_organization_event",
+}
+WRITES = set(WRITE_IDS.values())
 
 # role: create, patch_profile, patch_record, patch_mixed, add_event
 EXPECTED = {

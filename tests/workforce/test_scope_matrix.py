@@ -31,8 +31,10 @@ from shuniu.workforce.models import (
     Certificate,
     CertificateRegistration,
     Employment,
+    GraduateCohort,
     Person,
     Placement,
+    Programme,
 )
 from shuniu.workforce.services import (
     certificate_registration_add,
@@ -234,8 +236,47 @@ OPERATIONS: dict[str, Operation] = {
 # create_person is the one write that names no person by id: with the subject's own number
 # it is refused for everyone (the test below), without naming the subject to the others.
 COVERED = {*OPERATIONS, "create_person"}
-# Aggregates and public lists about no person (tests/workforce/test_workforce_api.py).
-NOT_PERSONAL = {"list_cohorts", "record_cohort", "list_programmes", "create_programme"}
+
+# Aggregates and public lists about no person, role by role (in the order of ROLES): the lists
+# answer everyone; the writes follow the jurisdiction (西城, 110102, here).
+AGGREGATES: dict[str, tuple[Operation, tuple[int, ...]]] = {
+    "list_cohorts": (("get", lambda w: f"{API}/cohorts", lambda w, r: None, False), (200,) * 5),
+    "list_programmes": (
+        ("get", lambda w: f"{API}/programmes?region=110000", lambda w, r: None, False),
+        (200,) * 5,
+    ),
+    "record_cohort": (
+        (
+            "post",
+            lambda w: f"{API}/cohorts",
+            lambda w, r: {
+                "university_id": w["university"].pk,
+                "year": 2011,
+                "degree_level": "bachelor",
+                "graduates": 60,
+            },
+            False,
+        ),
+        (401, 403, 403, 200, 200),
+    ),
+    "create_programme": (
+        (
+            "post",
+            lambda w: f"{API}/programmes",
+            lambda w, r: {"name": "西城计划", "region": "110102", "year": 2010},
+            False,
+        ),
+        (401, 403, 403, 201, 201),
+    ),
+}
+NOT_PERSONAL = set(AGGREGATES)
+
+# Where each operation of the guard (tests/api/test_permissions.py) is called: the guard
+# checks that each name is the operation its method and path reach.
+ROUTES: dict[str, tuple[str, Callable[[Any], str]]] = {
+    name: (operation[0], operation[1])
+    for name, operation in [*OPERATIONS.items(), *((n, op) for n, (op, _) in AGGREGATES.items())]
+} | {"create_person": ("post", lambda w: f"{API}/people")}
 
 SUCCESS = {"get": 200, "patch": 200, "post": 201}
 SUCCESS_BY_OPERATION = {"revoke_certificate": 200}
@@ -290,6 +331,36 @@ def test_every_person_endpoint_by_role(client, world, name, role):
             assert response.json()["count"] == 1
         if name != "get_person_id_number":
             assert NUMBER not in text
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", list(AGGREGATES))
+def test_every_aggregate_endpoint_by_role(client, world, name, role):
+    # given a university in 西城, and the records as they are
+    world["university"] = make_organization(
+        name="西城大学", kind="university", division="110102", legal_form="public_institution"
+    )
+    (method, path, body, _is_list), statuses = AGGREGATES[name]
+    expected = statuses[ROLES.index(role)]
+    before = (*counts(), GraduateCohort.objects.count(), Programme.objects.count())
+    # when the role calls the endpoint
+    call = getattr(client, method)
+    payload = body(world, role)
+    headers = world["headers"][role]
+    if payload is None:
+        response = call(path(world), **headers)
+    else:
+        response = call(path(world), json.dumps(payload), "application/json", **headers)
+    # then the answer is the expected one; a refused write changes nothing
+    assert response.status_code == expected, response.content
+    after = (*counts(), GraduateCohort.objects.count(), Programme.objects.count())
+    if expected >= 400:
+        assert response["Content-Type"] == "application/problem+json"
+        assert after == before
+    elif method == "post":
+        # and an accepted write is audited
+        action = {"record_cohort": "graduate_cohort.record", "create_programme": "programme.create"}
+        assert AuditRecord.objects.order_by("-id").first().action == action[name]
 
 
 def test_the_unknown_and_the_out_of_scope_answer_alike(client, world):
