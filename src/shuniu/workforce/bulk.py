@@ -218,7 +218,10 @@ def people_import(
     ``rows`` is consumed once, lazily. ``synthetic`` marks the people created (demo and
     benchmark data). Raises PermissionDenied when the actor may not change the workforce
     register at all; an employer or division outside an officer's jurisdiction is a row
-    problem.
+    problem. An officer may link a stored person kept by another jurisdiction (a job or a
+    certificate in their own, the whole ID number being the proof) but not change that
+    person's fields: each person column that would change is a row problem. Scope is that
+    of ``selectors.can_manage_person`` as stored when the import began, one query a chunk.
     """
     if not getattr(actor, "is_authenticated", False):
         raise PermissionDenied(_("You must be logged in to import people."))
