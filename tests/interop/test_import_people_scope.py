@@ -12,6 +12,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from shuniu.core.models import AuditRecord
 from shuniu.divisions.models import Division
@@ -326,3 +328,45 @@ def test_links_from_the_running_import_are_left_out(links, xicheng_officer):
     )
     # then only the placement links anyone to 西城
     assert found == {links["项目西城"].pk}
+
+
+# What 王芳's record holds (world), and values that differ, for each person column.
+_STORED_AND_OTHER = {
+    "education_level": ("", "master"),
+    "major": ("社会工作", "心理学"),
+    "graduation_year": (None, 2008),
+    "phone": ("010-1111", "13900000000"),
+    "source": ("", "2024 名册"),
+}
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    choices=st.fixed_dictionaries(
+        {name: st.sampled_from(["blank", "stored", "other"]) for name in _STORED_AND_OTHER}
+    )
+)
+def test_exactly_the_changed_columns_are_refused(world, admin_user, choices):
+    # given a row hiring 王芳 in 西城 with each person column blank, as stored, or different
+    fields = {}
+    for name, choice in choices.items():
+        stored_value, other = _STORED_AND_OTHER[name]
+        if choice == "other":
+            fields[name] = other
+        elif choice == "stored" and stored_value:
+            fields[name] = stored_value
+    row = hired_in_xicheng(world, **fields)
+    changed = [
+        name
+        for name in bulk.FIELDS
+        if name in fields and fields[name] != _STORED_AND_OTHER[name][0]
+    ]
+    # when the officer and an administrator try it
+    with translation.override("en"):
+        officer = people_import(actor=world["officer"], rows=[row], dry_run=True)
+        admin = people_import(actor=admin_user, rows=[row], dry_run=True)
+    # then the officer is refused exactly the changed columns, the administrator none
+    assert problems(officer) == [(2, name, KEPT) for name in changed]
+    assert (admin.error_count, admin.people_updated) == (0, 1)
