@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shuniu.core.actors import cli_actor
-from shuniu.core.errors import ValidationError
+from shuniu.core.errors import Undecryptable, ValidationError
 from shuniu.core.models import AuditRecord
 from shuniu.workforce import identity
 from shuniu.workforce.bulk import PersonRow, people_import
@@ -144,8 +144,9 @@ def test_a_cipher_copied_to_another_person_does_not_reveal_the_number(db, settin
     Person.objects.filter(pk=bob.pk).update(id_cipher=alice.id_cipher)
     bob.refresh_from_db()
     # when an administrator asks for bob's number, then alice's is not shown
-    with pytest.raises(identity.UndecryptableToken, match=f"row {bob.pk}"):
+    with pytest.raises(Undecryptable) as caught:
         person_id_number(actor=SYSTEM, person=bob, purpose="check")
+    assert caught.value.pk == bob.pk
 
 
 def test_first_scheme_tokens_keep_decrypting_until_rotated(db, settings):
@@ -250,12 +251,10 @@ def test_a_row_no_key_opens_stops_the_rotation_naming_it_and_its_batch_is_not_wr
     settings.SHUNIU_DATA_KEY = KEY_B
     before = list(Person.objects.order_by("pk").values_list("id_cipher", "id_hash"))
     # when
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(Undecryptable) as caught:
         person_keys_rotate(actor=SYSTEM)
     # then
-    message = caught.value.message_dict["id_cipher"][0]
-    assert message.startswith(f"Person {first.pk}: row {first.pk}: key ")
-    assert "SHUNIU_DATA_KEYS_PREVIOUS" in message
+    assert caught.value.pk == first.pk
     assert list(Person.objects.order_by("pk").values_list("id_cipher", "id_hash")) == before
 
 

@@ -16,7 +16,7 @@ from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
 from shuniu.core.busy import busy_problem, is_busy
-from shuniu.core.errors import NotFound, StaleVersion
+from shuniu.core.errors import NotFound, StaleVersion, Undecryptable
 from shuniu.core.validation import body_limit_message
 
 PROBLEM_JSON = "application/problem+json"
@@ -70,7 +70,10 @@ _PROBLEM_STATUSES = {
     422: "A parameter or a field of the body is not valid; `errors` names each.",
     428: "Say which version was edited: an If-Match header or a `version` field.",
     429: "Too many requests; see Retry-After.",
-    503: "The database is busy; try again after Retry-After.",
+    503: (
+        "The database is busy (try again after Retry-After), or a stored ID number cannot be "
+        "opened with the configured keys."
+    ),
 }
 
 
@@ -196,6 +199,18 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def on_http_error(request: HttpRequest, exc: Any) -> HttpResponse:
         return problem(exc.status_code, str(exc.message), "")
 
+    def on_undecryptable(request: HttpRequest, exc: Any) -> HttpResponse:
+        # Not busy: no Retry-After, the answer stays the same until the key is configured.
+        return problem(
+            503,
+            _("ID number unavailable"),
+            _(
+                "The stored ID number cannot be opened with the keys this server is "
+                "configured with. An administrator must configure the key that sealed it "
+                "(docs/keys.md)."
+            ),
+        )
+
     def on_database_error(request: HttpRequest, exc: Any) -> HttpResponse:
         # Busy (another writer holds the lock): 503 + Retry-After; anything else is a bug.
         if is_busy(exc):
@@ -213,3 +228,4 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(Throttled, on_throttled)
     api.add_exception_handler(HttpError, on_http_error)
     api.add_exception_handler(RequestDataTooBig, on_too_large)
+    api.add_exception_handler(Undecryptable, on_undecryptable)

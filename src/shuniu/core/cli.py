@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
-from shuniu.core.errors import NotFound, PermissionDenied, ValidationError
+from shuniu.core.errors import NotFound, PermissionDenied, Undecryptable, ValidationError
 
 
 def parse_date(value: str, option: str) -> dt.date:
@@ -50,4 +50,12 @@ def domain_errors_as_command_errors(exc: Exception) -> CommandError:
         return CommandError(_("not found: %(what)s") % {"what": exc})
     if isinstance(exc, PermissionDenied):
         return CommandError(str(exc))
+    if isinstance(exc, Undecryptable):
+        return CommandError(
+            _(
+                "person %(id)s: the stored ID number cannot be opened with the configured "
+                "keys; an administrator must configure the key that sealed it (docs/keys.md)."
+            )
+            % {"id": exc.pk}
+        )
     return CommandError(str(exc))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 
-__all__ = ["NotFound", "PermissionDenied", "StaleVersion", "ValidationError"]
+__all__ = ["NotFound", "PermissionDenied", "StaleVersion", "Undecryptable", "ValidationError"]
 
 
 class StaleVersion(Exception):
@@ -18,3 +18,15 @@ class StaleVersion(Exception):
 
 class NotFound(Exception):
     pass
+
+
+class Undecryptable(Exception):
+    """A stored secret (a person's ID number) that no configured key opens: the key that
+    sealed it is missing from the configuration (or the stored value was tampered with).
+    Only an administrator can fix it; carries the row's id and the id of the key the stored
+    value names (a fingerprint, for the operator), never the secret or a key."""
+
+    def __init__(self, *, pk: int, kid: str = "") -> None:
+        super().__init__(f"person {pk}: no configured key opens the stored ID number")
+        self.pk = pk
+        self.kid = kid

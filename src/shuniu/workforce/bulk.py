@@ -72,6 +72,7 @@ from shuniu.workforce.models import (
     Person,
     Sex,
 )
+from shuniu.workforce.selectors import manageable_person_ids
 from shuniu.workforce.services import FIRST_EXAM_YEAR, MIN_AGE, certificate_number_clean
 
 # (stage, done, total); total is 0 while unknown (rows are streamed). Stages: "check"
@@ -217,7 +218,10 @@ def people_import(
     ``rows`` is consumed once, lazily. ``synthetic`` marks the people created (demo and
     benchmark data). Raises PermissionDenied when the actor may not change the workforce
     register at all; an employer or division outside an officer's jurisdiction is a row
-    problem.
+    problem. An officer may link a stored person kept by another jurisdiction (a job or a
+    certificate in their own, the whole ID number being the proof) but not change that
+    person's fields: each person column that would change is a row problem. Scope is that
+    of ``selectors.can_manage_person`` as stored when the import began, one query a chunk.
     """
     if not getattr(actor, "is_authenticated", False):
         raise PermissionDenied(_("You must be logged in to import people."))
@@ -1006,6 +1010,7 @@ class _Import:
                 else ()
             ):
                 people[alias[row[0]]] = list(row[1:])
+        self.in_scope = self._in_scope(people)
         numbers = list({v.cert_number for v in chunk if v.cert_number})
         certificates: dict[str, tuple[Any, ...]] = {}
         if numbers:
@@ -1055,6 +1060,25 @@ class _Import:
             # it keeps scanning them whole for each chunk's lookups.
             for table in _TABLES.values():
                 self.db.execute(f"ANALYZE {table}")
+
+    def _in_scope(self, people: dict[str, list[Any]]) -> set[int] | None:
+        """The stored people of the chunk whose fields the actor may change (None: all).
+
+        Those of ``workforce.selectors.manageable_person_ids``, in one query for the chunk,
+        counting only the links stored before the import began: a row linking someone
+        (a job or certificate in the officer's jurisdiction) does not let another row, or
+        the same, change what another jurisdiction keeps.
+        """
+        if self.refs.covered is None:
+            return None
+        stored = [state[0] for state in people.values() if state[0] < self.first_person]
+        return manageable_person_ids(
+            actor=self.actor,
+            person_ids=stored,
+            certificates_before=self.first_certificate,
+            employments_before=self.first_job,
+            division_ids=self.refs.covered,
+        )
 
     def _add(self, row: int, column: str, reason: str) -> None:
         self.problems.add(RowError(row, column, reason))
@@ -1128,6 +1152,20 @@ class _Import:
                     continue
             changed |= bit
         if problem:
+            return None
+        if changed and not created and self.in_scope is not None and person_id not in self.in_scope:
+            # Knowing the whole number links the person (a job or certificate in the
+            # actor's jurisdiction); what another jurisdiction keeps is not changed.
+            for position, name in enumerate(_PERSON_FIELDS):
+                if changed & (1 << position):
+                    self._add(
+                        valid.row,
+                        _PERSON_COLUMN.get(name, name),
+                        _(
+                            "This person's record is kept by another jurisdiction: leave "
+                            "this column blank, or ask an administrator to change it."
+                        ),
+                    )
             return None
         if not created:
             self.people_flags[person_id] |= _SEEN

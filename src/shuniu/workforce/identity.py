@@ -15,6 +15,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import hmac
+import logging
 import operator
 import os
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
 
+from shuniu.core.errors import Undecryptable
+
 WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
 CHECK_CHARS = "10X98765432"
 _ZERO_OFFSET = ord("0") * sum(WEIGHTS)
@@ -37,6 +40,8 @@ LEGACY_PREFIX = "v1."
 # What a new person's row holds for the moment between its INSERT and the UPDATE that stores
 # the token bound to its primary key (the same transaction: nobody else ever sees it).
 PENDING_TOKEN = "v2.pending"
+
+logger = logging.getLogger(__name__)
 
 
 class InvalidIdNumber(ValueError):
@@ -324,6 +329,21 @@ def decrypt(token: str, *, row: int) -> str:
         raise UndecryptableToken(
             f"row {row}: the token does not open with key {kid} on this row"
         ) from None
+
+
+def decrypt_stored(token: str, *, row: int) -> str:
+    """``decrypt`` for the services: a token no configured key opens is logged (ERROR, with
+    the row and the key id, never a key) and raised as ``core.errors.Undecryptable``, which
+    every interface turns into its clear answer."""
+    try:
+        return decrypt(token, row=row)
+    except UndecryptableToken as exc:
+        logger.error(
+            "person %s: the stored ID number cannot be opened with the configured keys (%s)",
+            row,
+            exc,
+        )
+        raise Undecryptable(pk=row, kid=token_kid(token)) from None
 
 
 class Protector:

@@ -83,7 +83,8 @@ def person_keys_rotate(
     progress: Callable[[int, int], None] | None = None,
 ) -> RotationResult:
     """Re-encrypt (and re-hash) every person not yet on the current key; ``progress`` is
-    called with (rows done, rows to do) after each committed batch."""
+    called with (rows done, rows to do) after each committed batch. A row no configured key
+    opens raises ``core.errors.Undecryptable`` (its batch is not written)."""
     if not is_admin(actor):
         raise PermissionDenied(_("Only administrators may rotate the data key."))
     if batch_size < 1:
@@ -109,19 +110,9 @@ def person_keys_rotate(
             updates = []
             moved: Counter[str] = Counter()
             for pk, token in batch:
-                try:
-                    number = identity.decrypt(token, row=pk)
-                except identity.UndecryptableToken as exc:
-                    raise ValidationError(
-                        {
-                            "id_cipher": _(
-                                "Person %(id)s: %(reason)s. Add the key that made it to "
-                                "SHUNIU_DATA_KEYS_PREVIOUS (docs/keys.md); nothing of this "
-                                "batch was written."
-                            )
-                            % {"id": pk, "reason": exc}
-                        }
-                    ) from None
+                # Undecryptable (logged) stops the run: this batch rolls back, the ones
+                # before it stay committed, and the next run resumes here.
+                number = identity.decrypt_stored(token, row=pk)
                 moved[identity.token_kid(token)] += 1
                 digest, _masked = protector.match(number)
                 updates.append((protector.seal(number, row=pk), digest, pk))

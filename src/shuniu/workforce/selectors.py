@@ -14,11 +14,12 @@ Who sees whom (docs/decisions.md):
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
 
@@ -116,6 +117,51 @@ def can_manage_person(actor: Any, person: Person) -> bool:
     if not divisions:
         return False
     return Person.objects.filter(_linked_to_divisions(divisions), pk=person.pk).exists()
+
+
+def manageable_person_ids(
+    *,
+    actor: Any,
+    person_ids: Iterable[int],
+    certificates_before: int | None = None,
+    employments_before: int | None = None,
+    division_ids: Iterable[int] | None = None,
+) -> set[int]:
+    """The ids among ``person_ids`` of the people ``actor`` may change (the rule of
+    ``can_manage_person``), in one query whatever their number.
+
+    ``certificates_before`` and ``employments_before`` count only the links with a smaller
+    id: a running import passes its first ids, so that the links it has just written do
+    not bring a person into the actor's scope (scope is as stored when it began).
+    ``division_ids`` are the actor's covered divisions when the caller has them already."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return set()
+    if is_admin(actor):
+        return set(ids)
+    if not jurisdictions(actor):
+        return set()
+    divisions = sorted(division_ids if division_ids is not None else _officer_division_ids(actor))
+    if not divisions:
+        return set()
+    certificates = Certificate.objects.filter(
+        person_id=OuterRef("pk"), registered_division_id__in=divisions
+    )
+    if certificates_before is not None:
+        certificates = certificates.filter(pk__lt=certificates_before)
+    employments = Employment.objects.filter(
+        person_id=OuterRef("pk"), organization__registrar_division_id__in=divisions
+    )
+    if employments_before is not None:
+        employments = employments.filter(pk__lt=employments_before)
+    placements = Placement.objects.filter(person_id=OuterRef("pk"), division_id__in=divisions)
+    # Correlated EXISTS: each probes the person_id index of its table for the given people
+    # only, rather than collecting everyone linked to the jurisdiction.
+    return set(
+        Person.objects.filter(pk__in=ids)
+        .filter(Exists(certificates) | Exists(employments) | Exists(placements))
+        .values_list("pk", flat=True)
+    )
 
 
 def can_view_id_number(actor: Any, person: Person) -> bool:

@@ -490,7 +490,8 @@ def person_id_number(*, actor: Any, person: Person, purpose: str, refuse: bool =
             )
         return person.id_shown
     purpose = " ".join((purpose or "").split())[:200] or "unspecified"
-    number = identity.decrypt(person.id_cipher, row=person.pk)
+    # Undecryptable (logged) when no configured key opens it: nothing is recorded as seen.
+    number = identity.decrypt_stored(person.id_cipher, row=person.pk)
     audit_write(
         actor=actor,
         action="person.id_number.view",

@@ -22,7 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from shuniu.accounts.permissions import is_admin, jurisdictions, staff_organization_ids
-from shuniu.core.errors import NotFound, PermissionDenied
+from shuniu.core.errors import NotFound, PermissionDenied, Undecryptable
 from shuniu.core.validation import MAX_PAGE, PAGE_TOO_LARGE
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.registry.models import Kind, Organization
@@ -489,6 +489,11 @@ def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except PermissionDenied as exc:
         return forbidden(request, str(exc))
+    except Undecryptable:
+        # No configured key opens it (logged by the service): the page says so, not a 500.
+        context = _person_context(request, found)
+        context.update(reveal_form=RevealForm(), id_number_unavailable=True)
+        return render(request, PERSON_TEMPLATE, context, status=503)
     context = _person_context(request, found)
     context.update(reveal_form=RevealForm(), id_number=number)
     return render(request, PERSON_TEMPLATE, context)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from shuniu.core.actors import cli_actor
 from shuniu.core.cli import domain_errors_as_command_errors, dumps
-from shuniu.core.errors import PermissionDenied, ValidationError
+from shuniu.core.errors import PermissionDenied, Undecryptable, ValidationError
 from shuniu.core.progress import progress_bar
 from shuniu.workforce import identity
 from shuniu.workforce.keys import DEFAULT_BATCH, person_key_counts, person_keys_rotate
@@ -103,6 +103,16 @@ class Command(BaseCommand):
                 )
                 % {"n": done[0]},
                 returncode=130,
+            ) from None
+        except Undecryptable as exc:
+            raise CommandError(
+                _(
+                    "person %(id)s: the stored ID number cannot be opened with the configured "
+                    "keys (it names key %(kid)s). Add that key to SHUNIU_DATA_KEYS_PREVIOUS "
+                    "(docs/keys.md) and run the rotation again; nothing of the batch holding "
+                    "this row was written."
+                )
+                % {"id": exc.pk, "kid": exc.kid}
             ) from None
         except (PermissionDenied, ValidationError) as exc:
             raise domain_errors_as_command_errors(exc) from exc
