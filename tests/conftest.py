@@ -51,6 +51,29 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+# Test files that share a fixture too slow to make twice: xdist sends each of these folders to
+# one worker as a single unit, so the fixture is made once per run (the demo dataset,
+# tests/demo/conftest.py). Every other file is its own unit, as with plain ``--dist loadfile``.
+SHARED_UNITS = ("tests/demo/",)
+
+
+@pytest.hookimpl(optionalhook=True)  # known only when pytest-xdist is loaded
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadfile``, except that the folders in ``SHARED_UNITS`` go to one worker."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SharedUnitScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            for folder in SHARED_UNITS:
+                if nodeid.startswith(folder):
+                    return folder
+            return super()._split_scope(nodeid)
+
+    return SharedUnitScheduling(config, log)
+
+
 _DB_FIXTURES = {
     "db",
     "transactional_db",

@@ -81,6 +81,9 @@ def pytest_runtest_teardown(item, nextitem):
     marker = item.get_closest_marker("django_db")
     if not (marker and marker.kwargs.get("serialized_rollback")):
         return
+    following = nextitem.get_closest_marker("django_db") if nextitem is not None else None
+    if following and following.kwargs.get("serialized_rollback"):
+        return  # the next test restores it itself when it starts
     from pytest_django.plugin import blocking_manager_key
 
     with item.config.stash[blocking_manager_key].unblock():

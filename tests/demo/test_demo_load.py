@@ -1,7 +1,7 @@
 """The demo dataset reproduces the 2012 survey's figures through the statistics selector.
 
-The dataset is loaded once for this module, inside a transaction rolled back at the end, so
-other test modules never see it.
+The dataset is loaded once for the tests that read it, inside a transaction rolled back
+afterwards, so other tests never see it (``demo`` in tests/demo/conftest.py).
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.db import transaction
-from django.test import override_settings
 
 from shuniu.accounts.models import Role, RoleAssignment
 from shuniu.core.models import AuditRecord
@@ -36,20 +34,9 @@ BEIJING, SHANGHAI, SHENZHEN = "110000", "310000", "440300"
 END_2010, END_2011, LATE_2012 = d(2010, 12, 31), d(2011, 12, 31), d(2012, 11, 30)
 
 
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    # A fast hasher: the demo accounts' passwords are not what is tested here.
-    fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
-    with django_db_blocker.unblock(), fast, transaction.atomic():
-        err = io.StringIO()
-        call_command("demo", "load", stderr=err)
-        yield err.getvalue()
-        transaction.set_rollback(True)
-
-
 @pytest.fixture
 def loaded(demo, db):
-    return demo
+    return demo.report
 
 
 def agencies(region: str, on: dt.date, **kwargs):

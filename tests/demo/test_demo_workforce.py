@@ -1,6 +1,7 @@
 """The demo workforce reproduces the 2012 survey's figures through the API and the CLI.
 
-The demo is loaded once for this module inside a transaction rolled back at the end.
+The demo is loaded once for the tests that read it, inside a transaction rolled back afterwards
+(``demo`` in tests/demo/conftest.py).
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ import json
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, transaction
-from django.test import override_settings
+from django.db import connection
 
 from shuniu.core.actors import cli_actor
 from shuniu.core.models import AuditRecord
@@ -33,19 +33,9 @@ from shuniu.workforce.models import (
 LATE_2012 = "2012-11-30"
 
 
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
-    with django_db_blocker.unblock(), fast, transaction.atomic():
-        out = io.StringIO()
-        call_command("demo", "load", "--format", "json", stdout=out, stderr=io.StringIO())
-        yield json.loads(out.getvalue())
-        transaction.set_rollback(True)
-
-
 @pytest.fixture
 def loaded(demo, db):
-    return demo
+    return demo.summary
 
 
 def api_stats(client, region: str, as_of: str = LATE_2012) -> dict:

@@ -160,7 +160,13 @@ try:
     outcome = "read"
 except FileRefused:
     outcome = "refused"
-peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+# On Linux ru_maxrss starts at the RSS of the parent that started this process (a pytest
+# worker grown past 300 MB by earlier tests); VmHWM is this process's own peak.
+try:
+    with open("/proc/self/status") as status:
+        peak_kib = next(int(l.split()[1]) for l in status if l.startswith("VmHWM:"))
+except OSError:
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(json.dumps({"outcome": outcome, "peak_mb": peak_kib / 1024}))
 """
 
