@@ -8,11 +8,22 @@ import sys
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
     args = list(sys.argv if argv is None else argv)
     args[0] = "shuniu"
-    execute_from_command_line(args)
+    if args[1:3] == ["keys", "generate"]:
+        # Making the first key must work where production settings refuse to start for the
+        # want of one; generating touches no setting, database or stored number.
+        os.environ["SHUNIU_PRODUCTION"] = "0"
+    try:
+        execute_from_command_line(args)
+    except ImproperlyConfigured as exc:
+        # A configuration the settings refuse (production without its keys, a malformed
+        # variable): one line saying what to set, not a traceback.
+        sys.stderr.write(f"shuniu: {exc}\n")
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":
