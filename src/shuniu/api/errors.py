@@ -142,10 +142,53 @@ def _django_validation_errors(exc: DjangoValidationError) -> list[dict[str, Any]
     return [{"loc": [], "msg": str(m)} for m in exc.messages]
 
 
+def validation_message(error: dict[str, Any]) -> str:
+    """pydantic's message for one invalid value, in the user's language.
+
+    pydantic writes its own messages in English only; the common kinds are said again here
+    through gettext. Messages of our own validators (core.validation) are translated already
+    and pass through, as does any kind not listed."""
+    kind = str(error.get("type", ""))
+    ctx = error.get("ctx") or {}
+    if kind == "missing":
+        return _("This value is required.")
+    if kind in {"int_parsing", "int_type", "int_from_float"}:
+        return _("Enter a whole number.")
+    if kind in {"float_parsing", "float_type", "decimal_parsing", "decimal_type"}:
+        return _("Enter a number.")
+    if kind in {"bool_parsing", "bool_type"}:
+        return _("Enter true or false.")
+    if kind in {"string_type", "string_unicode"}:
+        return _("Enter text.")
+    if kind in {"greater_than_equal", "greater_than", "less_than_equal", "less_than"}:
+        bound = next((ctx[k] for k in ("ge", "gt", "le", "lt") if k in ctx), "")
+        return {
+            "greater_than_equal": _("Enter a number of at least %(bound)s."),
+            "greater_than": _("Enter a number greater than %(bound)s."),
+            "less_than_equal": _("Enter a number of at most %(bound)s."),
+            "less_than": _("Enter a number less than %(bound)s."),
+        }[kind] % {"bound": bound}
+    if kind == "string_too_long":
+        return _("Enter at most %(count)s characters.") % {"count": ctx.get("max_length", "")}
+    if kind == "string_too_short":
+        return _("Enter at least %(count)s characters.") % {"count": ctx.get("min_length", "")}
+    if kind in {"literal_error", "enum"}:
+        return _("Choose one of: %(choices)s.") % {"choices": ctx.get("expected", "")}
+    if kind in {"json_invalid", "json_type"}:
+        return _("The body is not valid JSON.")
+    if kind in {"model_type", "model_attributes_type", "dict_type"}:
+        return _("Send a JSON object here.")
+    if kind == "list_type":
+        return _("Send a list here.")
+    if kind == "extra_forbidden":
+        return _("This field is not known here; leave it out.")
+    return str(error.get("msg", ""))
+
+
 def install_error_handlers(api: NinjaAPI) -> None:
     def on_ninja_validation(request: HttpRequest, exc: Any) -> HttpResponse:
         errors = [
-            {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))}
+            {"loc": [str(p) for p in e.get("loc", ())], "msg": validation_message(e)}
             for e in exc.errors
         ]
         return problem(422, _("Invalid request"), _("Some values are not valid."), errors)
