@@ -30,6 +30,20 @@ class _RateColumn(ProgressColumn):
         return Text("" if speed is None else f"{speed:,.0f}/s", style="progress.data.speed")
 
 
+def rich_progress(console: Console) -> Progress:
+    """The bar every long command shows: stage, bar, done/total, rate, elapsed, ETA."""
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        _RateColumn(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    )
+    return Progress(*columns, console=console, transient=True)
+
+
 @contextmanager
 def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
     """Yields ``update(done, total)``."""
@@ -45,16 +59,7 @@ def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
 
         yield line
         return
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        _RateColumn(),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=console, transient=True) as bar:
+    with rich_progress(console) as bar:
         task = bar.add_task(description, total=None)
 
         def update(done: int, total: int) -> None:

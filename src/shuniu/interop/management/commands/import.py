@@ -16,23 +16,13 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    Task,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from rich.text import Text
 
 from shuniu.core.actors import cli_actor
 from shuniu.core.busy import is_busy
 from shuniu.core.context import reset_request_id, set_request_id
 from shuniu.core.errors import PermissionDenied
 from shuniu.core.locks import LockHeld, import_lock
+from shuniu.core.progress import rich_progress
 from shuniu.interop.importing import Importer, ImportReport, importers, run_import
 from shuniu.interop.importing import Progress as ProgressCallback
 from shuniu.interop.tables import FileRefused, open_table
@@ -236,30 +226,13 @@ _DETAILS = {
 }
 
 
-class _RateColumn(ProgressColumn):
-    """Rows (or steps) per second, over rich's recent window."""
-
-    def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text("" if speed is None else f"{speed:,.0f}/s", style="progress.data.speed")
-
-
 @contextmanager
 def _progress_bar(rows: int) -> Iterator[ProgressCallback | None]:
     console = Console(stderr=True)
     if rows < PROGRESS_MIN_ROWS or not console.is_terminal:
         yield None
         return
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        _RateColumn(),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=console, transient=True) as bar:
+    with rich_progress(console) as bar:
         tasks: dict[str, Any] = {}
 
         def update(stage: str, done: int, total: int) -> None:
