@@ -18,6 +18,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from bench import synthetic
 from bench.harness import BenchmarkError, Context, Report, Row, compare
 from bench.sql import REGION_DIVISIONS_CTE, fetch_all
 
@@ -62,7 +63,7 @@ def sql_page(on: dt.date, q: str | None) -> Page:
 
 
 def run(ctx: Context) -> Report:
-    ctx.dataset()
+    synthetic.dataset(ctx)
     client = Client()
     report = Report(
         name=NAME,

@@ -20,6 +20,7 @@ from functools import partial
 
 from django.utils import timezone
 
+from bench import synthetic
 from bench.harness import BenchmarkError, Context, Report, Row, compare
 from bench.sql import REGION_DIVISIONS_CTE, county_level_divisions, fetch_all
 from shuniu.registry.models import Kind, Status
@@ -89,7 +90,7 @@ def sql_figures(as_of: dt.date, kind: str | None, *, formation: bool = False) ->
 
 
 def run(ctx: Context) -> Report:
-    ctx.dataset()
+    synthetic.dataset(ctx)
     report = Report(
         name=NAME,
         title=f"stats_as_of: organization_stats(region={REGION}) vs one SQL GROUP BY",

@@ -19,7 +19,8 @@ from functools import partial
 
 from django.db import connection, transaction
 
-from bench.harness import Report, Stage, Stopwatch, console
+from bench.harness import Context
+from bench.results import Report, Stage, Stopwatch, console, render
 from shuniu.divisions.models import COUNTY_LEVELS, Division, Level
 from shuniu.registry import codes
 from shuniu.registry.models import (
@@ -291,3 +292,14 @@ def build(*, scale: float, seed: int) -> Dataset:
         ],
     )
     return Dataset(organizations=total, events=events_total, periods=periods, report=report)
+
+
+def dataset(ctx: Context) -> Dataset:
+    """The synthetic registry of this run, built (and its load reported) by the first
+    benchmark that asks for it."""
+    found = ctx.shared.get("synthetic registry")
+    if found is None:
+        found = build(scale=ctx.scale, seed=ctx.seed)
+        render(found.report)
+        ctx.shared["synthetic registry"] = found
+    return found

@@ -128,3 +128,77 @@ def test_a_domain_module_importing_an_interface_is_found(tmp_path):
         ("shuniu.stats.selectors", "shuniu.api"): 1,
         ("shuniu.stats.selectors", "shuniu.api.errors"): 1,
     }
+
+
+# --- no import cycles: a module works whichever of a pair is imported first -----------------
+
+ROOT = SRC.parent
+
+
+def import_graph(package_dir: Path, src: Path) -> dict[str, set[str]]:
+    """The modules of a package and, for each, the modules of the same package it imports
+    (at the top or inside a function: an import moved into a function hides a cycle, it
+    does not break it)."""
+    paths = sorted(package_dir.rglob("*.py"))
+    modules = {module_name(path, src): path for path in paths}
+    return {
+        module: {
+            imported
+            for imported in imported_modules(
+                path.read_text(encoding="utf-8"), module, path.name == "__init__.py"
+            )
+            if imported in modules and imported != module
+        }
+        for module, path in modules.items()
+    }
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Each cycle of the graph once, as the path that closes it (first module repeated)."""
+    cycles: list[list[str]] = []
+    seen: set[frozenset[str]] = set()
+
+    def visit(module: str, path: list[str]) -> None:
+        for imported in sorted(graph[module]):
+            if imported in path:
+                cycle = [*path[path.index(imported) :], imported]
+                if frozenset(cycle) not in seen:
+                    seen.add(frozenset(cycle))
+                    cycles.append(cycle)
+            elif imported > path[0]:  # each cycle found from its smallest module only
+                visit(imported, [*path, imported])
+
+    for module in sorted(graph):
+        visit(module, [module])
+    return cycles
+
+
+@pytest.mark.parametrize(
+    ("package_dir", "src", "at_least"),
+    [(SRC / "shuniu" / "interop", SRC, 10), (ROOT / "bench", ROOT, 12)],
+    ids=["shuniu.interop", "bench"],
+)
+def test_no_import_cycle_within_the_package(package_dir, src, at_least):
+    # given the modules of the package and what each imports of it
+    graph = import_graph(package_dir, src)
+    assert len(graph) >= at_least
+    # when cycles are looked for
+    cycles = import_cycles(graph)
+    # then there are none
+    assert cycles == [], "\n".join(" -> ".join(cycle) for cycle in cycles)
+
+
+def test_an_import_cycle_through_a_function_is_found(tmp_path):
+    # given a package whose a imports b at the top, b imports c, and c imports a inside a
+    # function (the way a cycle is usually hidden), and an unrelated module d importing a
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("from pkg.b import thing\n")
+    (package / "b.py").write_text("from pkg import c\n")
+    (package / "c.py").write_text("def f():\n    from pkg.a import thing\n")
+    (package / "d.py").write_text("import pkg.a\n")
+    # when cycles are looked for
+    cycles = import_cycles(import_graph(package, tmp_path))
+    # then that one is found, once
+    assert cycles == [["pkg.a", "pkg.b", "pkg.c", "pkg.a"]]

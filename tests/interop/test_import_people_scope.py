@@ -251,11 +251,11 @@ def test_scope_is_computed_with_one_query_per_chunk(world, monkeypatch):
         )
         for i, number in enumerate(people)
     ]
-    monkeypatch.setattr(bulk, "CHUNK", 2)
+    monkeypatch.setattr(bulk.importer, "CHUNK", 2)
     calls = []
-    real = bulk.manageable_person_ids
+    real = bulk.matching.manageable_person_ids
     monkeypatch.setattr(
-        bulk,
+        bulk.matching,
         "manageable_person_ids",
         lambda **kwargs: calls.append(sorted(kwargs["person_ids"])) or real(**kwargs),
     )

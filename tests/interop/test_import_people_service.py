@@ -120,7 +120,7 @@ def test_a_dry_run_counts_what_the_import_would_do(db):
 
 def test_only_the_first_problems_are_kept_but_all_are_counted(db, monkeypatch):
     # given more bad rows than the report keeps
-    monkeypatch.setattr(bulk, "MAX_PROBLEMS", 3)
+    monkeypatch.setattr(bulk.rows, "MAX_PROBLEMS", 3)
     rows = [PersonRow(row=n, name="", id_number=number(n)) for n in range(10, 2, -1)]
     # when
     with translation.override("en"):

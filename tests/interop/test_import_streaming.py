@@ -37,7 +37,7 @@ class CountedRows:
 
 @pytest.fixture
 def chunks_of_two(monkeypatch):
-    monkeypatch.setattr(bulk, "CHUNK", 2)
+    monkeypatch.setattr(bulk.importer, "CHUNK", 2)
 
 
 def test_rows_are_checked_a_chunk_at_a_time_and_read_again_to_write(db, chunks_of_two):
@@ -87,7 +87,7 @@ def test_a_file_that_changes_between_the_passes_writes_nothing(db, chunks_of_two
 def test_a_hub_in_a_later_chunk_is_linked_and_audited(db, csv_file, monkeypatch):
     # given chunks of one row: two agencies led by an association of a later row, one of
     # them a stored organization that changes hub
-    monkeypatch.setattr(bulk, "CHUNK", 1)
+    monkeypatch.setattr(bulk.importer, "CHUNK", 1)
     stored = make_organization(actor=cli_actor("test"), name="仁助社工事务所", division="110102")
     path = csv_file(
         [
@@ -112,7 +112,7 @@ def test_a_hub_in_a_later_chunk_is_linked_and_audited(db, csv_file, monkeypatch)
 
 def test_duplicates_are_found_across_chunks(db, csv_file, monkeypatch):
     # given chunks of one row, and the same code and the same name on later rows
-    monkeypatch.setattr(bulk, "CHUNK", 1)
+    monkeypatch.setattr(bulk.importer, "CHUNK", 1)
     path = csv_file(
         [
             "统一社会信用代码,名称,类型,登记管理机关区划",
@@ -135,7 +135,7 @@ def test_duplicates_are_found_across_chunks(db, csv_file, monkeypatch):
 
 def test_problems_beyond_the_limit_are_counted(db, csv_file, monkeypatch):
     # given a report that lists 2 problems, and 5 rows without a kind
-    monkeypatch.setattr(bulk, "MAX_PROBLEMS", 2)
+    monkeypatch.setattr(bulk.state, "MAX_PROBLEMS", 2)
     lines = ["名称,类型,登记管理机关区划"] + [f"社工事务所{n},,东城区" for n in range(5)]
     # when
     result = run_command("organizations", str(csv_file(lines)), "--lang", "en")
@@ -156,7 +156,7 @@ def test_the_web_upload_counts_every_problem_beyond_those_listed(
 
     from tests.web.workspace_helpers import logged_in
 
-    monkeypatch.setattr(bulk, "MAX_PROBLEMS", 2)
+    monkeypatch.setattr(bulk.state, "MAX_PROBLEMS", 2)
     settings.SHUNIU_UPLOAD_DIR = str(tmp_path)
     lines = ["名称,类型,登记管理机关区划"] + [f"社工事务所{n},,西城区" for n in range(5)]
     upload = SimpleUploadedFile("orgs.csv", ("\n".join(lines) + "\n").encode("utf-8"))

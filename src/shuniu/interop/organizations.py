@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from shuniu.divisions.models import Division
 from shuniu.interop import values
 from shuniu.interop.columns import Column, HeaderMap, Problem
-from shuniu.interop.importing import Change, HelpSection, ImportReport, Progress
+from shuniu.interop.contract import Change, HelpSection, ImportReport, Progress
 from shuniu.interop.tables import Table
 from shuniu.registry.bulk import UPDATE, OrganizationRow, RowError, organizations_import
 from shuniu.registry.models import AssociationLevel, Formation, Kind, LegalForm, ServiceField

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from shuniu.interop import values
 from shuniu.interop.columns import Column, HeaderMap, Problem
-from shuniu.interop.importing import HelpSection, ImportReport, Progress
+from shuniu.interop.contract import HelpSection, ImportReport, Progress
 from shuniu.interop.organizations import divisions_today
 from shuniu.interop.tables import Table
 from shuniu.registry.models import Kind, Organization

@@ -1,0 +1,227 @@
+"""The SQL of the people import, on SQLite or PostgreSQL: ids, lookups, inserts
+(``executemany``, ``COPY`` on PostgreSQL) and updates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import connection
+
+from shuniu.workforce.bulk.rows import _PERSON_FIELDS, _blank
+from shuniu.workforce.models import Certificate, Employment, Person
+
+# SQLite page cache (KiB) while importing: the indexes on ID hashes and certificate
+# numbers take random inserts, and the default 2 MiB cache makes each one a read.
+SQLITE_CACHE_KIB = 65536
+
+
+_PERSON_INSERT = (
+    "id",
+    "created_at",
+    "updated_at",
+    "version",
+    "name",
+    "id_cipher",
+    "id_hash",
+    "id_masked",
+    "sex",
+    "birth_date",
+    "education_level",
+    "university_id",
+    "major",
+    "graduation_year",
+    "phone",
+    "source",
+    "synthetic",
+)
+
+
+_CERTIFICATE_INSERT = (
+    "id",
+    "created_at",
+    "updated_at",
+    "version",
+    "person_id",
+    "level",
+    "number",
+    "exam_year",
+    "issued_on",
+    "registered_division_id",
+)
+
+
+_EMPLOYMENT_INSERT = (
+    "id",
+    "created_at",
+    "updated_at",
+    "version",
+    "person_id",
+    "organization_id",
+    "role",
+    "starts_on",
+    "ends_on",
+    "full_time",
+)
+
+
+_TABLES = {
+    "person": Person._meta.db_table,
+    "certificate": Certificate._meta.db_table,
+    "employment": Employment._meta.db_table,
+}
+
+
+class _Store:
+    """The SQL of the import, on SQLite or PostgreSQL."""
+
+    def __init__(self) -> None:
+        self.postgres = connection.vendor == "postgresql"
+        self.cursor = connection.cursor()
+
+    def close(self) -> None:
+        self.cursor.close()
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self.cursor.execute(sql, params)
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        self.cursor.execute(sql, params)
+        return self.cursor.fetchall()
+
+    def lookup(
+        self, key: str, columns: str, column: str, values: Sequence[Any], sql_type: str
+    ) -> list[tuple[Any, ...]]:
+        """``SELECT columns FROM table t WHERE t.column IN (values)``.
+
+        On PostgreSQL as a join with the values unnested: given ``= ANY(array)`` of a
+        chunk's keys, the planner scans the whole table (three times slower at 300,000
+        people, and worse as the table grows) instead of probing its index.
+        """
+        table = _TABLES[key]
+        if self.postgres:
+            return self.rows(
+                f"SELECT {columns} FROM unnest(%s::{sql_type}[]) AS k(v) "
+                f"JOIN {table} t ON t.{column} = k.v",
+                [list(values)],
+            )
+        marks = ", ".join(["%s"] * len(values))
+        return self.rows(f"SELECT {columns} FROM {table} t WHERE t.{column} IN ({marks})", values)
+
+    def first_ids(self) -> dict[str, int]:
+        """The first id the import may give in each table, with the tables locked."""
+        if self.postgres:
+            # No other writer may take ids until the import commits; readers go on.
+            self.execute(
+                "LOCK TABLE " + ", ".join(_TABLES.values()) + " IN SHARE ROW EXCLUSIVE MODE"
+            )
+            return {
+                key: int(
+                    self.rows(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id'))")[0][0]
+                )
+                for key, table in _TABLES.items()
+            }
+        # The transaction holds SQLite's write lock (BEGIN IMMEDIATE). AUTOINCREMENT never
+        # gives an id twice: start above both the largest id and the sequence.
+        first = {}
+        for key, table in _TABLES.items():
+            largest = self.rows(f"SELECT COALESCE(MAX(id), 0) FROM {table}")[0][0]
+            sequence = self.rows("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+            first[key] = max(int(largest), int(sequence[0][0]) if sequence else 0) + 1
+        return first
+
+    def advance(self, key: str, last: int) -> None:
+        """Make the table's id sequence continue after ``last`` (PostgreSQL)."""
+        if self.postgres:
+            table = _TABLES[key]
+            self.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), %s)", [last])
+
+    def insert(self, key: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        table = _TABLES[key]
+        names = ", ".join(columns)
+        if self.postgres:
+            with self.cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for values in rows:
+                    copy.write_row(values)
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            self.cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+
+    def json(self, pairs: Iterable[tuple[str, str]]) -> str:
+        function = "jsonb_build_object" if self.postgres else "json_object"
+        return f"{function}(" + ", ".join(f"'{key}', {expr}" for key, expr in pairs) + ")"
+
+    def json_bool(self, expr: str) -> str:
+        if self.postgres:
+            return expr
+        return f"CASE WHEN {expr} THEN json('true') ELSE json('false') END"
+
+    def write_chunk(
+        self,
+        *,
+        now: Any,
+        synthetic: bool,
+        first_person: int,
+        first_job: int,
+        new_people: list[list[Any]],
+        new_certificates: list[tuple[Any, ...]],
+        new_jobs: list[list[Any]],
+        person_updates: dict[int, list[Any]],
+        job_updates: dict[int, list[Any]],
+    ) -> None:
+        """Insert a chunk's new records and update the stored ones it changed (records
+        created in earlier chunks are updated without a version step)."""
+        db = self
+        db.insert(
+            "person",
+            _PERSON_INSERT,
+            [
+                (s[0], now, now, 1, s[1], s[9], s[10], s[2], s[11], s[12], s[3] or "", s[4],
+                 s[5] or "", s[6], s[7] or "", s[8] or "", synthetic)
+                for s in new_people
+            ],
+        )  # fmt: skip
+        db.insert(
+            "certificate",
+            _CERTIFICATE_INSERT,
+            [(c[0], now, now, 1, *c[1:]) for c in new_certificates],
+        )
+        db.insert(
+            "employment",
+            _EMPLOYMENT_INSERT,
+            [(j[0], now, now, 1, j[3][0], j[3][1], j[1], j[3][2], j[2], True) for j in new_jobs],
+        )
+        if person_updates:
+            sets = ", ".join(f"{name} = %s" for name in _PERSON_FIELDS)
+            self.cursor.executemany(
+                f"UPDATE {_TABLES['person']} SET {sets}, "
+                "version = version + %s, updated_at = %s WHERE id = %s",
+                [
+                    (
+                        *(value if value is not None else _blank(name) for name, value in
+                          zip(_PERSON_FIELDS, state[3:9], strict=True)),
+                        0 if pk >= first_person else 1,
+                        now,
+                        pk,
+                    )
+                    for pk, state in person_updates.items()
+                ],
+            )  # fmt: skip
+        if job_updates:
+            self.cursor.executemany(
+                f"UPDATE {_TABLES['employment']} SET role = %s, ends_on = %s, "
+                "version = version + %s, updated_at = %s WHERE id = %s",
+                [
+                    (state[1], state[2], 0 if pk >= first_job else 1, now, pk)
+                    for pk, state in job_updates.items()
+                ],
+            )
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
