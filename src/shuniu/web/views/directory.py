@@ -57,6 +57,7 @@ from shuniu.registry.selectors import (
     organization_profile,
 )
 from shuniu.web.forms import REGION_CODES
+from shuniu.web.names import place_name
 
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = PAGE_SIZES[0]
@@ -75,14 +76,6 @@ YEAR_FORMATS = {"zh-hans": "Y年"}
 
 DIRECTORY_TEMPLATE = "web/directory/directory.html"
 ORGANIZATION_TEMPLATE = "web/directory/organization.html"
-
-
-def _english() -> bool:
-    return (translation.get_language() or "").startswith("en")
-
-
-def _local_name(name: str, name_en: str) -> str:
-    return name_en if _english() and name_en else name
 
 
 def _label(choices: type[Any], value: str) -> str:
@@ -286,7 +279,7 @@ def district_choices(index: DivisionIndex, today: dt.date) -> list[Any]:
         city = index.by_code.get(code)
         if city is None:
             continue
-        city_name = _local_name(city.name, city.name_en)
+        city_name = place_name(city)
         children = sorted(
             (
                 d
@@ -297,7 +290,7 @@ def district_choices(index: DivisionIndex, today: dt.date) -> list[Any]:
         )
         options = [(city.code, _("%(city)s, all districts") % {"city": city_name})]
         for division in children:
-            name = _local_name(division.name, division.name_en)
+            name = place_name(division)
             if division.valid_to is not None and division.valid_to <= today:
                 name = _("%(name)s (abolished %(date)s)") % {
                     "name": name,
@@ -356,11 +349,11 @@ def _directory_row(org: Organization) -> DirectoryRow:
         kind=_label(Kind, org.kind_on),  # type: ignore[attr-defined]
         status=_label(Status, status) if status else "",
         status_code=status,
-        district=_local_name(district.name, district.name_en),
+        district=place_name(district),
         formation=_label(Formation, org.formation) if org.formation else "",
         founded_on=org.founded_on,
         registered_on=org.registered_on,
-        service_fields=[_local_name(f.name, f.name_en) for f in org.service_fields.all()],
+        service_fields=[place_name(f) for f in org.service_fields.all()],
         synthetic=org.synthetic,
     )
 
@@ -391,9 +384,7 @@ def _page_links(request: HttpRequest, page: int, pages: int) -> list[PageLink]:
 def directory(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     index = DivisionIndex.load()
-    service_fields = [
-        (f.code, _local_name(f.name, f.name_en)) for f in ServiceField.objects.order_by("position")
-    ]
+    service_fields = [(f.code, place_name(f)) for f in ServiceField.objects.order_by("position")]
     form = DirectoryQuery(
         request.GET, districts=district_choices(index, today), service_fields=service_fields
     )
@@ -510,7 +501,7 @@ def _organization_link(org: Organization) -> Link:
 
 
 def _division_name(division: Division | None) -> str:
-    return _local_name(division.name, division.name_en) if division is not None else ""
+    return place_name(division) if division is not None else ""
 
 
 def _event_label(name: str) -> str:
@@ -622,7 +613,7 @@ def _profile_context(profile: OrganizationProfile) -> dict[str, Any]:
         "registrar_division": _division_name(org.registrar_division),
         "district": _division_name(profile.district),
         "city": _division_name(profile.city),
-        "service_fields": [_local_name(f.name, f.name_en) for f in org.service_fields.all()],
+        "service_fields": [place_name(f) for f in org.service_fields.all()],
         "timeline": _timeline(profile.events),
         "hub": _organization_link(profile.hub) if profile.hub else None,
         "members": [

@@ -43,6 +43,7 @@ from shuniu.web.forms import (
     CompareQuery,
     DashboardQuery,
 )
+from shuniu.web.names import place_name
 from shuniu.web.views.charts import (
     ChartTable,
     CityColumn,
@@ -53,7 +54,6 @@ from shuniu.web.views.charts import (
     compare_summary_table,
     formation_label,
     map_areas,
-    place_name,
     shape_codes,
 )
 

@@ -27,7 +27,7 @@ from shuniu.core.validation import MAX_PAGE, PAGE_TOO_LARGE
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.registry.models import Kind, Organization
 from shuniu.registry.selectors import OrganizationFilter, organization_get, organization_list
-from shuniu.web.views.charts import place_name
+from shuniu.web.names import place_name
 from shuniu.web.views.workforce.common import (
     add_errors,
     choice_label,

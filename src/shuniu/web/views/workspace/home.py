@@ -18,7 +18,8 @@ from shuniu.core.validation import CleanCharField
 from shuniu.divisions.models import Level
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.registry.selectors import OrganizationFilter, organization_list
-from shuniu.web.views.workspace.access import officer_required, place_name
+from shuniu.web.names import place_name
+from shuniu.web.views.workspace.access import officer_required
 from shuniu.web.views.workspace.forms import WorkspaceForm
 from shuniu.web.views.workspace.trail import describe
 
