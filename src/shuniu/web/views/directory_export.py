@@ -31,9 +31,9 @@ from shuniu.web.names import place_name
 from shuniu.web.views.directory import (
     DEFAULT_SORT,
     DirectoryQuery,
-    _label,
     _selector_errors,
     district_choices,
+    stored_label,
 )
 from shuniu.web.views.downloads import BOM, CSV_TYPE, XLSX_TYPE
 
@@ -71,10 +71,10 @@ def _row(org: Organization) -> list[Any]:
         org.uscc or "",
         org.name,
         org.name_en,
-        capfirst(_label(Kind, org.kind_on)),  # type: ignore[attr-defined]
-        capfirst(_label(Status, status)) if status else "",
+        capfirst(stored_label(Kind, org.kind_on)),  # type: ignore[attr-defined]
+        capfirst(stored_label(Status, status)) if status else "",
         place_name(district) if district is not None else "",
-        capfirst(_label(Formation, org.formation)) if org.formation else "",
+        capfirst(stored_label(Formation, org.formation)) if org.formation else "",
         org.founded_on,
         org.registered_on,
         ", ".join(place_name(f) for f in org.service_fields.all()),
