@@ -39,6 +39,7 @@ from shuniu.accounts.permissions import covered_division_ids, is_admin, jurisdic
 from shuniu.core.audit import audit_build, audit_write_many, snapshot
 from shuniu.core.errors import PermissionDenied
 from shuniu.core.models import AuditRecord
+from shuniu.core.rows import RowError
 from shuniu.divisions.models import Division
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.registry import codes
@@ -93,15 +94,6 @@ _CHOICES = {
 }
 _TEXT_FIELDS = ("name_en", "address", "source")
 _CHOICE_FIELDS = ("association_level", "legal_form", "formation")
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One problem: the spreadsheet row, the column (by field key) and the reason."""
-
-    row: int
-    field: str
-    reason: str
 
 
 @dataclass

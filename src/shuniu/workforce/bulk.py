@@ -51,6 +51,7 @@ from shuniu.accounts.permissions import covered_division_ids, is_admin, jurisdic
 from shuniu.core.audit import audit_build, audit_write_many
 from shuniu.core.context import current_request_id
 from shuniu.core.errors import PermissionDenied, ValidationError
+from shuniu.core.rows import RowError
 from shuniu.divisions.models import COUNTY_LEVELS, Division
 from shuniu.divisions.models import Level as DivisionLevel
 from shuniu.divisions.selectors import DivisionIndex
@@ -126,15 +127,6 @@ _NOTHING: frozenset[str] = frozenset()
 _CERTIFICATE_DIVISION_LEVELS = (DivisionLevel.PROVINCE, DivisionLevel.CITY, *COUNTY_LEVELS)
 # Flags of a stored record the import touched.
 _SEEN, _CHANGED = 1, 2
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One problem: the spreadsheet row, the column (by field key) and the reason."""
-
-    row: int
-    field: str
-    reason: str
 
 
 @dataclass(slots=True)
