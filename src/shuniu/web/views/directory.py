@@ -8,11 +8,9 @@ same to everyone, logged in or not. The page of one organization is in ``organiz
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, cast
-from urllib.parse import urlencode
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -41,6 +39,7 @@ from shuniu.registry.selectors import (
 )
 from shuniu.web.forms import REGION_CODES
 from shuniu.web.names import place_name
+from shuniu.web.paging import Pager, page_count, pager
 
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = PAGE_SIZES[0]
@@ -52,8 +51,6 @@ SORTS = (
     ("founded_on", gettext_lazy("Founded, oldest first")),
 )
 MAX_QUERY_LENGTH = 100
-# Page links around the current page; the first and last pages are always linked.
-PAGE_WINDOW = 2
 
 DIRECTORY_TEMPLATE = "web/directory/directory.html"
 
@@ -286,25 +283,11 @@ class DirectoryRow:
 
 
 @dataclass(frozen=True)
-class PageLink:
-    number: int | None  # None: a gap in the page numbers
-    url: str = ""
-    current: bool = False
-
-
-@dataclass(frozen=True)
 class Results:
     rows: list[DirectoryRow]
-    count: int
-    page: int
-    pages: int
-    first: int  # 1-based position of the first row shown
-    last: int
+    pager: Pager
     as_of: dt.date | None
     today: dt.date
-    page_links: list[PageLink] = field(default_factory=list)
-    previous_url: str = ""
-    next_url: str = ""
 
 
 def _directory_row(org: Organization) -> DirectoryRow:
@@ -324,28 +307,6 @@ def _directory_row(org: Organization) -> DirectoryRow:
         service_fields=[place_name(f) for f in org.service_fields.all()],
         synthetic=org.synthetic,
     )
-
-
-def _page_url(request: HttpRequest, page: int) -> str:
-    # Only the parameters that are set, so that shared links stay short.
-    query = {k: v for k, v in request.GET.items() if v and k != "page"}
-    if page > 1:
-        query["page"] = str(page)
-    return f"{request.path}?{urlencode(query)}" if query else request.path
-
-
-def _page_links(request: HttpRequest, page: int, pages: int) -> list[PageLink]:
-    shown = sorted(
-        {1, pages} | set(range(max(1, page - PAGE_WINDOW), min(pages, page + PAGE_WINDOW) + 1))
-    )
-    links: list[PageLink] = []
-    for number in shown:
-        if links and links[-1].number is not None and number - links[-1].number > 1:
-            links.append(PageLink(number=None))
-        links.append(
-            PageLink(number=number, url=_page_url(request, number), current=number == page)
-        )
-    return links
 
 
 @require_safe
@@ -373,7 +334,7 @@ def directory(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             _selector_errors(form, exc)
         else:
-            pages = max(1, math.ceil(count / page_size))
+            pages = page_count(count, page_size)
             if page > pages:
                 beyond_last = True
                 form.add_error(
@@ -384,16 +345,16 @@ def directory(request: HttpRequest) -> HttpResponse:
             else:
                 context["results"] = Results(
                     rows=[_directory_row(org) for org in found],
-                    count=count,
-                    page=page,
-                    pages=pages,
-                    first=(page - 1) * page_size + 1 if found else 0,
-                    last=(page - 1) * page_size + len(found),
+                    pager=pager(
+                        path=request.path,
+                        query=request.GET.dict(),
+                        number=page,
+                        count=count,
+                        per_page=page_size,
+                        shown=len(found),
+                    ),
                     as_of=form.cleaned_data["as_of"],
                     today=today,
-                    page_links=_page_links(request, page, pages) if pages > 1 else [],
-                    previous_url=_page_url(request, page - 1) if page > 1 else "",
-                    next_url=_page_url(request, page + 1) if page < pages else "",
                 )
     status = 200
     if form.errors:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
-from urllib.parse import urlencode
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -28,6 +26,7 @@ from shuniu.divisions.selectors import DivisionIndex
 from shuniu.registry.models import Kind, Organization
 from shuniu.registry.selectors import OrganizationFilter, organization_get, organization_list
 from shuniu.web.names import place_name
+from shuniu.web.paging import page_count, pager
 from shuniu.web.views.workforce.common import (
     add_errors,
     choice_label,
@@ -206,24 +205,6 @@ def _person_row(person: Person, today: dt.date) -> PersonRow:
     )
 
 
-@dataclass(frozen=True)
-class Pager:
-    number: int
-    pages: int
-    count: int
-    first: int
-    last: int
-    previous_url: str
-    next_url: str
-
-
-def _page_url(path: str, query: dict[str, str], page: int) -> str:
-    params = {k: v for k, v in query.items() if v}
-    if page > 1:
-        params["page"] = str(page)
-    return f"{path}?{urlencode(params)}" if params else path
-
-
 @require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 @people_access_required
@@ -254,7 +235,7 @@ def people(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             add_errors(form, exc)
         else:
-            pages = max(1, math.ceil(count / PAGE_SIZE))
+            pages = page_count(count, PAGE_SIZE)
             if number > pages:
                 beyond_last = True
                 form.add_error(
@@ -270,18 +251,13 @@ def people(request: HttpRequest) -> HttpResponse:
                 }
                 context.update(
                     rows=[_person_row(p, today) for p in found],
-                    pager=Pager(
+                    pager=pager(
+                        path=request.path,
+                        query=query,
                         number=number,
-                        pages=pages,
                         count=count,
-                        first=(number - 1) * PAGE_SIZE + 1 if found else 0,
-                        last=(number - 1) * PAGE_SIZE + len(found),
-                        previous_url=(
-                            _page_url(request.path, query, number - 1) if number > 1 else ""
-                        ),
-                        next_url=(
-                            _page_url(request.path, query, number + 1) if number < pages else ""
-                        ),
+                        per_page=PAGE_SIZE,
+                        shown=len(found),
                     ),
                 )
     status = 200

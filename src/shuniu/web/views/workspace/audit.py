@@ -6,10 +6,7 @@ the pages only turn the query string into its filters and the records into reada
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
@@ -22,6 +19,7 @@ from django.views.decorators.http import require_safe
 from shuniu.core.selectors import AuditFilter, AuditSubject, audit_log
 from shuniu.core.validation import MAX_PAGE, PAGE_TOO_LARGE, RangeDateField
 from shuniu.divisions.selectors import DivisionIndex
+from shuniu.web.paging import Pager, pager
 from shuniu.web.views.workspace.access import officer_required, writable_organization
 from shuniu.web.views.workspace.forms import WorkspaceForm
 from shuniu.web.views.workspace.trail import (
@@ -39,33 +37,15 @@ _DATE_ERRORS = {
 }
 
 
-@dataclass(frozen=True)
-class Pager:
-    number: int
-    pages: int
-    count: int
-    first: int  # 1-based position of the first row shown
-    last: int
-    previous_url: str
-    next_url: str
-
-
 def _pager(request: HttpRequest, number: int, count: int, shown: int) -> Pager:
-    pages = max(1, math.ceil(count / PAGE_SIZE))
-
-    def url(page: int) -> str:
-        query = {k: v for k, v in request.GET.items() if k != "page" and v}
-        return "?" + urlencode({**query, "page": page})
-
-    first = (number - 1) * PAGE_SIZE + 1 if shown else 0
-    return Pager(
+    # Links relative to the page: only the query string changes.
+    return pager(
+        path="",
+        query=request.GET.dict(),
         number=number,
-        pages=pages,
         count=count,
-        first=first,
-        last=first + shown - 1 if shown else 0,
-        previous_url=url(number - 1) if number > 1 else "",
-        next_url=url(number + 1) if number < pages else "",
+        per_page=PAGE_SIZE,
+        shown=shown,
     )
 
 
