@@ -244,3 +244,14 @@ class DashboardDownloadQuery(_DownloadFields, DashboardQuery):
 
 class CompareDownloadQuery(_DownloadFields, CompareQuery):
     charts = COMPARE_CHARTS
+
+
+def query_errors(form: forms.Form) -> list[tuple[str, str]]:
+    """(field label, message) of every error of a query form, in field order: what the alert
+    ``web/_query_errors.html`` lists. An error of no one field has no label."""
+    shown: list[tuple[str, str]] = []
+    for name, messages in form.errors.items():
+        field = form.fields.get(name)
+        label = str(field.label) if field is not None and field.label else ""
+        shown.extend((label, str(message)) for message in messages)
+    return shown

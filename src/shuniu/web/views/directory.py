@@ -37,7 +37,7 @@ from shuniu.registry.selectors import (
     OrganizationFilter,
     organization_list,
 )
-from shuniu.web.forms import REGION_CODES
+from shuniu.web.forms import REGION_CODES, query_errors
 from shuniu.web.names import place_name
 from shuniu.web.paging import Pager, page_count, pager
 
@@ -210,14 +210,6 @@ class DirectoryQuery(forms.Form):
                 attrs = self.fields[name].widget.attrs
                 attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
                 attrs["aria-invalid"] = "true"
-
-
-def query_errors(form: forms.Form) -> list[tuple[str, str]]:
-    return [
-        (str(form.fields[name].label) if name in form.fields else "", str(message))
-        for name, messages in form.errors.items()
-        for message in messages
-    ]
 
 
 def _selector_errors(form: forms.Form, exc: ValidationError) -> None:

@@ -48,8 +48,9 @@ from shuniu.registry.selectors import (
     OrganizationProfile,
     organization_profile,
 )
+from shuniu.web.forms import query_errors
 from shuniu.web.names import place_name
-from shuniu.web.views.directory import query_errors, stored_label
+from shuniu.web.views.directory import stored_label
 
 # Django's locale formats have no year-only format; Chinese writes the year with 年.
 YEAR_FORMATS = {"zh-hans": "Y年"}

@@ -25,6 +25,7 @@ from shuniu.core.validation import MAX_PAGE, PAGE_TOO_LARGE
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.registry.models import Kind, Organization
 from shuniu.registry.selectors import OrganizationFilter, organization_get, organization_list
+from shuniu.web.forms import query_errors
 from shuniu.web.names import place_name
 from shuniu.web.paging import page_count, pager
 from shuniu.web.views.workforce.common import (
@@ -156,13 +157,6 @@ class PeopleQuery(forms.Form):
                 attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
                 attrs["aria-invalid"] = "true"
 
-    def errors_shown(self) -> list[tuple[str, str, str]]:
-        return [
-            (name, str(self.fields[name].label) if name in self.fields else "", str(message))
-            for name, messages in self.errors.items()
-            for message in messages
-        ]
-
 
 @dataclass(frozen=True)
 class PersonRow:
@@ -266,7 +260,7 @@ def people(request: HttpRequest) -> HttpResponse:
         # message); any other refused value is a bad request.
         status = 404 if beyond_last and list(form.errors) == ["page"] else 400
         form.flag_invalid_fields()
-        context["query_errors"] = form.errors_shown()
+        context["query_errors"] = query_errors(form)
     context["scope"] = _scope(user)
     return render(request, PEOPLE_TEMPLATE, context, status=status)
 

@@ -24,7 +24,7 @@ from shuniu.divisions.models import Division
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.stats.selectors import PublishedRef, WorkforceStats, workforce_stats
 from shuniu.targets.models import Metric
-from shuniu.web.forms import DOWNLOAD_FORMATS, DashboardQuery, _DownloadFields
+from shuniu.web.forms import DOWNLOAD_FORMATS, DashboardQuery, _DownloadFields, query_errors
 from shuniu.web.names import place_name
 from shuniu.web.views.charts import ChartTable
 from shuniu.web.views.downloads import CSV_TYPE, XLSX_TYPE, _bad_request, _csv, _xlsx
@@ -448,7 +448,7 @@ def workforce(request: HttpRequest) -> HttpResponse:
     if form.errors:
         status = 400
         form.flag_invalid_fields()
-        context["query_errors"] = [(label, message) for _n, label, message in form.error_list()]
+        context["query_errors"] = query_errors(form)
     return render(request, TEMPLATE, context, status=status)
 
 

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_safe
 from shuniu.core.selectors import AuditFilter, AuditSubject, audit_log
 from shuniu.core.validation import MAX_PAGE, PAGE_TOO_LARGE, RangeDateField
 from shuniu.divisions.selectors import DivisionIndex
+from shuniu.web.forms import query_errors
 from shuniu.web.paging import Pager, pager
 from shuniu.web.views.workspace.access import officer_required, writable_organization
 from shuniu.web.views.workspace.forms import WorkspaceForm
@@ -101,9 +102,9 @@ class AuditQuery(PageQuery):
         )
 
 
-def _query_errors(form: WorkspaceForm) -> list[tuple[str, str, str]]:
+def _query_errors(form: WorkspaceForm) -> list[tuple[str, str]]:
     form.style()
-    return form.error_list()
+    return query_errors(form)
 
 
 @require_safe
