@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
-from shuniu.core.validation import MAX_PAGE, PAGE_TOO_LARGE, CleanCharField, RangeDateField
+from shuniu.core.validation import CleanCharField, RangeDateField
 from shuniu.divisions.models import COUNTY_LEVELS, Division
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.registry.models import (
@@ -37,7 +37,7 @@ from shuniu.registry.selectors import (
     OrganizationFilter,
     organization_list,
 )
-from shuniu.web.forms import REGION_CODES, query_errors
+from shuniu.web.forms import REGION_CODES, FlaggedForm, page_field, query_errors
 from shuniu.web.names import place_name
 from shuniu.web.paging import Pager, page_count, pager
 
@@ -69,7 +69,7 @@ def _capitalized(choices: Sequence[tuple[str, Any]]) -> list[tuple[str, str]]:
     return [(value, capfirst(str(label))) for value, label in choices]
 
 
-class DirectoryQuery(forms.Form):
+class DirectoryQuery(FlaggedForm):
     q = CleanCharField(
         label=gettext_lazy("Search"),
         required=False,
@@ -157,18 +157,7 @@ class DirectoryQuery(forms.Form):
             )
         },
     )
-    page = forms.IntegerField(
-        label=gettext_lazy("Page"),
-        required=False,
-        min_value=1,
-        # As in the API: beyond this the offset would not fit the database's integers.
-        max_value=MAX_PAGE,
-        error_messages={
-            "invalid": gettext_lazy("A page number is a whole number from 1 up."),
-            "min_value": gettext_lazy("A page number is a whole number from 1 up."),
-            "max_value": PAGE_TOO_LARGE,
-        },
-    )
+    page = page_field()
 
     def __init__(
         self,
@@ -202,14 +191,6 @@ class DirectoryQuery(forms.Form):
             q=data["q"] or None,
             as_of=data["as_of"],
         )
-
-    def flag_invalid_fields(self) -> None:
-        """Mark the inputs that hold an error, for styles and screen readers."""
-        for name in self.errors:
-            if name in self.fields:
-                attrs = self.fields[name].widget.attrs
-                attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
-                attrs["aria-invalid"] = "true"
 
 
 def _selector_errors(form: forms.Form, exc: ValidationError) -> None:

@@ -21,11 +21,10 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from shuniu.accounts.permissions import is_admin, jurisdictions, staff_organization_ids
 from shuniu.core.errors import NotFound, PermissionDenied, Undecryptable
-from shuniu.core.validation import MAX_PAGE, PAGE_TOO_LARGE
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.registry.models import Kind, Organization
 from shuniu.registry.selectors import OrganizationFilter, organization_get, organization_list
-from shuniu.web.forms import query_errors
+from shuniu.web.forms import FlaggedForm, page_field, query_errors
 from shuniu.web.names import place_name
 from shuniu.web.paging import page_count, pager
 from shuniu.web.views.workforce.common import (
@@ -90,7 +89,7 @@ def _employer_choices(user: Any, index: DivisionIndex) -> list[tuple[str, str]]:
     return [(str(org.pk), place_name(org)) for org in ordered]
 
 
-class PeopleQuery(forms.Form):
+class PeopleQuery(FlaggedForm):
     q = forms.CharField(
         label=gettext_lazy("Name or ID number"),
         required=False,
@@ -122,17 +121,7 @@ class PeopleQuery(forms.Form):
             )
         },
     )
-    page = forms.IntegerField(
-        label=gettext_lazy("Page"),
-        required=False,
-        min_value=1,
-        max_value=MAX_PAGE,
-        error_messages={
-            "invalid": gettext_lazy("A page number is a whole number from 1 up."),
-            "min_value": gettext_lazy("A page number is a whole number from 1 up."),
-            "max_value": PAGE_TOO_LARGE,
-        },
-    )
+    page = page_field()
 
     def __init__(self, data: Mapping[str, Any], *, employers: list[tuple[str, str]]) -> None:
         super().__init__(data={k: (data.get(k) or "").strip() for k in self.base_fields})
@@ -149,13 +138,6 @@ class PeopleQuery(forms.Form):
             widget.attrs["class"] = (
                 "form-select" if isinstance(widget, forms.Select) else "form-control"
             )
-
-    def flag_invalid_fields(self) -> None:
-        for name in self.errors:
-            if name in self.fields:
-                attrs = self.fields[name].widget.attrs
-                attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
-                attrs["aria-invalid"] = "true"
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ the pages only turn the query string into its filters and the records into reada
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -102,9 +103,35 @@ class AuditQuery(PageQuery):
         )
 
 
-def _query_errors(form: WorkspaceForm) -> list[tuple[str, str]]:
-    form.style()
-    return query_errors(form)
+def _log_page(
+    request: HttpRequest,
+    query: PageQuery,
+    filters: Callable[[], AuditFilter],
+    *,
+    template: str,
+    context: dict[str, Any],
+    index: DivisionIndex | None = None,
+) -> HttpResponse:
+    """A page of the audit log the query asks for, or the query's errors (400)."""
+    context["form"] = query
+    status = 200
+    if query.is_valid():
+        index = index or DivisionIndex.load()
+        number = query.page_number()
+        records, count = audit_log(
+            actor=request.user,
+            filters=filters(),
+            offset=(number - 1) * PAGE_SIZE,
+            limit=PAGE_SIZE,
+            index=index,
+        )
+        context["entries"] = describe(records, index)
+        context["pager"] = _pager(request, number, count, len(records))
+    else:
+        status = 400
+        query.style()
+        context["query_errors"] = query_errors(query)
+    return render(request, template, context, status=status)
 
 
 @require_safe
@@ -113,48 +140,20 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
     target = writable_organization(request, pk)
     if isinstance(target, HttpResponse):
         return target
-    org, index = target.org, target.index
-    query = PageQuery(request.GET)
-    context: dict[str, Any] = {"org": org, "form": query}
-    status = 200
-    if query.is_valid():
-        number = query.page_number()
-        records, count = audit_log(
-            actor=request.user,
-            filters=AuditFilter(
-                subject=AuditSubject(ORGANIZATION, str(org.pk), ORGANIZATION_PARTS)
-            ),
-            offset=(number - 1) * PAGE_SIZE,
-            limit=PAGE_SIZE,
-            index=index,
-        )
-        context["entries"] = describe(records, index)
-        context["pager"] = _pager(request, number, count, len(records))
-    else:
-        status = 400
-        context["query_errors"] = _query_errors(query)
-    return render(request, "web/workspace/history.html", context, status=status)
+    org = target.org
+    subject = AuditSubject(ORGANIZATION, str(org.pk), ORGANIZATION_PARTS)
+    return _log_page(
+        request,
+        PageQuery(request.GET),
+        lambda: AuditFilter(subject=subject),
+        template="web/workspace/history.html",
+        context={"org": org},
+        index=target.index,
+    )
 
 
 @require_safe
 @officer_required
 def audit(request: HttpRequest) -> HttpResponse:
     query = AuditQuery(request.GET)
-    context: dict[str, Any] = {"form": query}
-    status = 200
-    if query.is_valid():
-        index = DivisionIndex.load()
-        number = query.page_number()
-        records, count = audit_log(
-            actor=request.user,
-            filters=query.filters(),
-            offset=(number - 1) * PAGE_SIZE,
-            limit=PAGE_SIZE,
-            index=index,
-        )
-        context["entries"] = describe(records, index)
-        context["pager"] = _pager(request, number, count, len(records))
-    else:
-        status = 400
-        context["query_errors"] = _query_errors(query)
-    return render(request, "web/workspace/audit.html", context, status=status)
+    return _log_page(request, query, query.filters, template="web/workspace/audit.html", context={})
