@@ -5,13 +5,12 @@ import re
 
 import pytest
 from django.db import connection
-from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from shuniu.accounts.models import Role, RoleAssignment
 from shuniu.registry.models import Organization
 from shuniu.registry.services import organization_event_add
-from shuniu.web.views.directory import PageLink, _page_links
+from shuniu.web.paging import PageLink
 from tests.factories import make_organization
 from tests.web.html import table_rows
 from tests.web.test_directory_data import (
@@ -85,7 +84,7 @@ def test_no_query_lists_everything_by_name(client, world):
     response = client.get(URL)
     # then by code point of the name; organizations without dated events are listed too
     assert names(response) == [LEQUN, ZHUREN, QIMING, COMMITTEE, ASSOCIATION, UNIVERSITY, RENZHU]
-    assert response.context["results"].count == 7
+    assert response.context["results"].pager.count == 7
 
 
 def test_result_row_shows_the_public_fields(english, world):
@@ -192,7 +191,9 @@ def test_status_and_district_follow_the_as_of_date(english, db):
     gone = english.get(URL, {"as_of": "2014-01-01", "status": "deregistered"})
     assert table_rows(gone.content.decode(), "directory-table")[1][2] == "Deregistered"
     assert (
-        english.get(URL, {"as_of": "2014-01-01", "status": "registered"}).context["results"].count
+        english.get(URL, {"as_of": "2014-01-01", "status": "registered"})
+        .context["results"]
+        .pager.count
         == 0
     )
 
@@ -256,15 +257,15 @@ def test_first_page_of_25(english, batch):
     # then
     results = response.context["results"]
     assert names(response) == [f"批量测试机构{n:02d}" for n in range(1, 26)]
-    assert (results.count, results.page, results.pages) == (27, 1, 2)
+    assert (results.pager.count, results.pager.number, results.pager.pages) == (27, 1, 2)
     assert element_text(html, "result-count") == "27 organizations"
     assert element_text(html, "result-range").startswith("showing 1–25 ·")
-    assert results.page_links == [
+    assert results.pager.links == [
         PageLink(number=1, url="/organizations/?q=%E6%89%B9%E9%87%8F", current=True),
         PageLink(number=2, url="/organizations/?q=%E6%89%B9%E9%87%8F&page=2"),
     ]
-    assert results.previous_url == ""
-    assert results.next_url == "/organizations/?q=%E6%89%B9%E9%87%8F&page=2"
+    assert results.pager.previous_url == ""
+    assert results.pager.next_url == "/organizations/?q=%E6%89%B9%E9%87%8F&page=2"
     assert 'href="/organizations/?q=%E6%89%B9%E9%87%8F&amp;page=2" rel="next"' in html
 
 
@@ -274,9 +275,9 @@ def test_second_page_keeps_the_filters(english, batch):
     # then the oldest two, and links that keep the query and the order
     assert names(response) == ["批量测试机构02", "批量测试机构01"]
     results = response.context["results"]
-    assert (results.first, results.last) == (26, 27)
-    assert results.previous_url == "/organizations/?q=%E6%89%B9%E9%87%8F&sort=-registered_on"
-    assert results.next_url == ""
+    assert (results.pager.first, results.pager.last) == (26, 27)
+    assert results.pager.previous_url == "/organizations/?q=%E6%89%B9%E9%87%8F&sort=-registered_on"
+    assert results.pager.next_url == ""
 
 
 def test_page_size_50_shows_all(client, batch):
@@ -284,26 +285,7 @@ def test_page_size_50_shows_all(client, batch):
     response = client.get(URL, {"q": "批量", "page_size": "50"})
     # then
     assert len(names(response)) == 27
-    assert response.context["results"].page_links == []
-
-
-def test_page_links_skip_the_middle():
-    # given page 6 of 11 / when
-    request = RequestFactory().get(URL, {"kind": "agency", "page": "6"})
-    links = _page_links(request, 6, 11)
-    # then the first, the last and two either side of the current page
-    assert [link.number for link in links] == [1, None, 4, 5, 6, 7, 8, None, 11]
-    assert [link.current for link in links if link.number] == [
-        False,
-        False,
-        False,
-        True,
-        False,
-        False,
-        False,
-    ]
-    assert links[0].url == "/organizations/?kind=agency"
-    assert links[-1].url == "/organizations/?kind=agency&page=11"
+    assert response.context["results"].pager.links == []
 
 
 def test_no_match(english, world):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -13,6 +13,7 @@ from shuniu.divisions.models import Division
 from shuniu.interop import values
 from shuniu.interop.columns import Column, HeaderMap, Problem
 from shuniu.interop.contract import Change, HelpSection, ImportReport, Progress
+from shuniu.interop.help import choice_sections, divisions_section
 from shuniu.interop.tables import Table
 from shuniu.registry.bulk import UPDATE, OrganizationRow, RowError, organizations_import
 from shuniu.registry.models import AssociationLevel, Formation, Kind, LegalForm, ServiceField
@@ -257,36 +258,12 @@ class OrganizationImporter:
         )
 
     def help_sections(self) -> list[HelpSection]:
-        headings = (_("Chinese name"), _("code"), _("English"), _("also accepted"))
-        sections = []
-        for key, choices in choice_sets().items():
-            column = next(c for c in COLUMNS if c.key == key)
-            rows: list[tuple[str, ...]] = []
-            for code, label in choices.choices:
-                with translation.override(None):
-                    english = str(label)
-                rows.append(
-                    (
-                        choices.display(code),
-                        code,
-                        english,
-                        "、".join(choices.names.get(code, ())[1:]),
-                    )
-                )
-            sections.append(HelpSection(f"{column.header} / {column.key}", headings, rows))
-        sections.append(
+        return [
+            *choice_sections(choice_sets(), COLUMNS),
             HelpSection(
                 "服务领域 / service_fields",
                 (_("Chinese name"), _("code"), _("English")),
                 [(f.name, f.code, f.name_en) for f in ServiceField.objects.all()],
-            )
-        )
-        sections.append(
-            HelpSection(
-                "登记管理机关区划 / registrar_division "
-                + _("(valid on %(date)s)") % {"date": timezone.localdate().isoformat()},
-                (_("name"), _("code"), _("English")),
-                [(name, d.code, d.name_en) for d, name in divisions_today()],
-            )
-        )
-        return sections
+            ),
+            divisions_section("登记管理机关区划 / registrar_division", divisions_today()),
+        ]

@@ -9,13 +9,13 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shuniu.interop import values
 from shuniu.interop.columns import Column, HeaderMap, Problem
 from shuniu.interop.contract import HelpSection, ImportReport, Progress
+from shuniu.interop.help import choice_sections, divisions_section
 from shuniu.interop.organizations import divisions_today
 from shuniu.interop.tables import Table
 from shuniu.registry.models import Kind, Organization
@@ -359,36 +359,12 @@ class PeopleImporter:
         ]
 
     def help_sections(self) -> list[HelpSection]:
-        headings = (_("Chinese name"), _("code"), _("English"), _("also accepted"))
-        sections = []
-        for key, choices in choice_sets().items():
-            column = next(c for c in COLUMNS if c.key == key)
-            rows: list[tuple[str, ...]] = []
-            for code, label in choices.choices:
-                with translation.override(None):
-                    english = str(label)
-                rows.append(
-                    (
-                        choices.display(code),
-                        code,
-                        english,
-                        "、".join(choices.names.get(code, ())[1:]),
-                    )
-                )
-            sections.append(HelpSection(f"{column.header} / {column.key}", headings, rows))
-        sections.append(
+        return [
+            *choice_sections(choice_sets(), COLUMNS),
             HelpSection(
                 "毕业院校 / university",
                 (_("name"), _("credit code")),
                 [(name, code) for name, code in universities()],
-            )
-        )
-        sections.append(
-            HelpSection(
-                "登记地 / registered_division "
-                + _("(valid on %(date)s)") % {"date": timezone.localdate().isoformat()},
-                (_("name"), _("code"), _("English")),
-                [(name, d.code, d.name_en) for d, name in divisions_today()],
-            )
-        )
-        return sections
+            ),
+            divisions_section("登记地 / registered_division", divisions_today()),
+        ]

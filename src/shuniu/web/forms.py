@@ -9,7 +9,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from shuniu.core.validation import RangeDateField
+from shuniu.core.validation import MAX_PAGE, PAGE_TOO_LARGE, RangeDateField
 from shuniu.divisions.models import Division
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.registry.models import Kind
@@ -37,7 +37,35 @@ def parse_date(value: str | None) -> dt.date | None:
         return None
 
 
-class _QueryForm(forms.Form):
+class FlaggedForm(forms.Form):
+    """A query form that marks its refused inputs."""
+
+    def flag_invalid_fields(self) -> None:
+        """Mark the inputs that hold an error, for styles and screen readers."""
+        for name in self.errors:
+            if name in self.fields:
+                attrs = self.fields[name].widget.attrs
+                attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
+                attrs["aria-invalid"] = "true"
+
+
+def page_field() -> forms.IntegerField:
+    """The page number of a paged list; as in the API, no page whose offset would not fit
+    the database's integers."""
+    return forms.IntegerField(
+        label=_("Page"),
+        required=False,
+        min_value=1,
+        max_value=MAX_PAGE,
+        error_messages={
+            "invalid": _("A page number is a whole number from 1 up."),
+            "min_value": _("A page number is a whole number from 1 up."),
+            "max_value": PAGE_TOO_LARGE,
+        },
+    )
+
+
+class _QueryForm(FlaggedForm):
     """Kind and date, shared by every statistics page and download."""
 
     # Parameters read as given, with no default to fall back on.
@@ -80,14 +108,6 @@ class _QueryForm(forms.Form):
         """The kind to count, or ``None`` for every kind."""
         kind = self.cleaned_data["kind"]
         return None if kind == ALL_KINDS else kind
-
-    def flag_invalid_fields(self) -> None:
-        """Mark the inputs that hold an error, for styles and screen readers."""
-        for name in self.errors:
-            if name in self.fields:
-                attrs = self.fields[name].widget.attrs
-                attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
-                attrs["aria-invalid"] = "true"
 
     def error_list(self) -> list[tuple[str, str, str]]:
         """(parameter, label, message) for every error, in field order."""
@@ -244,3 +264,14 @@ class DashboardDownloadQuery(_DownloadFields, DashboardQuery):
 
 class CompareDownloadQuery(_DownloadFields, CompareQuery):
     charts = COMPARE_CHARTS
+
+
+def query_errors(form: forms.Form) -> list[tuple[str, str]]:
+    """(field label, message) of every error of a query form, in field order: what the alert
+    ``web/_query_errors.html`` lists. An error of no one field has no label."""
+    shown: list[tuple[str, str]] = []
+    for name, messages in form.errors.items():
+        field = form.fields.get(name)
+        label = str(field.label) if field is not None and field.label else ""
+        shown.extend((label, str(message)) for message in messages)
+    return shown

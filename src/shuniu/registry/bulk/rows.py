@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from shuniu.core.rows import RowError
 from shuniu.divisions.models import Division
 from shuniu.registry.models import DatePrecision, EventKind, Kind, Organization
 
@@ -39,15 +40,6 @@ _KIND_OF_CODE = {position: kind for kind, position in _KIND_CODES.items()}
 
 
 _DATE_EVENTS = {"founded_on": EventKind.FOUNDED, "registered_on": EventKind.REGISTERED}
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One problem: the spreadsheet row, the column (by field key) and the reason."""
-
-    row: int
-    field: str
-    reason: str
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from shuniu.web.views import directory, directory_export
+from shuniu.web.views import directory, directory_export, organization
 
 urlpatterns: list[URLPattern] = [
     path("organizations/", directory.directory, name="directory"),
@@ -13,5 +13,5 @@ urlpatterns: list[URLPattern] = [
         directory_export.directory_export,
         name="directory-export",
     ),
-    path("organizations/<int:pk>/", directory.organization, name="organization"),
+    path("organizations/<int:pk>/", organization.organization, name="organization"),
 ]

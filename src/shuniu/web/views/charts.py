@@ -14,9 +14,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from django.utils import translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
@@ -24,6 +23,7 @@ from shuniu.divisions.models import Division
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.registry.models import Formation, Kind, Status
 from shuniu.stats.selectors import DistrictCount, OrganizationStats, SeriesPoint
+from shuniu.web.names import place_name
 
 GEO_DIR = Path(__file__).resolve().parents[1] / "static" / "geo"
 # Neutral for "none here", then light to dark for more: the legend prints each band's
@@ -31,23 +31,6 @@ GEO_DIR = Path(__file__).resolve().parents[1] / "static" / "geo"
 ZERO_COLOUR = "#e9ecef"
 BAND_COLOURS = ("#9ecae1", "#4292c6", "#2166ac", "#08306b")
 UNKNOWN_FORMATION = "unknown"
-
-
-class Named(Protocol):
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def name_en(self) -> str: ...
-
-
-def english() -> bool:
-    return (translation.get_language() or "").startswith("en")
-
-
-def place_name(place: Named) -> str:
-    """A division's (or organization's) name in the reader's language."""
-    return place.name_en if english() and place.name_en else place.name
 
 
 def formation_label(formation: str) -> str:

@@ -1,62 +1,45 @@
-"""The public directory of organizations and the page of one organization.
+"""The public directory of organizations: the search form, the list and its pages.
 
-The views only turn the query string into selector calls and the selectors' answers into
-rows to show. Both pages are public: they read the registry's public fields and show the
-same to everyone, logged in or not.
+The view only turns the query string into selector calls and the selectors' answers into
+rows to show. The page is public: it reads the registry's public fields and shows the
+same to everyone, logged in or not. The page of one organization is in ``organization``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass
 from typing import Any, cast
-from urllib.parse import urlencode
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import models
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.dateformat import format as format_date
-from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
-from shuniu.core.errors import NotFound
-from shuniu.core.validation import MAX_PAGE, PAGE_TOO_LARGE, CleanCharField, RangeDateField
+from shuniu.core.validation import CleanCharField, RangeDateField
 from shuniu.divisions.models import COUNTY_LEVELS, Division
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.registry.models import (
-    AssociationLevel,
-    CreditList,
-    DatePrecision,
-    EventKind,
     Formation,
-    InspectionResult,
     Kind,
-    LegalForm,
     Organization,
-    OrganizationEvent,
     ServiceField,
     Status,
-    Support,
-    SupportKind,
 )
 from shuniu.registry.selectors import (
     OrganizationFilter,
-    OrganizationProfile,
     organization_list,
-    organization_profile,
 )
-from shuniu.web.forms import REGION_CODES
+from shuniu.web.forms import REGION_CODES, FlaggedForm, page_field, query_errors
+from shuniu.web.names import place_name
+from shuniu.web.paging import Pager, page_count, pager
 
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = PAGE_SIZES[0]
@@ -68,24 +51,11 @@ SORTS = (
     ("founded_on", gettext_lazy("Founded, oldest first")),
 )
 MAX_QUERY_LENGTH = 100
-# Page links around the current page; the first and last pages are always linked.
-PAGE_WINDOW = 2
-# Django's locale formats have no year-only format; Chinese writes the year with 年.
-YEAR_FORMATS = {"zh-hans": "Y年"}
 
 DIRECTORY_TEMPLATE = "web/directory/directory.html"
-ORGANIZATION_TEMPLATE = "web/directory/organization.html"
 
 
-def _english() -> bool:
-    return (translation.get_language() or "").startswith("en")
-
-
-def _local_name(name: str, name_en: str) -> str:
-    return name_en if _english() and name_en else name
-
-
-def _label(choices: type[Any], value: str) -> str:
+def stored_label(choices: type[Any], value: str) -> str:
     """The translated label of a stored choice; an unknown stored value is shown as is."""
     return str(choices(value).label) if value in choices.values else value
 
@@ -99,7 +69,7 @@ def _capitalized(choices: Sequence[tuple[str, Any]]) -> list[tuple[str, str]]:
     return [(value, capfirst(str(label))) for value, label in choices]
 
 
-class DirectoryQuery(forms.Form):
+class DirectoryQuery(FlaggedForm):
     q = CleanCharField(
         label=gettext_lazy("Search"),
         required=False,
@@ -187,18 +157,7 @@ class DirectoryQuery(forms.Form):
             )
         },
     )
-    page = forms.IntegerField(
-        label=gettext_lazy("Page"),
-        required=False,
-        min_value=1,
-        # As in the API: beyond this the offset would not fit the database's integers.
-        max_value=MAX_PAGE,
-        error_messages={
-            "invalid": gettext_lazy("A page number is a whole number from 1 up."),
-            "min_value": gettext_lazy("A page number is a whole number from 1 up."),
-            "max_value": PAGE_TOO_LARGE,
-        },
-    )
+    page = page_field()
 
     def __init__(
         self,
@@ -233,34 +192,6 @@ class DirectoryQuery(forms.Form):
             as_of=data["as_of"],
         )
 
-    def flag_invalid_fields(self) -> None:
-        """Mark the inputs that hold an error, for styles and screen readers."""
-        for name in self.errors:
-            if name in self.fields:
-                attrs = self.fields[name].widget.attrs
-                attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
-                attrs["aria-invalid"] = "true"
-
-
-class OrganizationQuery(forms.Form):
-    as_of = RangeDateField(
-        label=gettext_lazy("As of"),
-        required=False,
-        input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
-        error_messages={
-            "invalid": gettext_lazy("Not a date: write it as YYYY-MM-DD, for example 2010-12-31."),
-        },
-    )
-
-
-def _query_errors(form: forms.Form) -> list[tuple[str, str]]:
-    return [
-        (str(form.fields[name].label) if name in form.fields else "", str(message))
-        for name, messages in form.errors.items()
-        for message in messages
-    ]
-
 
 def _selector_errors(form: forms.Form, exc: ValidationError) -> None:
     errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
@@ -286,7 +217,7 @@ def district_choices(index: DivisionIndex, today: dt.date) -> list[Any]:
         city = index.by_code.get(code)
         if city is None:
             continue
-        city_name = _local_name(city.name, city.name_en)
+        city_name = place_name(city)
         children = sorted(
             (
                 d
@@ -297,7 +228,7 @@ def district_choices(index: DivisionIndex, today: dt.date) -> list[Any]:
         )
         options = [(city.code, _("%(city)s, all districts") % {"city": city_name})]
         for division in children:
-            name = _local_name(division.name, division.name_en)
+            name = place_name(division)
             if division.valid_to is not None and division.valid_to <= today:
                 name = _("%(name)s (abolished %(date)s)") % {
                     "name": name,
@@ -325,25 +256,11 @@ class DirectoryRow:
 
 
 @dataclass(frozen=True)
-class PageLink:
-    number: int | None  # None: a gap in the page numbers
-    url: str = ""
-    current: bool = False
-
-
-@dataclass(frozen=True)
 class Results:
     rows: list[DirectoryRow]
-    count: int
-    page: int
-    pages: int
-    first: int  # 1-based position of the first row shown
-    last: int
+    pager: Pager
     as_of: dt.date | None
     today: dt.date
-    page_links: list[PageLink] = field(default_factory=list)
-    previous_url: str = ""
-    next_url: str = ""
 
 
 def _directory_row(org: Organization) -> DirectoryRow:
@@ -353,47 +270,23 @@ def _directory_row(org: Organization) -> DirectoryRow:
         pk=org.pk,
         name=org.name,
         name_en=org.name_en,
-        kind=_label(Kind, org.kind_on),  # type: ignore[attr-defined]
-        status=_label(Status, status) if status else "",
+        kind=stored_label(Kind, org.kind_on),  # type: ignore[attr-defined]
+        status=stored_label(Status, status) if status else "",
         status_code=status,
-        district=_local_name(district.name, district.name_en),
-        formation=_label(Formation, org.formation) if org.formation else "",
+        district=place_name(district),
+        formation=stored_label(Formation, org.formation) if org.formation else "",
         founded_on=org.founded_on,
         registered_on=org.registered_on,
-        service_fields=[_local_name(f.name, f.name_en) for f in org.service_fields.all()],
+        service_fields=[place_name(f) for f in org.service_fields.all()],
         synthetic=org.synthetic,
     )
-
-
-def _page_url(request: HttpRequest, page: int) -> str:
-    # Only the parameters that are set, so that shared links stay short.
-    query = {k: v for k, v in request.GET.items() if v and k != "page"}
-    if page > 1:
-        query["page"] = str(page)
-    return f"{request.path}?{urlencode(query)}" if query else request.path
-
-
-def _page_links(request: HttpRequest, page: int, pages: int) -> list[PageLink]:
-    shown = sorted(
-        {1, pages} | set(range(max(1, page - PAGE_WINDOW), min(pages, page + PAGE_WINDOW) + 1))
-    )
-    links: list[PageLink] = []
-    for number in shown:
-        if links and links[-1].number is not None and number - links[-1].number > 1:
-            links.append(PageLink(number=None))
-        links.append(
-            PageLink(number=number, url=_page_url(request, number), current=number == page)
-        )
-    return links
 
 
 @require_safe
 def directory(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     index = DivisionIndex.load()
-    service_fields = [
-        (f.code, _local_name(f.name, f.name_en)) for f in ServiceField.objects.order_by("position")
-    ]
+    service_fields = [(f.code, place_name(f)) for f in ServiceField.objects.order_by("position")]
     form = DirectoryQuery(
         request.GET, districts=district_choices(index, today), service_fields=service_fields
     )
@@ -414,7 +307,7 @@ def directory(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             _selector_errors(form, exc)
         else:
-            pages = max(1, math.ceil(count / page_size))
+            pages = page_count(count, page_size)
             if page > pages:
                 beyond_last = True
                 form.add_error(
@@ -425,16 +318,16 @@ def directory(request: HttpRequest) -> HttpResponse:
             else:
                 context["results"] = Results(
                     rows=[_directory_row(org) for org in found],
-                    count=count,
-                    page=page,
-                    pages=pages,
-                    first=(page - 1) * page_size + 1 if found else 0,
-                    last=(page - 1) * page_size + len(found),
+                    pager=pager(
+                        path=request.path,
+                        query=request.GET.dict(),
+                        number=page,
+                        count=count,
+                        per_page=page_size,
+                        shown=len(found),
+                    ),
                     as_of=form.cleaned_data["as_of"],
                     today=today,
-                    page_links=_page_links(request, page, pages) if pages > 1 else [],
-                    previous_url=_page_url(request, page - 1) if page > 1 else "",
-                    next_url=_page_url(request, page + 1) if page < pages else "",
                 )
     status = 200
     if form.errors:
@@ -442,7 +335,7 @@ def directory(request: HttpRequest) -> HttpResponse:
         # message); any other refused value is a bad request.
         status = 404 if beyond_last and list(form.errors) == ["page"] else 400
         form.flag_invalid_fields()
-        context["query_errors"] = _query_errors(form)
+        context["query_errors"] = query_errors(form)
     # An htmx request replaces only the results; going back in history needs the whole page.
     htmx = getattr(request, "htmx", None)
     partial = htmx is not None and bool(htmx) and not htmx.history_restore_request
@@ -450,213 +343,3 @@ def directory(request: HttpRequest) -> HttpResponse:
     response = render(request, template, context, status=status)
     patch_vary_headers(response, ["HX-Request"])
     return response
-
-
-# ---------------------------------------------------------------------------------------
-# The organization page
-# ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Link:
-    text: str
-    url: str = ""
-
-
-@dataclass(frozen=True)
-class Detail:
-    label: str
-    value: Link
-
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    date: str  # as precise as the source: a day, a month or a year
-    iso: str  # the same precision, for <time datetime>
-    kind: str
-    details: list[Detail]
-    source: str
-
-
-@dataclass(frozen=True)
-class SupportRow:
-    counterpart: Link
-    kind: str
-    amount: str
-    area: str
-    term: str
-    policy: str
-    source: str
-
-
-@dataclass(frozen=True)
-class MemberRow:
-    link: Link
-    status: str
-
-
-def precise_date(date: dt.date, precision: str) -> tuple[str, str]:
-    """The date as the user's language writes it, and as ISO 8601, at its precision."""
-    if precision == DatePrecision.YEAR:
-        language = translation.get_language() or ""
-        return format_date(date, YEAR_FORMATS.get(language, "Y")), f"{date:%Y}"
-    if precision == DatePrecision.MONTH:
-        return date_format(date, "YEAR_MONTH_FORMAT"), f"{date:%Y-%m}"
-    return date_format(date, "DATE_FORMAT"), date.isoformat()
-
-
-def _organization_link(org: Organization) -> Link:
-    return Link(text=org.name, url=reverse("web:organization", args=[org.pk]))
-
-
-def _division_name(division: Division | None) -> str:
-    return _local_name(division.name, division.name_en) if division is not None else ""
-
-
-def _event_label(name: str) -> str:
-    model_field = cast("models.Field[Any, Any]", OrganizationEvent._meta.get_field(name))
-    return str(model_field.verbose_name)
-
-
-def _choice(choices: type[Any], value: str) -> str:
-    return capfirst(_label(choices, value)) if value else ""
-
-
-def _event_details(event: OrganizationEvent) -> list[Detail]:
-    """What the event changed or recorded, in the words of the event's kind."""
-    details: list[Detail] = []
-
-    def add(label: str, text: str, url: str = "") -> None:
-        if text:
-            details.append(Detail(label=label, value=Link(text=text, url=url)))
-
-    if event.kind == EventKind.RENAMED:
-        add(_event_label("name_after"), event.name_after)
-        add(_("former name"), event.name_before)
-    elif event.kind == EventKind.MOVED:
-        add(_("new registrar division"), _division_name(event.division_after))
-        add(_("former registrar division"), _division_name(event.division_before))
-    elif event.kind == EventKind.TRANSFORMED:
-        add(_event_label("kind_after"), _choice(Kind, event.kind_after))
-        add(_("former kind"), _choice(Kind, event.kind_before))
-    if event.hub is not None:
-        link = _organization_link(event.hub)
-        add(_event_label("hub"), link.text, link.url)
-    if event.inspection_year is not None:
-        add(_event_label("inspection_year"), str(event.inspection_year))
-    if event.inspection_result:
-        add(_event_label("inspection_result"), _choice(InspectionResult, event.inspection_result))
-    if event.grade:
-        add(_event_label("grade"), event.grade)
-    if event.grade_score is not None:
-        add(_event_label("grade_score"), str(event.grade_score))
-    if event.credit_list:
-        add(_event_label("credit_list"), _choice(CreditList, event.credit_list))
-    return details
-
-
-def _timeline(events: Sequence[OrganizationEvent]) -> list[TimelineEntry]:
-    entries = []
-    for event in events:
-        text, iso = precise_date(event.date, event.date_precision)
-        entries.append(
-            TimelineEntry(
-                date=text,
-                iso=iso,
-                kind=_label(EventKind, event.kind),
-                details=_event_details(event),
-                source=event.source,
-            )
-        )
-    return entries
-
-
-def _decimal(value: Decimal) -> str:
-    # Grouped with commas in both languages: the zh-hans locale format does not group
-    # digits, and officers read amounts in yuan with commas.
-    return f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.2f}"
-
-
-def _money(value: Decimal | None) -> str:
-    return "" if value is None else f"¥{_decimal(value)}"
-
-
-def _area(value: Decimal | None) -> str:
-    return "" if value is None else f"{_decimal(value)} m²"
-
-
-def _term(support: Support) -> str:
-    starts = date_format(support.starts_on, "DATE_FORMAT")
-    if support.ends_on is None:
-        return _("from %(start)s") % {"start": starts}
-    return f"{starts} – {date_format(support.ends_on, 'DATE_FORMAT')}"
-
-
-def _support_rows(rows: Sequence[Support], *, counterpart: str) -> list[SupportRow]:
-    return [
-        SupportRow(
-            counterpart=_organization_link(getattr(support, counterpart)),
-            kind=_label(SupportKind, support.kind),
-            amount=_money(support.amount_yuan),
-            area=_area(support.area_m2),
-            term=_term(support),
-            policy=support.policy_reference,
-            source=support.source,
-        )
-        for support in rows
-    ]
-
-
-def _profile_context(profile: OrganizationProfile) -> dict[str, Any]:
-    org = profile.organization
-    return {
-        "profile": profile,
-        "org": org,
-        "kind": _label(Kind, org.kind),
-        "association_level": (
-            _label(AssociationLevel, org.association_level) if org.association_level else ""
-        ),
-        "legal_form": _label(LegalForm, org.legal_form) if org.legal_form else "",
-        "formation": _label(Formation, org.formation) if org.formation else "",
-        "status": _label(Status, profile.status) if profile.status else "",
-        "registrar_division": _division_name(org.registrar_division),
-        "district": _division_name(profile.district),
-        "city": _division_name(profile.city),
-        "service_fields": [_local_name(f.name, f.name_en) for f in org.service_fields.all()],
-        "timeline": _timeline(profile.events),
-        "hub": _organization_link(profile.hub) if profile.hub else None,
-        "members": [
-            MemberRow(
-                link=_organization_link(m), status=_label(Status, m.status) if m.status else ""
-            )
-            for m in profile.members
-        ],
-        "sponsors": [_organization_link(o) for o in profile.sponsors],
-        "sponsored": [_organization_link(o) for o in profile.sponsored],
-        "support_received": _support_rows(profile.support_received, counterpart="giver"),
-        "support_given": _support_rows(profile.support_given, counterpart="receiver"),
-    }
-
-
-@require_safe
-def organization(request: HttpRequest, pk: int) -> HttpResponse:
-    today = timezone.localdate()
-    # Today unless another date is asked for, so the picker always shows the date in force.
-    form = OrganizationQuery(
-        {"as_of": (request.GET.get("as_of") or "").strip() or today.isoformat()}
-    )
-    # A bad date is reported, and the page shows today's state meanwhile.
-    as_of = (form.cleaned_data["as_of"] if form.is_valid() else None) or today
-    try:
-        profile = organization_profile(actor=request.user, pk=pk, as_of=as_of)
-    except NotFound as exc:
-        raise Http404(_("No organization with this number.")) from exc
-    context = _profile_context(profile)
-    context.update({"form": form, "today": today, "as_of": as_of})
-    status = 200
-    if form.errors:
-        status = 400
-        form.fields["as_of"].widget.attrs.update({"class": "form-control is-invalid"})
-        form.fields["as_of"].widget.attrs["aria-invalid"] = "true"
-        context["query_errors"] = _query_errors(form)
-    return render(request, ORGANIZATION_TEMPLATE, context, status=status)

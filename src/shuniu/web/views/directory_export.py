@@ -27,13 +27,13 @@ from shuniu.divisions.selectors import DivisionIndex
 from shuniu.interop.cells import neutralise_row
 from shuniu.registry.models import Formation, Kind, Organization, ServiceField, Status
 from shuniu.registry.selectors import MAX_PAGE_SIZE, organization_list
+from shuniu.web.names import place_name
 from shuniu.web.views.directory import (
     DEFAULT_SORT,
     DirectoryQuery,
-    _label,
-    _local_name,
     _selector_errors,
     district_choices,
+    stored_label,
 )
 from shuniu.web.views.downloads import BOM, CSV_TYPE, XLSX_TYPE
 
@@ -71,13 +71,13 @@ def _row(org: Organization) -> list[Any]:
         org.uscc or "",
         org.name,
         org.name_en,
-        capfirst(_label(Kind, org.kind_on)),  # type: ignore[attr-defined]
-        capfirst(_label(Status, status)) if status else "",
-        _local_name(district.name, district.name_en) if district is not None else "",
-        capfirst(_label(Formation, org.formation)) if org.formation else "",
+        capfirst(stored_label(Kind, org.kind_on)),  # type: ignore[attr-defined]
+        capfirst(stored_label(Status, status)) if status else "",
+        place_name(district) if district is not None else "",
+        capfirst(stored_label(Formation, org.formation)) if org.formation else "",
         org.founded_on,
         org.registered_on,
-        ", ".join(_local_name(f.name, f.name_en) for f in org.service_fields.all()),
+        ", ".join(place_name(f) for f in org.service_fields.all()),
     ]
 
 
@@ -120,9 +120,7 @@ def directory_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
         )
     today = timezone.localdate()
     index = DivisionIndex.load()
-    service_fields = [
-        (f.code, _local_name(f.name, f.name_en)) for f in ServiceField.objects.order_by("position")
-    ]
+    service_fields = [(f.code, place_name(f)) for f in ServiceField.objects.order_by("position")]
     form = DirectoryQuery(
         request.GET, districts=district_choices(index, today), service_fields=service_fields
     )

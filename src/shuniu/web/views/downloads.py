@@ -23,6 +23,7 @@ from shuniu.core.errors import NotFound
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.interop.cells import neutralise_row
 from shuniu.web.forms import DEFAULT_KIND, CompareDownloadQuery, DashboardDownloadQuery
+from shuniu.web.names import place_name
 from shuniu.web.views.charts import (
     ChartTable,
     compare_formations_table,
@@ -31,7 +32,6 @@ from shuniu.web.views.charts import (
     districts_table,
     formations_table,
     kinds_table,
-    place_name,
     series_table,
 )
 from shuniu.web.views.stats import (

@@ -42,7 +42,9 @@ from shuniu.web.forms import (
     REGION_CODES,
     CompareQuery,
     DashboardQuery,
+    query_errors,
 )
+from shuniu.web.names import place_name
 from shuniu.web.views.charts import (
     ChartTable,
     CityColumn,
@@ -53,7 +55,6 @@ from shuniu.web.views.charts import (
     compare_summary_table,
     formation_label,
     map_areas,
-    place_name,
     shape_codes,
 )
 
@@ -206,7 +207,7 @@ def _query_errors(form: Any, exc: ValidationError | None = None) -> list[tuple[s
         for name, messages in errors.items():
             form.add_error(name if name in form.fields else None, messages)
     form.flag_invalid_fields()
-    return [(label, message) for _name, label, message in form.error_list()]
+    return query_errors(form)
 
 
 def _download_links(

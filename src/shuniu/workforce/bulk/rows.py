@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from shuniu.core.rows import RowError
 from shuniu.divisions.models import Division
 
 # (stage, done, total); total is 0 while unknown (rows are streamed). Stages: "check"
@@ -56,15 +57,6 @@ _PERSON_COLUMN = {"university_id": "university"}
 
 # Flags of a stored record the import touched.
 _SEEN, _CHANGED = 1, 2
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One problem: the spreadsheet row, the column (by field key) and the reason."""
-
-    row: int
-    field: str
-    reason: str
 
 
 @dataclass(slots=True)

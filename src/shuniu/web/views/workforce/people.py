@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
-from urllib.parse import urlencode
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -23,11 +21,12 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from shuniu.accounts.permissions import is_admin, jurisdictions, staff_organization_ids
 from shuniu.core.errors import NotFound, PermissionDenied, Undecryptable
-from shuniu.core.validation import MAX_PAGE, PAGE_TOO_LARGE
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.registry.models import Kind, Organization
 from shuniu.registry.selectors import OrganizationFilter, organization_get, organization_list
-from shuniu.web.views.charts import place_name
+from shuniu.web.forms import FlaggedForm, page_field, query_errors
+from shuniu.web.names import place_name
+from shuniu.web.paging import page_count, pager
 from shuniu.web.views.workforce.common import (
     add_errors,
     choice_label,
@@ -90,7 +89,7 @@ def _employer_choices(user: Any, index: DivisionIndex) -> list[tuple[str, str]]:
     return [(str(org.pk), place_name(org)) for org in ordered]
 
 
-class PeopleQuery(forms.Form):
+class PeopleQuery(FlaggedForm):
     q = forms.CharField(
         label=gettext_lazy("Name or ID number"),
         required=False,
@@ -122,17 +121,7 @@ class PeopleQuery(forms.Form):
             )
         },
     )
-    page = forms.IntegerField(
-        label=gettext_lazy("Page"),
-        required=False,
-        min_value=1,
-        max_value=MAX_PAGE,
-        error_messages={
-            "invalid": gettext_lazy("A page number is a whole number from 1 up."),
-            "min_value": gettext_lazy("A page number is a whole number from 1 up."),
-            "max_value": PAGE_TOO_LARGE,
-        },
-    )
+    page = page_field()
 
     def __init__(self, data: Mapping[str, Any], *, employers: list[tuple[str, str]]) -> None:
         super().__init__(data={k: (data.get(k) or "").strip() for k in self.base_fields})
@@ -149,20 +138,6 @@ class PeopleQuery(forms.Form):
             widget.attrs["class"] = (
                 "form-select" if isinstance(widget, forms.Select) else "form-control"
             )
-
-    def flag_invalid_fields(self) -> None:
-        for name in self.errors:
-            if name in self.fields:
-                attrs = self.fields[name].widget.attrs
-                attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
-                attrs["aria-invalid"] = "true"
-
-    def errors_shown(self) -> list[tuple[str, str, str]]:
-        return [
-            (name, str(self.fields[name].label) if name in self.fields else "", str(message))
-            for name, messages in self.errors.items()
-            for message in messages
-        ]
 
 
 @dataclass(frozen=True)
@@ -206,24 +181,6 @@ def _person_row(person: Person, today: dt.date) -> PersonRow:
     )
 
 
-@dataclass(frozen=True)
-class Pager:
-    number: int
-    pages: int
-    count: int
-    first: int
-    last: int
-    previous_url: str
-    next_url: str
-
-
-def _page_url(path: str, query: dict[str, str], page: int) -> str:
-    params = {k: v for k, v in query.items() if v}
-    if page > 1:
-        params["page"] = str(page)
-    return f"{path}?{urlencode(params)}" if params else path
-
-
 @require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 @people_access_required
@@ -254,7 +211,7 @@ def people(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             add_errors(form, exc)
         else:
-            pages = max(1, math.ceil(count / PAGE_SIZE))
+            pages = page_count(count, PAGE_SIZE)
             if number > pages:
                 beyond_last = True
                 form.add_error(
@@ -270,18 +227,13 @@ def people(request: HttpRequest) -> HttpResponse:
                 }
                 context.update(
                     rows=[_person_row(p, today) for p in found],
-                    pager=Pager(
+                    pager=pager(
+                        path=request.path,
+                        query=query,
                         number=number,
-                        pages=pages,
                         count=count,
-                        first=(number - 1) * PAGE_SIZE + 1 if found else 0,
-                        last=(number - 1) * PAGE_SIZE + len(found),
-                        previous_url=(
-                            _page_url(request.path, query, number - 1) if number > 1 else ""
-                        ),
-                        next_url=(
-                            _page_url(request.path, query, number + 1) if number < pages else ""
-                        ),
+                        per_page=PAGE_SIZE,
+                        shown=len(found),
                     ),
                 )
     status = 200
@@ -290,7 +242,7 @@ def people(request: HttpRequest) -> HttpResponse:
         # message); any other refused value is a bad request.
         status = 404 if beyond_last and list(form.errors) == ["page"] else 400
         form.flag_invalid_fields()
-        context["query_errors"] = form.errors_shown()
+        context["query_errors"] = query_errors(form)
     context["scope"] = _scope(user)
     return render(request, PEOPLE_TEMPLATE, context, status=status)
 

@@ -24,8 +24,9 @@ from shuniu.divisions.models import Division
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.stats.selectors import PublishedRef, WorkforceStats, workforce_stats
 from shuniu.targets.models import Metric
-from shuniu.web.forms import DOWNLOAD_FORMATS, DashboardQuery, _DownloadFields
-from shuniu.web.views.charts import ChartTable, place_name
+from shuniu.web.forms import DOWNLOAD_FORMATS, DashboardQuery, _DownloadFields, query_errors
+from shuniu.web.names import place_name
+from shuniu.web.views.charts import ChartTable
 from shuniu.web.views.downloads import CSV_TYPE, XLSX_TYPE, _bad_request, _csv, _xlsx
 from shuniu.web.views.stats import NOTABLE_DATES, QUALIFIERS, city_of
 from shuniu.web.views.workforce.common import (
@@ -189,11 +190,7 @@ def levels_table(stats: WorkforceStats) -> ChartTable:
 def districts_table(stats: WorkforceStats, region: Division) -> ChartTable:
     """The county-level divisions of the date; certificates registered with the city
     itself make a last row, so the rows add up to the total."""
-    english = (translation.get_language() or "").startswith("en")
-    rows: list[list[Any]] = [
-        [d.code, d.name_en if english and d.name_en else d.name, d.certified]
-        for d in stats.by_district
-    ]
+    rows: list[list[Any]] = [[d.code, place_name(d), d.certified] for d in stats.by_district]
     if stats.city_registered:
         rows.append(
             [
@@ -451,7 +448,7 @@ def workforce(request: HttpRequest) -> HttpResponse:
     if form.errors:
         status = 400
         form.flag_invalid_fields()
-        context["query_errors"] = [(label, message) for _n, label, message in form.error_list()]
+        context["query_errors"] = query_errors(form)
     return render(request, TEMPLATE, context, status=status)
 
 

@@ -17,7 +17,6 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from shuniu.accounts.permissions import covered_division_ids, is_admin, jurisdictions
@@ -26,6 +25,7 @@ from shuniu.divisions.models import Division
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.registry.models import Organization
 from shuniu.registry.selectors import organization_get
+from shuniu.web.names import place_name
 
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
@@ -55,14 +55,6 @@ def officer_required(view: View) -> View:
         return view(request, *args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
-
-
-def english() -> bool:
-    return (translation.get_language() or "").startswith("en")
-
-
-def place_name(division: Division) -> str:
-    return division.name_en if english() and division.name_en else division.name
 
 
 def outside_jurisdiction(request: HttpRequest, division: Division) -> HttpResponse:

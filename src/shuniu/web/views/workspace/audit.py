@@ -6,10 +6,8 @@ the pages only turn the query string into its filters and the records into reada
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlencode
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
@@ -22,6 +20,8 @@ from django.views.decorators.http import require_safe
 from shuniu.core.selectors import AuditFilter, AuditSubject, audit_log
 from shuniu.core.validation import MAX_PAGE, PAGE_TOO_LARGE, RangeDateField
 from shuniu.divisions.selectors import DivisionIndex
+from shuniu.web.forms import query_errors
+from shuniu.web.paging import Pager, pager
 from shuniu.web.views.workspace.access import officer_required, writable_organization
 from shuniu.web.views.workspace.forms import WorkspaceForm
 from shuniu.web.views.workspace.trail import (
@@ -39,33 +39,15 @@ _DATE_ERRORS = {
 }
 
 
-@dataclass(frozen=True)
-class Pager:
-    number: int
-    pages: int
-    count: int
-    first: int  # 1-based position of the first row shown
-    last: int
-    previous_url: str
-    next_url: str
-
-
 def _pager(request: HttpRequest, number: int, count: int, shown: int) -> Pager:
-    pages = max(1, math.ceil(count / PAGE_SIZE))
-
-    def url(page: int) -> str:
-        query = {k: v for k, v in request.GET.items() if k != "page" and v}
-        return "?" + urlencode({**query, "page": page})
-
-    first = (number - 1) * PAGE_SIZE + 1 if shown else 0
-    return Pager(
+    # Links relative to the page: only the query string changes.
+    return pager(
+        path="",
+        query=request.GET.dict(),
         number=number,
-        pages=pages,
         count=count,
-        first=first,
-        last=first + shown - 1 if shown else 0,
-        previous_url=url(number - 1) if number > 1 else "",
-        next_url=url(number + 1) if number < pages else "",
+        per_page=PAGE_SIZE,
+        shown=shown,
     )
 
 
@@ -121,9 +103,35 @@ class AuditQuery(PageQuery):
         )
 
 
-def _query_errors(form: WorkspaceForm) -> list[tuple[str, str, str]]:
-    form.style()
-    return form.error_list()
+def _log_page(
+    request: HttpRequest,
+    query: PageQuery,
+    filters: Callable[[], AuditFilter],
+    *,
+    template: str,
+    context: dict[str, Any],
+    index: DivisionIndex | None = None,
+) -> HttpResponse:
+    """A page of the audit log the query asks for, or the query's errors (400)."""
+    context["form"] = query
+    status = 200
+    if query.is_valid():
+        index = index or DivisionIndex.load()
+        number = query.page_number()
+        records, count = audit_log(
+            actor=request.user,
+            filters=filters(),
+            offset=(number - 1) * PAGE_SIZE,
+            limit=PAGE_SIZE,
+            index=index,
+        )
+        context["entries"] = describe(records, index)
+        context["pager"] = _pager(request, number, count, len(records))
+    else:
+        status = 400
+        query.style()
+        context["query_errors"] = query_errors(query)
+    return render(request, template, context, status=status)
 
 
 @require_safe
@@ -132,48 +140,20 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
     target = writable_organization(request, pk)
     if isinstance(target, HttpResponse):
         return target
-    org, index = target.org, target.index
-    query = PageQuery(request.GET)
-    context: dict[str, Any] = {"org": org, "form": query}
-    status = 200
-    if query.is_valid():
-        number = query.page_number()
-        records, count = audit_log(
-            actor=request.user,
-            filters=AuditFilter(
-                subject=AuditSubject(ORGANIZATION, str(org.pk), ORGANIZATION_PARTS)
-            ),
-            offset=(number - 1) * PAGE_SIZE,
-            limit=PAGE_SIZE,
-            index=index,
-        )
-        context["entries"] = describe(records, index)
-        context["pager"] = _pager(request, number, count, len(records))
-    else:
-        status = 400
-        context["query_errors"] = _query_errors(query)
-    return render(request, "web/workspace/history.html", context, status=status)
+    org = target.org
+    subject = AuditSubject(ORGANIZATION, str(org.pk), ORGANIZATION_PARTS)
+    return _log_page(
+        request,
+        PageQuery(request.GET),
+        lambda: AuditFilter(subject=subject),
+        template="web/workspace/history.html",
+        context={"org": org},
+        index=target.index,
+    )
 
 
 @require_safe
 @officer_required
 def audit(request: HttpRequest) -> HttpResponse:
     query = AuditQuery(request.GET)
-    context: dict[str, Any] = {"form": query}
-    status = 200
-    if query.is_valid():
-        index = DivisionIndex.load()
-        number = query.page_number()
-        records, count = audit_log(
-            actor=request.user,
-            filters=query.filters(),
-            offset=(number - 1) * PAGE_SIZE,
-            limit=PAGE_SIZE,
-            index=index,
-        )
-        context["entries"] = describe(records, index)
-        context["pager"] = _pager(request, number, count, len(records))
-    else:
-        status = 400
-        context["query_errors"] = _query_errors(query)
-    return render(request, "web/workspace/audit.html", context, status=status)
+    return _log_page(request, query, query.filters, template="web/workspace/audit.html", context={})

@@ -35,7 +35,7 @@ from shuniu.registry.models import (
     Support,
     SupportKind,
 )
-from shuniu.web.views.workspace.access import english, place_name
+from shuniu.web.names import place_name
 
 # Levels a registrar sits at: a city's bureau or a district's (county's) bureau.
 REGISTRAR_LEVELS = (Level.CITY, Level.DISTRICT, Level.COUNTY)
@@ -96,11 +96,7 @@ def association_choices(exclude: int | None = None) -> list[tuple[str, str]]:
 
 
 def service_field_choices() -> list[tuple[str, str]]:
-    in_english = english()
-    return [
-        (f.code, f.name_en if in_english and f.name_en else f.name)
-        for f in ServiceField.objects.order_by("position", "code")
-    ]
+    return [(f.code, place_name(f)) for f in ServiceField.objects.order_by("position", "code")]
 
 
 def find_organizations(references: Sequence[str]) -> tuple[list[Organization], list[str]]:

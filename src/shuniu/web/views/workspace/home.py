@@ -18,7 +18,9 @@ from shuniu.core.validation import CleanCharField
 from shuniu.divisions.models import Level
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.registry.selectors import OrganizationFilter, organization_list
-from shuniu.web.views.workspace.access import officer_required, place_name
+from shuniu.web.forms import query_errors
+from shuniu.web.names import place_name
+from shuniu.web.views.workspace.access import officer_required
 from shuniu.web.views.workspace.forms import WorkspaceForm
 from shuniu.web.views.workspace.trail import describe
 
@@ -81,7 +83,7 @@ def home(request: HttpRequest) -> HttpResponse:
         )
     else:
         status = 400
-        context["query_errors"] = finder.error_list()
+        context["query_errors"] = query_errors(finder)
     records, _count = audit_log(actor=user, limit=RECENT_CHANGES, index=index)
     context["entries"] = describe(records, index)
     return render(request, "web/workspace/home.html", context, status=status)

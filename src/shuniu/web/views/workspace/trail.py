@@ -20,7 +20,7 @@ from shuniu.core.models import AuditRecord
 from shuniu.divisions.models import Division
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.registry.models import Organization, OrganizationEvent, ServiceField, Support
-from shuniu.web.views.workspace.access import english, place_name
+from shuniu.web.names import place_name
 
 ORGANIZATION = Organization._meta.label_lower
 EVENT = OrganizationEvent._meta.label_lower
@@ -127,9 +127,8 @@ class _Names:
         )
         self.service_fields: dict[str, str] = {}
         if field_codes:
-            in_english = english()
             for f in ServiceField.objects.filter(code__in=field_codes):
-                self.service_fields[f.code] = f.name_en if in_english and f.name_en else f.name
+                self.service_fields[f.code] = place_name(f)
 
     def organization(self, pk: Any) -> str:
         if not isinstance(pk, int):
