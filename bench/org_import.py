@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import connection
+from django.utils import timezone
 
 from bench.harness import BenchmarkError, Check, Context, Report, Row, Stage, Stopwatch, console
 from shuniu.divisions.models import COUNTY_LEVELS, Division
@@ -86,7 +87,7 @@ def run_child(mode: str, path: Path) -> ChildRun:
 def write_csv(path: Path, *, megabytes: float, seed: int) -> int:
     """Rows until the file holds ``megabytes``; returns the number of rows."""
     rng = random.Random(seed)
-    today = dt.date.today()
+    today = timezone.localdate()
     districts = sorted(
         (
             d

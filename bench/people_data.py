@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 
 from bench.harness import Context
 from shuniu.divisions.models import COUNTY_LEVELS, Division
@@ -90,7 +91,7 @@ def organizations(ctx: Context) -> Organizations:
     if id(ctx) in _organizations:
         return _organizations[id(ctx)]
     rng = random.Random(ctx.seed + 1)
-    today = dt.date.today()
+    today = timezone.localdate()
     cities = {d.code: d for d in Division.objects.filter(code__in=CITIES)}
     districts = sorted(
         (

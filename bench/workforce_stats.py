@@ -113,7 +113,7 @@ def sql_figures(region: str, as_of: dt.date) -> Figures:
         JOIN region_holder rh ON rh.division_id = b.k %% {SHIFT}
         LEFT JOIN working w ON w.person_id = b.person_id
         GROUP BY 1, 2, 3
-        """,
+        """,  # noqa: S608 benchmark tables and constants of the code; no outside input
         [as_of, region, as_of, as_of, as_of, as_of, as_of, as_of],
     )
     by_level: Counter[str] = Counter({key: 0 for key in LEVEL_KEYS.values()})
@@ -144,7 +144,7 @@ def sql_figures(region: str, as_of: dt.date) -> Figures:
 def region_division_ids(region: str, on: dt.date) -> str:
     """The ids of the divisions whose territory lies in the region on ``on``, as SQL."""
     rows = fetch_all(
-        f"WITH RECURSIVE {REGION_DIVISIONS_CTE} SELECT division_id FROM region_holder",
+        f"WITH RECURSIVE {REGION_DIVISIONS_CTE} SELECT division_id FROM region_holder",  # noqa: S608 benchmark tables and constants of the code; no outside input
         [on, region],
     )
     return ",".join(str(int(row[0])) for row in rows) or "NULL"
@@ -188,7 +188,7 @@ def sql_agency_staff(region: str, as_of: dt.date) -> tuple[int, tuple[tuple[int,
             GROUP BY e.person_id
         ) t
         GROUP BY f0, f1, f2
-        """,
+        """,  # noqa: S608 benchmark tables and constants of the code; no outside input
         [*params, as_of, as_of],
     )
     now = sum(count for f0, _f1, _f2, count in rows if f0)
@@ -213,7 +213,7 @@ def sql_pipeline(region: str, as_of: dt.date) -> tuple[int, int, int, int]:
         JOIN registry_organization o ON o.id = g.university_id
         WHERE o.kind = 'university' AND o.registrar_division_id IN ({in_region})
           AND g.year <= %s
-        """,
+        """,  # noqa: S608 benchmark tables and constants of the code; no outside input
         [last_year],
     )[0]
     placed, placed_certified = fetch_all(
@@ -224,7 +224,7 @@ def sql_pipeline(region: str, as_of: dt.date) -> tuple[int, int, int, int]:
         ) THEN pl.person_id END)
         FROM workforce_placement pl
         WHERE pl.division_id IN ({in_region}) AND pl.starts_on <= %s
-        """,
+        """,  # noqa: S608 benchmark tables and constants of the code; no outside input
         [as_of, as_of, as_of],
     )[0]
     return int(graduates), int(universities), int(placed), int(placed_certified)

@@ -52,7 +52,7 @@ def make_world() -> dict[int, str]:
 def table_counts(cursor: Any, tables: list[str]) -> dict[str, int]:
     counts = {}
     for table in tables:
-        cursor.execute(f'SELECT count(*) FROM "{table}"')
+        cursor.execute(f'SELECT count(*) FROM "{table}"')  # noqa: S608 test tables and constants of the code; no outside input
         counts[table] = cursor.fetchone()[0]
     return counts
 
@@ -111,7 +111,7 @@ def committed(django_db_setup, django_db_blocker):
         with connection.cursor() as cursor:
             marks = {}
             for table in sorted(tables):
-                cursor.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')
+                cursor.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')  # noqa: S608 test tables and constants of the code; no outside input
                 marks[table] = cursor.fetchone()[0]
         try:
             yield
@@ -119,7 +119,7 @@ def committed(django_db_setup, django_db_blocker):
             # Foreign keys are deferred (both databases): any order of deletes will do.
             with transaction.atomic(), connection.cursor() as cursor:
                 for table, mark in marks.items():
-                    cursor.execute(f'DELETE FROM "{table}" WHERE id > %s', [mark])
+                    cursor.execute(f'DELETE FROM "{table}" WHERE id > %s', [mark])  # noqa: S608 test tables and constants of the code; no outside input
 
 
 @pytest.fixture
@@ -181,7 +181,7 @@ def test_backup_and_restore_round_trip_keeps_counts_statistics_and_numbers(
     with closing(_connect(settings)) as db:
         cursor = db.cursor()
         assert table_counts(cursor, tables) == counts
-        cursor.execute(f"SELECT id, id_cipher FROM {Person._meta.db_table} ORDER BY id")
+        cursor.execute(f"SELECT id, id_cipher FROM {Person._meta.db_table} ORDER BY id")  # noqa: S608 test tables and constants of the code; no outside input
         stored = cursor.fetchall()
     # and every ID number decrypts, on its own row
     assert {pk: identity.decrypt(token, row=pk) for pk, token in stored} == numbers

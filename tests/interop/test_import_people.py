@@ -185,7 +185,7 @@ def test_xlsx_with_typed_cells(orgs, tmp_path):
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.append(HEADER_ZH.split(","))
-    cells = ["王五", WANG, "男", None, None, 2, "JZ2015000003", 2015, dt.datetime(2015, 10, 8)]
+    cells = ["王五", WANG, "男", None, None, 2, "JZ2015000003", 2015, dt.datetime(2015, 10, 8)]  # noqa: DTZ001 a spreadsheet cell: Excel dates carry no zone
     sheet.append([*cells, 310101, None, None, None, None])
     path = tmp_path / "people.xlsx"
     workbook.save(path)

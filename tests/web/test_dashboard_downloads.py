@@ -150,8 +150,8 @@ def test_series_xlsx_has_real_dates(english, small_beijing):
     response = english.get(f"{BASE}?region=110000&as_of=2011-12-31&chart=series&format=xlsx")
     # then
     _title, rows = xlsx_rows(response)
-    assert rows[1] == (dt.datetime(2009, 12, 31), 1, 1, 0, 1, 18)
-    assert rows[4] == (dt.datetime(2012, 12, 31), 3, 2, 1, 2, 16)
+    assert rows[1] == (dt.datetime(2009, 12, 31), 1, 1, 0, 1, 18)  # noqa: DTZ001 a spreadsheet cell: Excel dates carry no zone
+    assert rows[4] == (dt.datetime(2012, 12, 31), 3, 2, 1, 2, 16)  # noqa: DTZ001 a spreadsheet cell: Excel dates carry no zone
 
 
 def test_downloads_hold_the_numbers_the_page_shows(english, small_beijing):

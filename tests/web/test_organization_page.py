@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from shuniu.accounts.models import Role, RoleAssignment
 from shuniu.registry.models import Organization, OrganizationEvent, Support
@@ -156,9 +157,9 @@ def test_status_defaults_to_today(english, deregistered):
     # given / when no date is asked for
     response = english.get(page_url(deregistered))
     # then today's state, and the picker shows today
-    assert response.context["as_of"] == dt.date.today()
+    assert response.context["as_of"] == timezone.localdate()
     assert element_text(response.content.decode(), "status-value") == "Deregistered"
-    assert f'value="{dt.date.today().isoformat()}"' in response.content.decode()
+    assert f'value="{timezone.localdate().isoformat()}"' in response.content.decode()
 
 
 def test_hub_and_members(english, world):

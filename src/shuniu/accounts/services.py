@@ -15,7 +15,7 @@ from shuniu.accounts.models import ApiToken, Role, RoleAssignment
 from shuniu.core.audit import audit_write, snapshot
 from shuniu.core.errors import NotFound, PermissionDenied, ValidationError
 
-TOKEN_PREFIX = "shu_"
+TOKEN_PREFIX = "shu_"  # noqa: S105 a prefix marking API tokens, not a secret
 
 
 def _hash(key: str) -> str:

@@ -299,7 +299,7 @@ def _run(
     a failure is its last error line."""
     done = 0
     errors: list[str] = []
-    with subprocess.Popen(
+    with subprocess.Popen(  # noqa: S603 an argument list from _pg_tool, no shell
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     ) as process:
         assert process.stderr is not None
@@ -352,7 +352,7 @@ def _pg_backup(database: dict[str, Any], partial: Path, progress: Progress) -> N
 
 def _pg_list(path: Path, env: dict[str, str]) -> list[str]:
     """The archive's table of contents (reading it checks the archive)."""
-    listed = subprocess.run(
+    listed = subprocess.run(  # noqa: S603 an argument list from _pg_tool, no shell
         [_pg_tool("pg_restore"), "--list", str(path)],
         env=env,
         capture_output=True,
@@ -366,7 +366,7 @@ def _pg_list(path: Path, env: dict[str, str]) -> list[str]:
 
 def _pg_recorded(path: Path, env: dict[str, str]) -> set[tuple[str, str]]:
     """The django_migrations rows inside the archive, read without restoring it."""
-    dumped = subprocess.run(
+    dumped = subprocess.run(  # noqa: S603 an argument list from _pg_tool, no shell
         [
             _pg_tool("pg_restore"),
             "--data-only",

@@ -637,5 +637,5 @@ TARGETS = (
 DEMO_ADMIN = "demo_admin"
 DEMO_OFFICER = "demo_officer_xicheng"
 DEMO_OFFICER_DIVISION = "110102"
-DEMO_PASSWORD_ENV = "SHUNIU_DEMO_PASSWORD"
-DEMO_PASSWORD_DEFAULT = "shuniu-demo-2012"
+DEMO_PASSWORD_ENV = "SHUNIU_DEMO_PASSWORD"  # noqa: S105 the name of a variable
+DEMO_PASSWORD_DEFAULT = "shuniu-demo-2012"  # noqa: S105 demo-only accounts, documented

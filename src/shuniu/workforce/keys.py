@@ -118,7 +118,8 @@ def person_keys_rotate(
                 updates.append((protector.seal(number, row=pk), digest, pk))
             with connection.cursor() as cursor:
                 cursor.executemany(
-                    f"UPDATE {table} SET id_cipher = %s, id_hash = %s WHERE id = %s", updates
+                    f"UPDATE {table} SET id_cipher = %s, id_hash = %s WHERE id = %s",  # noqa: S608 quoted model table name; values are parameters
+                    updates,
                 )
             first, last = batch[0][0], batch[-1][0]
             record = audit_build(

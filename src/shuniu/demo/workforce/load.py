@@ -57,7 +57,7 @@ def _insert(model: type[models.Model], columns: Sequence[str], rows: list[tuple[
         return
     quote = connection.ops.quote_name
     names = ["created_at", "updated_at", "version", *columns]
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 quoted model table/column names; values are parameters
         quote(model._meta.db_table),
         ", ".join(quote(_column(model, n)) for n in names),
         ", ".join(["%s"] * len(names)),
@@ -221,7 +221,7 @@ def workforce_load(
         table = connection.ops.quote_name(Person._meta.db_table)
         with connection.cursor() as cursor:
             cursor.executemany(
-                f"UPDATE {table} SET id_cipher = %s WHERE id = %s",
+                f"UPDATE {table} SET id_cipher = %s WHERE id = %s",  # noqa: S608 quoted model table/column names; values are parameters
                 [
                     (protector.seal(number, row=known[digest]), known[digest])
                     for digest, number in sealing.items()

@@ -78,7 +78,7 @@ def plan_employment(
     plan: WorkforcePlan, lives: Sequence[AgencyLife]
 ) -> list[tuple[int, int, dt.date, dt.date | None, str]]:
     """(person index, organization id, start, end, role) for every job."""
-    rng = random.Random(SEED + 1)
+    rng = random.Random(SEED + 1)  # noqa: S311 seeded on purpose: a reproducible demo, not a secret
     pools: dict[str, list[int]] = defaultdict(list)
     uncertified: dict[str, list[int]] = defaultdict(list)
     for index, person in enumerate(plan.people):

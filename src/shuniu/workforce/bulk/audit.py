@@ -112,7 +112,7 @@ class _Auditing(_ImportState):
             # A person's division, for officers reading the trail of their jurisdiction:
             # that of their first new certificate, else of their first new employer.
             db.execute(
-                insert
+                insert  # noqa: S608 model table names and code constants; values are parameters
                 + f"""SELECT %s, %s, %s, 'person.register', 'workforce.person',
                        CAST(p.id AS VARCHAR(20)), p.name || ' (' || p.id_masked || ')',
                        COALESCE(dc.code, dj.code, ''), NULL, {person}, %s
@@ -130,7 +130,7 @@ class _Auditing(_ImportState):
                 LEFT JOIN {_TABLES["employment"]} e ON e.id = fj.id
                 LEFT JOIN registry_organization o ON o.id = e.organization_id
                 LEFT JOIN divisions_division dj ON dj.id = o.registrar_division_id
-                WHERE p.id >= %s AND p.id < %s ORDER BY p.id""",
+                WHERE p.id >= %s AND p.id < %s ORDER BY p.id""",  # noqa: S608 as above
                 [
                     *common,
                     request_id,
@@ -144,19 +144,19 @@ class _Auditing(_ImportState):
         self._report("write", 1, steps)
         if self.next_certificate > self.first_certificate:
             db.execute(
-                insert
+                insert  # noqa: S608 model table names and code constants; values are parameters
                 + f"""SELECT %s, %s, %s, 'certificate.add', 'workforce.certificate',
                        CAST(c.id AS VARCHAR(20)), c.number, d.code, NULL, {certificate}, %s
                 FROM {_TABLES["certificate"]} c
                 JOIN divisions_division d ON d.id = c.registered_division_id
-                WHERE c.id >= %s AND c.id < %s ORDER BY c.id""",
+                WHERE c.id >= %s AND c.id < %s ORDER BY c.id""",  # noqa: S608 as above
                 [*common, request_id, self.first_certificate, self.next_certificate],
             )
             db.advance("certificate", self.next_certificate - 1)
         self._report("write", 2, steps)
         if self.next_job > self.first_job:
             db.execute(
-                insert
+                insert  # noqa: S608 model table names and code constants; values are parameters
                 + f"""SELECT %s, %s, %s, 'employment.start', 'workforce.employment',
                        CAST(e.id AS VARCHAR(20)),
                        CAST(e.person_id AS VARCHAR(20)) || ' @ '
@@ -166,7 +166,7 @@ class _Auditing(_ImportState):
                 FROM {_TABLES["employment"]} e
                 JOIN registry_organization o ON o.id = e.organization_id
                 JOIN divisions_division d ON d.id = o.registrar_division_id
-                WHERE e.id >= %s AND e.id < %s ORDER BY e.id""",
+                WHERE e.id >= %s AND e.id < %s ORDER BY e.id""",  # noqa: S608 as above
                 [*common, request_id, self.first_job, self.next_job],
             )
             db.advance("employment", self.next_job - 1)

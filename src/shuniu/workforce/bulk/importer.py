@@ -130,7 +130,7 @@ class _Import(_Matching):
         # made with an older key: only then are the older hashes looked up too.
         self.older_keys = self.protector.has_others() and bool(
             db.rows(
-                f"SELECT 1 FROM {_TABLES['person']} WHERE id_cipher NOT LIKE %s LIMIT 1",
+                f"SELECT 1 FROM {_TABLES['person']} WHERE id_cipher NOT LIKE %s LIMIT 1",  # noqa: S608 model table name; the prefix is a parameter
                 [current_prefix() + "%"],
             )
         )

@@ -102,12 +102,12 @@ class _Store:
         table = _TABLES[key]
         if self.postgres:
             return self.rows(
-                f"SELECT {columns} FROM unnest(%s::{sql_type}[]) AS k(v) "
+                f"SELECT {columns} FROM unnest(%s::{sql_type}[]) AS k(v) "  # noqa: S608 model table/column names, %s marks; values are parameters
                 f"JOIN {table} t ON t.{column} = k.v",
                 [list(values)],
             )
         marks = ", ".join(["%s"] * len(values))
-        return self.rows(f"SELECT {columns} FROM {table} t WHERE t.{column} IN ({marks})", values)
+        return self.rows(f"SELECT {columns} FROM {table} t WHERE t.{column} IN ({marks})", values)  # noqa: S608 model table/column names, %s marks; values are parameters
 
     def first_ids(self) -> dict[str, int]:
         """The first id the import may give in each table, with the tables locked."""
@@ -126,7 +126,7 @@ class _Store:
         # gives an id twice: start above both the largest id and the sequence.
         first = {}
         for key, table in _TABLES.items():
-            largest = self.rows(f"SELECT COALESCE(MAX(id), 0) FROM {table}")[0][0]
+            largest = self.rows(f"SELECT COALESCE(MAX(id), 0) FROM {table}")[0][0]  # noqa: S608 model table/column names, %s marks; values are parameters
             sequence = self.rows("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
             first[key] = max(int(largest), int(sequence[0][0]) if sequence else 0) + 1
         return first
@@ -148,7 +148,7 @@ class _Store:
                     copy.write_row(values)
         else:
             marks = ", ".join(["%s"] * len(columns))
-            self.cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+            self.cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608 model table/column names, %s marks; values are parameters
 
     def json(self, pairs: Iterable[tuple[str, str]]) -> str:
         function = "jsonb_build_object" if self.postgres else "json_object"
@@ -197,7 +197,7 @@ class _Store:
         if person_updates:
             sets = ", ".join(f"{name} = %s" for name in _PERSON_FIELDS)
             self.cursor.executemany(
-                f"UPDATE {_TABLES['person']} SET {sets}, "
+                f"UPDATE {_TABLES['person']} SET {sets}, "  # noqa: S608 model table/column names, %s marks; values are parameters
                 "version = version + %s, updated_at = %s WHERE id = %s",
                 [
                     (
@@ -212,7 +212,7 @@ class _Store:
             )  # fmt: skip
         if job_updates:
             self.cursor.executemany(
-                f"UPDATE {_TABLES['employment']} SET role = %s, ends_on = %s, "
+                f"UPDATE {_TABLES['employment']} SET role = %s, ends_on = %s, "  # noqa: S608 model table/column names, %s marks; values are parameters
                 "version = version + %s, updated_at = %s WHERE id = %s",
                 [
                     (state[1], state[2], 0 if pk >= first_job else 1, now, pk)

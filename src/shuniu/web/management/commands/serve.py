@@ -128,7 +128,7 @@ class Command(BaseCommand):
         sys.stderr.flush()
         # The workers open their own connections; none is inherited across exec.
         connections.close_all()
-        os.execv(sys.executable, argv)
+        os.execv(sys.executable, argv)  # noqa: S606 this interpreter running gunicorn, argument list
 
     def _report_readiness(self) -> None:
         connection = connections[DEFAULT_DB_ALIAS]
