@@ -16,7 +16,7 @@ from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
 from shuniu.core.busy import busy_problem, is_busy
-from shuniu.core.errors import NotFound, StaleVersion, Undecryptable
+from shuniu.core.errors import NotFound, StaleVersion, Undecryptable, VersionRequired
 from shuniu.core.validation import body_limit_message
 
 PROBLEM_JSON = "application/problem+json"
@@ -208,6 +208,13 @@ def install_error_handlers(api: NinjaAPI) -> None:
             % {"expected": exc.expected, "current": exc.current},
         )
 
+    def on_version_required(request: HttpRequest, exc: Any) -> HttpResponse:
+        return problem(
+            428,
+            _("Precondition required"),
+            _("Send the version you edited as an If-Match header or a 'version' field."),
+        )
+
     def on_not_found(request: HttpRequest, exc: Any) -> HttpResponse:
         return problem(
             404, _("Not found"), _("No such record: %(id)s") % {"id": exc} if str(exc) else ""
@@ -264,6 +271,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(NinjaValidationError, on_ninja_validation)
     api.add_exception_handler(DjangoValidationError, on_validation)
     api.add_exception_handler(StaleVersion, on_stale)
+    api.add_exception_handler(VersionRequired, on_version_required)
     api.add_exception_handler(NotFound, on_not_found)
     api.add_exception_handler(Http404, on_not_found)
     api.add_exception_handler(PermissionDenied, on_forbidden)

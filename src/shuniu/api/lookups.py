@@ -9,12 +9,13 @@ the field, as before.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+# Moved to api/versioning.py; re-exported here for one release.
+from shuniu.api.versioning import PreconditionRequired as PreconditionRequired
+from shuniu.api.versioning import expected_version as expected_version
 from shuniu.core.errors import NotFound, ValidationError
 from shuniu.divisions.models import Division
 from shuniu.registry.models import Organization
@@ -33,33 +34,6 @@ from shuniu.workforce.selectors import (
     programme_get,
     registration_get,
 )
-
-# ---------------------------------------------------------------------------------------
-# Versions (optimistic locking)
-
-_ETAG = re.compile(r'^(?:W/)?"?(\d+)"?$')
-
-
-class PreconditionRequired(Exception):
-    pass
-
-
-def expected_version(request: HttpRequest, body_version: int | None) -> int:
-    """The version the client edited: ``If-Match`` (an ETag from GET) or ``version`` in the body.
-
-    One of them is required: an update that does not say what it read could overwrite a change
-    it never saw.
-    """
-    header = request.headers.get("If-Match", "").strip()
-    if header:
-        match = _ETAG.match(header)
-        if not match:
-            raise ValidationError({"If-Match": _('Expected an ETag such as "3".')})
-        return int(match.group(1))
-    if body_version is not None:
-        return body_version
-    raise PreconditionRequired()
-
 
 # ---------------------------------------------------------------------------------------
 # Public records named in a body: a 422 naming the field when unknown

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 
-__all__ = ["NotFound", "PermissionDenied", "StaleVersion", "Undecryptable", "ValidationError"]
+__all__ = [
+    "NotFound",
+    "PermissionDenied",
+    "StaleVersion",
+    "Undecryptable",
+    "ValidationError",
+    "VersionRequired",
+]
 
 
 class StaleVersion(Exception):
@@ -14,6 +21,11 @@ class StaleVersion(Exception):
         super().__init__(f"stale version: expected {expected}, stored {current}")
         self.expected = expected
         self.current = current
+
+
+class VersionRequired(Exception):
+    """An edit that does not say which version of the record it was made on: it could
+    overwrite a change it never saw."""
 
 
 class NotFound(Exception):

@@ -3,18 +3,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from shuniu.api.auth import WRITE_AUTH, actor
-from shuniu.api.errors import problem
-from shuniu.api.lookups import (
-    PreconditionRequired,
-    division_ref,
-    expected_version,
-    organization_for,
-    organization_ref,
-)
+from shuniu.api.lookups import division_ref, organization_for, organization_ref
 from shuniu.api.pagination import Paging, page_of
 from shuniu.api.schemas.organizations import (
     EventIn,
@@ -24,6 +16,7 @@ from shuniu.api.schemas.organizations import (
     OrganizationPage,
     OrganizationPatch,
 )
+from shuniu.api.versioning import expected_version
 from shuniu.core.validation import ApiDate, CleanStr, SearchText
 from shuniu.registry.models import Organization
 from shuniu.registry.selectors import (
@@ -117,13 +110,9 @@ def create_organization(
     return Status(201, org)
 
 
-_expected_version = expected_version
-_PreconditionRequired = PreconditionRequired
-
-
 @router.patch(
     "/{int:org_id}",
-    response={200: OrganizationDetailOut, 428: dict},
+    response={200: OrganizationDetailOut},
     auth=WRITE_AUTH,
     operation_id="update_organization",
 )
@@ -132,14 +121,7 @@ def update_organization(
 ) -> Any:
     # The record first, as GET finds it: an unknown id is 404 whatever the body says.
     org = organization_for(actor(request), org_id)
-    try:
-        expected = _expected_version(request, payload.version)
-    except _PreconditionRequired:
-        return problem(
-            428,
-            _("Precondition required"),
-            _("Send the version you edited as an If-Match header or a 'version' field."),
-        )
+    expected = expected_version(request, payload.version)
     changes = payload.dict(exclude_unset=True)
     changes.pop("version", None)
     if "registrar_division" in changes:
@@ -174,7 +156,7 @@ def add_organization_event(
     data = payload.dict()
     header = request.headers.get("If-Match", "").strip()
     expected = (
-        _expected_version(request, data.pop("version")) if header else data.pop("version", None)
+        expected_version(request, data.pop("version")) if header else data.pop("version", None)
     )
     data.pop("version", None)
     if data.get("division_after"):

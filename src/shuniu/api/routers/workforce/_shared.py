@@ -1,18 +1,10 @@
-"""What the workforce routers share: the ETag header and the optional If-Match version."""
+"""What the workforce routers share: the ETag header (the If-Match version is read by
+api/versioning.py)."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-
-from shuniu.api.lookups import PreconditionRequired, expected_version
+from django.http import HttpResponse
 
 
 def etag(response: HttpResponse, version: int) -> None:
     response["ETag"] = f'"{version}"'
-
-
-def optional_version(request: HttpRequest, body_version: int | None) -> int | None:
-    try:
-        return expected_version(request, body_version)
-    except PreconditionRequired:
-        return None

@@ -14,7 +14,6 @@ from shuniu.api.lookups import certificate_for, division_ref, person_ref, regist
 from shuniu.api.pagination import Paging
 from shuniu.api.pagination import page_of as _page
 from shuniu.api.routers.workforce._shared import etag as _etag
-from shuniu.api.routers.workforce._shared import optional_version as _optional_version
 from shuniu.api.schemas.workforce import (
     CertificateDetailOut,
     CertificatePage,
@@ -24,6 +23,7 @@ from shuniu.api.schemas.workforce import (
     RegistrationPatch,
     RevokeIn,
 )
+from shuniu.api.versioning import optional_version as _optional_version
 from shuniu.core.validation import ApiDate, CleanStr, RecordId, SearchText
 from shuniu.workforce.models import Certificate, CertificateRegistration
 from shuniu.workforce.selectors import (

@@ -13,13 +13,13 @@ from shuniu.api.lookups import employment_for, organization_ref, person_ref
 from shuniu.api.pagination import Paging
 from shuniu.api.pagination import page_of as _page
 from shuniu.api.routers.workforce._shared import etag as _etag
-from shuniu.api.routers.workforce._shared import optional_version as _optional_version
 from shuniu.api.schemas.workforce import (
     EmploymentOut,
     EmploymentPage,
     EmploymentPatch,
     NewEmploymentIn,
 )
+from shuniu.api.versioning import optional_version as _optional_version
 from shuniu.core.validation import ApiDate, RecordId
 from shuniu.workforce.models import Employment
 from shuniu.workforce.selectors import (

@@ -5,18 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from shuniu.api.auth import WRITE_AUTH, actor
-from shuniu.api.errors import problem
-from shuniu.api.lookups import (
-    PreconditionRequired,
-    division_ref,
-    expected_version,
-    organization_ref,
-    person_for,
-)
+from shuniu.api.lookups import division_ref, organization_ref, person_for
 from shuniu.api.pagination import Paging
 from shuniu.api.pagination import page_of as _page
 from shuniu.api.routers.workforce._shared import etag as _etag
@@ -27,6 +19,7 @@ from shuniu.api.schemas.workforce import (
     PersonPage,
     PersonPatch,
 )
+from shuniu.api.versioning import expected_version
 from shuniu.core.validation import CleanStr, CleanText, RecordId, SearchText
 from shuniu.workforce.models import Person
 from shuniu.workforce.selectors import (
@@ -44,14 +37,6 @@ from shuniu.workforce.services import (
 )
 
 router = Router()
-
-
-def _precondition_required() -> HttpResponse:
-    return problem(
-        428,
-        _("Precondition required"),
-        _("Send the version you edited as an If-Match header or a 'version' field."),
-    )
 
 
 def _with_overlaps(request: HttpRequest, person: Person) -> Person:
@@ -183,7 +168,7 @@ def create_person(
 
 @router.patch(
     "/people/{int:person_id}",
-    response={200: PersonDetailOut, 428: dict},
+    response={200: PersonDetailOut},
     auth=WRITE_AUTH,
     operation_id="update_person",
 )
@@ -192,10 +177,7 @@ def update_person(
 ) -> Any:
     # The person first, through the caller's scope: out of it, 404 whatever the body.
     person = person_for(actor(request), person_id)
-    try:
-        expected = expected_version(request, payload.version)
-    except PreconditionRequired:
-        return _precondition_required()
+    expected = expected_version(request, payload.version)
     changes = payload.dict(exclude_unset=True)
     changes.pop("version", None)
     if "university_id" in changes:
