@@ -12,6 +12,7 @@ from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery, prefe
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from shuniu.core.actors import Actor
 from shuniu.core.errors import NotFound, ValidationError
 from shuniu.divisions.models import Division
 from shuniu.divisions.selectors import DivisionIndex, division_ids_within
@@ -78,7 +79,7 @@ def _check_choice(field: str, value: str | None, allowed: list[str]) -> None:
 
 def organization_list(
     *,
-    actor: Any,
+    actor: Actor,
     filters: OrganizationFilter,
     offset: int = 0,
     limit: int = 50,
@@ -150,7 +151,7 @@ def organization_list(
 
 
 def organization_get(
-    *, actor: Any, pk: int, as_of: dt.date | None = None, index: DivisionIndex | None = None
+    *, actor: Actor, pk: int, as_of: dt.date | None = None, index: DivisionIndex | None = None
 ) -> Organization:
     """One organization with its events, hub, members, sponsors and support."""
     try:
@@ -203,7 +204,7 @@ class OrganizationProfile:
 
 
 def organization_profile(
-    *, actor: Any, pk: int, as_of: dt.date | None = None
+    *, actor: Actor, pk: int, as_of: dt.date | None = None
 ) -> OrganizationProfile:
     """One organization as of a date, with its timeline and the bodies it is tied to."""
     on = as_of or timezone.localdate()

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shuniu.accounts.permissions import require_organization_edit, require_registry_write
+from shuniu.core.actors import Actor
 from shuniu.core.audit import audit_write, snapshot
 from shuniu.core.errors import ValidationError
 from shuniu.core.versioning import check_version
@@ -116,7 +117,7 @@ def _service_fields(codes_: Sequence[str]) -> list[ServiceField]:
     return [found[c] for c in wanted]
 
 
-def _audit_org(actor: Any, action: str, org: Organization, before: dict | None) -> None:
+def _audit_org(actor: Actor, action: str, org: Organization, before: dict | None) -> None:
     after = snapshot(org)
     after["service_fields"] = sorted(org.service_fields.values_list("code", flat=True))
     after["sponsors"] = sorted(org.sponsors.values_list("pk", flat=True))
@@ -144,7 +145,7 @@ def _org_snapshot(org: Organization) -> dict[str, Any]:
 
 def organization_register(
     *,
-    actor: Any,
+    actor: Actor,
     name: str,
     kind: str,
     registrar_division: Division,
@@ -255,7 +256,7 @@ def _kinds(kind: str) -> tuple[str, ...]:
 
 
 def organization_update(
-    *, actor: Any, organization: Organization, expected_version: int | None, **changes: Any
+    *, actor: Actor, organization: Organization, expected_version: int | None, **changes: Any
 ) -> Organization:
     """Correct an organization's record. Refused on a stale ``expected_version``."""
     unknown = set(changes) - UPDATABLE_FIELDS
@@ -349,7 +350,7 @@ EVENT_DETAIL_FIELDS = (
 
 def organization_event_add(
     *,
-    actor: Any,
+    actor: Actor,
     organization: Organization,
     kind: str,
     date: dt.date,
@@ -422,7 +423,7 @@ def organization_event_add(
 
 
 def organization_event_delete(
-    *, actor: Any, event: OrganizationEvent, expected_version: int | None = None
+    *, actor: Actor, event: OrganizationEvent, expected_version: int | None = None
 ) -> None:
     """Remove an event entered in error (audited with its full content)."""
     with transaction.atomic():
@@ -632,7 +633,7 @@ def _chunks(items: Sequence[int], size: int) -> Iterable[Sequence[int]]:
 
 def support_record(
     *,
-    actor: Any,
+    actor: Actor,
     giver: Organization,
     receiver: Organization,
     kind: str,

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shuniu.accounts.permissions import is_admin
+from shuniu.core.actors import Actor
 from shuniu.core.audit import audit_write
 from shuniu.core.errors import PermissionDenied, ValidationError
 from shuniu.core.versioning import check_version
@@ -57,7 +58,7 @@ class EmploymentSpec:
     full_time: bool = True
 
 
-def _existing_holder_message(actor: Any, existing: Person) -> str:
+def _existing_holder_message(actor: Actor, existing: Person) -> str:
     # Whoever typed the number knows it; who holds it is told only to those who may see
     # that person.
     if not visible_people(actor).filter(pk=existing.pk).exists():
@@ -101,7 +102,7 @@ def _person_field_errors(person: Person) -> dict[str, list[str]]:
 
 def person_register(
     *,
-    actor: Any,
+    actor: Actor,
     name: str,
     id_number: str,
     education_level: str = "",
@@ -220,7 +221,7 @@ PERSON_UPDATABLE = {
 
 
 def person_update(
-    *, actor: Any, person: Person, expected_version: int | None, **changes: Any
+    *, actor: Actor, person: Person, expected_version: int | None, **changes: Any
 ) -> Person:
     """Correct a person's record (an ID number corrected is validated and re-derived)."""
     person_in_scope(actor=actor, pk=person.pk)
@@ -290,7 +291,7 @@ def _person_division_code(person: Person) -> str:
     return job.organization.registrar_division.code if job is not None else ""
 
 
-def person_id_number(*, actor: Any, person: Person, purpose: str, refuse: bool = False) -> str:
+def person_id_number(*, actor: Actor, person: Person, purpose: str, refuse: bool = False) -> str:
     """The person's full ID number for the roles that need it (administrators, officers of
     the person's jurisdiction), each such view audited as ``person.id_number.view`` with
     its purpose; anyone else gets the masked form, or PermissionDenied with ``refuse``
