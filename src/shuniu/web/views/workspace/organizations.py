@@ -31,6 +31,7 @@ from shuniu.registry.services import (
     organization_update,
     support_record,
 )
+from shuniu.web.htmx import HtmxHttpRequest
 from shuniu.web.views.workspace.access import (
     forbidden,
     officer_required,
@@ -244,7 +245,7 @@ def organization_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @officer_required
-def event_add(request: HttpRequest, pk: int) -> HttpResponse:
+def event_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     target = writable_organization(request, pk)
     if isinstance(target, HttpResponse):
         return target
@@ -294,7 +295,7 @@ def event_add(request: HttpRequest, pk: int) -> HttpResponse:
             organization=org,
             details_url=request.path,
         )
-        if request.htmx:  # type: ignore[attr-defined]
+        if request.htmx:
             # The kind changed: only the inputs that kind records.
             return render(
                 request,
