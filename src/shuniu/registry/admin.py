@@ -13,6 +13,7 @@ from django.forms import HiddenInput, ModelForm
 from django.http import HttpRequest
 
 from shuniu.core.errors import StaleVersion
+from shuniu.core.unset import UNSET
 from shuniu.registry.models import Organization, OrganizationEvent, Support
 from shuniu.registry.services import (
     UPDATABLE_FIELDS,
@@ -113,7 +114,20 @@ class OrganizationAdmin(admin.ModelAdmin):
                     actor=request.user,
                     organization=obj,
                     expected_version=data.get("version"),
-                    **changes,
+                    uscc=changes.get("uscc", UNSET),
+                    uscc_override_reason=changes.get("uscc_override_reason", UNSET),
+                    name=changes.get("name", UNSET),
+                    name_en=changes.get("name_en", UNSET),
+                    kind=changes.get("kind", UNSET),
+                    association_level=changes.get("association_level", UNSET),
+                    legal_form=changes.get("legal_form", UNSET),
+                    registrar_division=changes.get("registrar_division", UNSET),
+                    address=changes.get("address", UNSET),
+                    service_fields=changes.get("service_fields", UNSET),
+                    formation=changes.get("formation", UNSET),
+                    hub=changes.get("hub", UNSET),
+                    sponsors=changes.get("sponsors", UNSET),
+                    source=changes.get("source", UNSET),
                 )
             else:
                 saved = organization_register(

@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from shuniu.core.errors import StaleVersion
+from shuniu.core.unset import UNSET
 from shuniu.workforce.models import (
     Certificate,
     CertificateRegistration,
@@ -193,7 +194,14 @@ class PersonAdmin(_ServiceAdmin):
                     actor=request.user,
                     person=obj,
                     expected_version=data.get("version"),
-                    **changes,
+                    name=changes.get("name", UNSET),
+                    id_number=changes.get("id_number", UNSET),
+                    education_level=changes.get("education_level", UNSET),
+                    university=changes.get("university", UNSET),
+                    major=changes.get("major", UNSET),
+                    graduation_year=changes.get("graduation_year", UNSET),
+                    phone=changes.get("phone", UNSET),
+                    source=changes.get("source", UNSET),
                 )
             else:
                 saved = person_register(

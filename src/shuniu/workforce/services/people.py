@@ -14,6 +14,7 @@ from shuniu.accounts.permissions import is_admin
 from shuniu.core.actors import Actor
 from shuniu.core.audit import audit_write
 from shuniu.core.errors import PermissionDenied, ValidationError
+from shuniu.core.unset import UNSET, Unset, given
 from shuniu.core.versioning import check_version
 from shuniu.divisions.models import Division
 from shuniu.registry.models import Kind, Organization
@@ -221,21 +222,31 @@ PERSON_UPDATABLE = {
 
 
 def person_update(
-    *, actor: Actor, person: Person, expected_version: int | None, **changes: Any
+    *,
+    actor: Actor,
+    person: Person,
+    expected_version: int | None,
+    name: str | Unset | None = UNSET,
+    id_number: str | Unset = UNSET,
+    education_level: str | Unset | None = UNSET,
+    university: Organization | Unset | None = UNSET,
+    major: str | Unset | None = UNSET,
+    graduation_year: int | Unset | None = UNSET,
+    phone: str | Unset | None = UNSET,
+    source: str | Unset | None = UNSET,
 ) -> Person:
-    """Correct a person's record (an ID number corrected is validated and re-derived)."""
+    """Correct a person's record: the fields given (not ``UNSET``) only, each of
+    PERSON_UPDATABLE (an ID number corrected is validated and re-derived)."""
     person_in_scope(actor=actor, pk=person.pk)
-    unknown = set(changes) - PERSON_UPDATABLE
-    if unknown:
-        raise ValidationError({f: _("This field cannot be changed here.") for f in unknown})
+    changes = given(education_level=education_level, major=major, phone=phone, source=source)
     with transaction.atomic():
         current = Person.objects.select_for_update().get(pk=person.pk)
         _require_person(actor, current)
         check_version(current, expected=expected_version)
         before = person_snapshot(current)
         errors: dict[str, list[str]] = {}
-        if "id_number" in changes:
-            parsed = id_number_clean(changes["id_number"])
+        if id_number is not UNSET:
+            parsed = id_number_clean(id_number)
             digest = identity.id_hash(parsed.number)
             if digest != current.id_hash:
                 clash = (
@@ -248,15 +259,15 @@ def person_update(
                 current.id_cipher = identity.encrypt(parsed.number, row=current.pk)
                 current.id_hash, current.id_masked = digest, identity.mask(parsed.number)
                 current.sex, current.birth_date = parsed.sex, parsed.birth_date
-        if "name" in changes:
-            current.name = " ".join((changes["name"] or "").split())
+        if name is not UNSET:
+            current.name = " ".join((name or "").split())
         for field in ("education_level", "major", "phone", "source"):
             if field in changes:
-                setattr(current, field, (changes[field] or "").strip())
-        if "university" in changes:
-            current.university = changes["university"]
-        if "graduation_year" in changes:
-            current.graduation_year = changes["graduation_year"]
+                setattr(current, field, str(changes[field] or "").strip())
+        if university is not UNSET:
+            current.university = university
+        if graduation_year is not UNSET:
+            current.graduation_year = graduation_year
         for field, messages in _person_field_errors(current).items():
             errors.setdefault(field, []).extend(messages)
         _raise(errors)
