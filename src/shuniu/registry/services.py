@@ -118,7 +118,7 @@ def _service_fields(codes_: Sequence[str]) -> list[ServiceField]:
     return [found[c] for c in wanted]
 
 
-def _audit_org(actor: Actor, action: str, org: Organization, before: dict | None) -> None:
+def _audit_org(actor: Actor, action: str, org: Organization, before: dict[str, Any] | None) -> None:
     after = snapshot(org)
     after["service_fields"] = sorted(org.service_fields.values_list("code", flat=True))
     after["sponsors"] = sorted(org.sponsors.values_list("pk", flat=True))
