@@ -205,7 +205,7 @@ def _page(request: HttpRequest, context: dict[str, Any], status: int = 200) -> H
 
 @csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
-def upload(request: HttpRequest) -> HttpResponse:
+def upload(request: HttpRequest) -> HttpResponseBase:
     """The upload page. The size limit is applied while the file arrives, which has to be
     set up before anything reads the request body; the CSRF check follows right after."""
     limiter = _SizeLimit(request, MAX_UPLOAD_BYTES)
