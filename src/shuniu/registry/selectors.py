@@ -178,9 +178,7 @@ def organization_get(
     )
     index = index or DivisionIndex.load()
     org.status_on = period.status if period else ""  # type: ignore[attr-defined]
-    org.district = index.holder(  # type: ignore[attr-defined]
-        period.division_id if period else org.registrar_division_id, on
-    )
+    org.district = index.holder(period.division_id if period else org.registrar_division_id, on)
     return org
 
 
@@ -219,7 +217,7 @@ def organization_profile(
         Prefetch("support_received", queryset=support.select_related("giver")),
         Prefetch("support_given", queryset=support.select_related("receiver")),
     )
-    district: Division = org.district  # type: ignore[attr-defined]
+    district: Division = org.district
     return OrganizationProfile(
         organization=org,
         as_of=on,

@@ -265,7 +265,7 @@ class Results:
 
 
 def _directory_row(org: Organization) -> DirectoryRow:
-    district: Division = org.district  # type: ignore[attr-defined]
+    district: Division = org.district
     status: str = org.status_on or ""  # type: ignore[attr-defined]
     return DirectoryRow(
         pk=org.pk,
