@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
@@ -102,7 +101,7 @@ def user_create(
     role: str | None = None,
     division_code: str | None = None,
     organization_id: int | None = None,
-) -> Any:
+) -> User:
     """Create a user, optionally with one role assignment (validated, audited)."""
     from django.contrib.auth.password_validation import validate_password
 
@@ -146,7 +145,7 @@ def user_create(
 def role_assign(
     *,
     actor: Actor,
-    user: Any,
+    user: User,
     role: str,
     division_code: str | None = None,
     organization_id: int | None = None,

@@ -15,6 +15,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from shuniu.accounts.permissions import is_admin, jurisdictions, staff_organization_ids
+from shuniu.core.actors import Actor
 from shuniu.web.views.workspace.access import forbidden
 from shuniu.workforce.models import Level
 
@@ -48,7 +49,7 @@ def choice_label(choices: Any, value: str) -> str:
 # Who may open the people pages
 
 
-def may_see_people(user: Any) -> bool:
+def may_see_people(user: Actor) -> bool:
     return bool(
         getattr(user, "is_authenticated", False)
         and (is_admin(user) or jurisdictions(user) or staff_organization_ids(user))
