@@ -150,6 +150,8 @@ def update_organization(
     if "hub_id" in changes:
         hub_id = changes.pop("hub_id")
         changes["hub"] = _organization(hub_id, "hub_id") if hub_id else None
+    if "service_fields" in changes and changes["service_fields"] is None:
+        changes["service_fields"] = []  # null clears the list, as sponsor_ids: null does
     if "sponsor_ids" in changes:
         changes["sponsors"] = [
             _organization(pk, "sponsor_ids") for pk in changes.pop("sponsor_ids") or []
