@@ -9,13 +9,17 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from shuniu.core.generics import allow_admin_subscripting
 from shuniu.core.logging import logging_config
+
+allow_admin_subscripting()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SHUNIU_VAR_DIR", BASE_DIR / "var"))
@@ -39,7 +43,7 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
 
 
-def database_from_url(url: str) -> dict:
+def database_from_url(url: str) -> dict[str, Any]:
     parsed = urlparse(url)
     if parsed.scheme in {"postgres", "postgresql"}:
         query = parse_qs(parsed.query)
@@ -60,7 +64,7 @@ def database_from_url(url: str) -> dict:
     raise ValueError(f"DATABASE_URL: unsupported scheme {parsed.scheme!r}")
 
 
-def sqlite_database(path: Path) -> dict:
+def sqlite_database(path: Path) -> dict[str, Any]:
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(path),

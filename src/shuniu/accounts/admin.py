@@ -5,7 +5,7 @@ from shuniu.accounts.models import ApiToken, RoleAssignment
 
 
 @admin.register(RoleAssignment)
-class RoleAssignmentAdmin(admin.ModelAdmin):
+class RoleAssignmentAdmin(admin.ModelAdmin[RoleAssignment]):
     list_display = ["user", "role", "division", "organization", "created_at"]
     list_filter = ["role"]
     raw_id_fields = ["user", "division", "organization"]
@@ -13,7 +13,7 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
     list_display = ["prefix", "user", "name", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = ["prefix", "key_hash", "created_at", "last_used_at"]
     fields = ["user", "name", "prefix", "created_at", "last_used_at", "revoked_at"]

@@ -9,15 +9,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.utils.translation import gettext as _
 
 from shuniu.accounts.models import Role, RoleAssignment
+from shuniu.core.actors import Actor
 from shuniu.core.errors import PermissionDenied
 from shuniu.divisions.models import Division
 from shuniu.divisions.selectors import DivisionIndex
 
 
-def is_admin(actor: Any) -> bool:
+def is_admin(actor: Actor) -> bool:
     if not getattr(actor, "is_authenticated", False):
         return False
     if actor.is_superuser:
@@ -25,26 +27,29 @@ def is_admin(actor: Any) -> bool:
     return _roles(actor).get(Role.ADMIN) is not None
 
 
-def _roles(actor: Any) -> dict[str, list[RoleAssignment]]:
-    """The actor's assignments by role, read once per actor object."""
-    cached = getattr(actor, "_shuniu_roles", None)
+def _roles(actor: Actor) -> dict[str, list[RoleAssignment]]:
+    """The actor's assignments by role, read once per actor object. Only users hold roles."""
+    if not isinstance(actor, User):
+        return {}
+    cached: dict[str, list[RoleAssignment]] | None = getattr(actor, "_shuniu_roles", None)
     if cached is None:
         cached = {}
         for assignment in RoleAssignment.objects.filter(user=actor).select_related(
             "division", "organization"
         ):
             cached.setdefault(assignment.role, []).append(assignment)
-        actor._shuniu_roles = cached
+        # A cache on the user object itself (not a module dict: users compare by pk).
+        setattr(actor, "_shuniu_roles", cached)  # noqa: B010
     return cached
 
 
-def jurisdictions(actor: Any) -> list[Division]:
+def jurisdictions(actor: Actor) -> list[Division]:
     if not getattr(actor, "is_authenticated", False):
         return []
     return [a.division for a in _roles(actor).get(Role.OFFICER, []) if a.division is not None]
 
 
-def covered_division_ids(actor: Any, index: DivisionIndex | None = None) -> set[int] | None:
+def covered_division_ids(actor: Actor, index: DivisionIndex | None = None) -> set[int] | None:
     """Ids of every division the actor may write in; ``None`` means everywhere (admin)."""
     if is_admin(actor):
         return None
@@ -70,12 +75,12 @@ def covered_division_ids(actor: Any, index: DivisionIndex | None = None) -> set[
     return covered
 
 
-def can_write_in(actor: Any, division: Division) -> bool:
+def can_write_in(actor: Actor, division: Division) -> bool:
     covered = covered_division_ids(actor)
     return covered is None or division.pk in covered
 
 
-def require_registry_write(actor: Any, division: Division) -> None:
+def require_registry_write(actor: Actor, division: Division) -> None:
     if not getattr(actor, "is_authenticated", False):
         raise PermissionDenied(_("You must be logged in to change the registry."))
     if not (is_admin(actor) or jurisdictions(actor)):
@@ -86,7 +91,7 @@ def require_registry_write(actor: Any, division: Division) -> None:
         )
 
 
-def is_officer(actor: Any) -> bool:
+def is_officer(actor: Actor) -> bool:
     """Holds an officer role somewhere (what an officer may touch is ``can_write_in``)."""
     return bool(jurisdictions(actor))
 
@@ -96,7 +101,7 @@ def is_officer(actor: Any) -> bool:
 AGENCY_STAFF_FIELDS = frozenset({"name_en", "address", "service_fields"})
 
 
-def staff_organization_ids(actor: Any) -> set[int]:
+def staff_organization_ids(actor: Actor) -> set[int]:
     """Ids of the organizations the actor works for as agency staff."""
     if not getattr(actor, "is_authenticated", False):
         return set()
@@ -107,7 +112,7 @@ def staff_organization_ids(actor: Any) -> set[int]:
     }
 
 
-def can_edit_organization(actor: Any, organization: Any, fields: Iterable[str]) -> bool:
+def can_edit_organization(actor: Actor, organization: Any, fields: Iterable[str]) -> bool:
     """May ``actor`` change these ``fields`` of ``organization``'s record?
 
     Officers inside their jurisdiction and administrators may change any of them; agency staff
@@ -122,7 +127,7 @@ def can_edit_organization(actor: Any, organization: Any, fields: Iterable[str]) 
     return organization.pk in staff_organization_ids(actor) and set(fields) <= AGENCY_STAFF_FIELDS
 
 
-def require_organization_edit(actor: Any, organization: Any, fields: Iterable[str]) -> None:
+def require_organization_edit(actor: Actor, organization: Any, fields: Iterable[str]) -> None:
     """Raise PermissionDenied, saying why, unless ``can_edit_organization``."""
     fields = set(fields)
     if can_edit_organization(actor, organization, fields):

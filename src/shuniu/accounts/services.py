@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shuniu.accounts.models import ApiToken, Role, RoleAssignment
+from shuniu.core.actors import Actor
 from shuniu.core.audit import audit_write, snapshot
 from shuniu.core.errors import NotFound, PermissionDenied, ValidationError
 
@@ -22,7 +23,7 @@ def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def token_create(*, actor: Any, username: str, name: str = "") -> tuple[ApiToken, str]:
+def token_create(*, actor: Actor, username: str, name: str = "") -> tuple[ApiToken, str]:
     """Issue a bearer token for ``username``; returns the row and the token (shown once)."""
     User = get_user_model()
     try:
@@ -46,7 +47,7 @@ def token_create(*, actor: Any, username: str, name: str = "") -> tuple[ApiToken
     return token, key
 
 
-def token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
+def token_revoke(*, actor: Actor, token: ApiToken) -> ApiToken:
     with transaction.atomic():
         before = snapshot(token) | {"key_hash": "…"}
         token.revoked_at = timezone.now()
@@ -61,7 +62,7 @@ def token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
     return token
 
 
-def token_authenticate(*, key: str) -> Any | None:
+def token_authenticate(*, key: str) -> User | None:
     """The active user a bearer token belongs to, or None."""
     if not key.startswith(TOKEN_PREFIX):
         return None
@@ -84,7 +85,7 @@ def token_authenticate(*, key: str) -> Any | None:
 # ---------------------------------------------------------------------------------------
 
 
-def _require_admin(actor: Any) -> None:
+def _require_admin(actor: Actor) -> None:
     from shuniu.accounts.permissions import is_admin
 
     if not is_admin(actor):
@@ -93,14 +94,14 @@ def _require_admin(actor: Any) -> None:
 
 def user_create(
     *,
-    actor: Any,
+    actor: Actor,
     username: str,
     password: str,
     email: str = "",
     role: str | None = None,
     division_code: str | None = None,
     organization_id: int | None = None,
-) -> Any:
+) -> User:
     """Create a user, optionally with one role assignment (validated, audited)."""
     from django.contrib.auth.password_validation import validate_password
 
@@ -143,8 +144,8 @@ def user_create(
 
 def role_assign(
     *,
-    actor: Any,
-    user: Any,
+    actor: Actor,
+    user: User,
     role: str,
     division_code: str | None = None,
     organization_id: int | None = None,

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -11,10 +10,11 @@ from ninja.errors import HttpError
 from ninja.security import HttpBearer, SessionAuth
 
 from shuniu.accounts.services import token_authenticate
+from shuniu.core.actors import Actor
 
 
 class BearerToken(HttpBearer):
-    def authenticate(self, request: HttpRequest, token: str) -> Any | None:
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
         user = token_authenticate(key=token.strip())
         if user is not None:
             request.user = user
@@ -41,6 +41,7 @@ class CsrfSessionAuth(SessionAuth):
 WRITE_AUTH = [BearerToken(), CsrfSessionAuth()]
 
 
-def actor(request: HttpRequest) -> Any:
+def actor(request: HttpRequest) -> Actor:
     """The user a write acts as: the one authenticated by WRITE_AUTH."""
-    return getattr(request, "auth", None) or request.user
+    auth = getattr(request, "auth", None)  # set by django-ninja, not declared on HttpRequest
+    return auth if isinstance(auth, User) else request.user

@@ -9,13 +9,12 @@ the field, as before.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.utils.translation import gettext as _
 
 # Moved to api/versioning.py; re-exported here for one release.
 from shuniu.api.versioning import PreconditionRequired as PreconditionRequired
 from shuniu.api.versioning import expected_version as expected_version
+from shuniu.core.actors import Actor
 from shuniu.core.errors import NotFound, ValidationError
 from shuniu.divisions.models import Division
 from shuniu.registry.models import Organization
@@ -59,7 +58,7 @@ def organization_ref(pk: int, field: str) -> Organization:
 # Records in a path: 404 when unknown or out of the caller's scope
 
 
-def organization_for(actor: Any, pk: int) -> Organization:
+def organization_for(actor: Actor, pk: int) -> Organization:
     """The registry is public: GET answers every organization, so a write outside the
     caller's jurisdiction is a 403 that names why (the service's), and an unknown id 404."""
     return organization_get(actor=actor, pk=pk)
@@ -70,19 +69,19 @@ def programme_for(pk: int) -> Programme:
     return programme_get(pk=pk)
 
 
-def person_for(actor: Any, pk: int) -> Person:
+def person_for(actor: Actor, pk: int) -> Person:
     return person_in_scope(actor=actor, pk=pk)
 
 
-def certificate_for(actor: Any, pk: int) -> Certificate:
+def certificate_for(actor: Actor, pk: int) -> Certificate:
     return certificate_get(actor=actor, pk=pk)
 
 
-def registration_for(actor: Any, pk: int) -> CertificateRegistration:
+def registration_for(actor: Actor, pk: int) -> CertificateRegistration:
     return registration_get(actor=actor, pk=pk)
 
 
-def employment_for(actor: Any, pk: int) -> Employment:
+def employment_for(actor: Actor, pk: int) -> Employment:
     return employment_get(actor=actor, pk=pk)
 
 
@@ -90,7 +89,7 @@ def employment_for(actor: Any, pk: int) -> Employment:
 # Personal records named in a body: not found unless the caller may see them
 
 
-def person_ref(actor: Any, pk: int, field: str) -> Person:
+def person_ref(actor: Actor, pk: int, field: str) -> Person:
     """A person named in a body (``person_id``): someone the caller may not see is not
     found, exactly like an id that does not exist, so nothing can be linked to them."""
     try:

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import getpass
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeAlias
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,12 @@ class SystemActor:
 
     def __str__(self) -> str:
         return self.label
+
+
+# Whoever a service or selector acts for: a web user (from the session or an API token), the
+# anonymous visitor of the public pages, or the command line / demo loader. A Union rather than
+# a Protocol: the permission checks tell them apart (only a User holds roles).
+Actor: TypeAlias = "User | AnonymousUser | SystemActor"
 
 
 def cli_actor(command: str = "") -> SystemActor:

@@ -9,7 +9,7 @@ from shuniu.core.models import AuditRecord
 
 
 @admin.register(AuditRecord)
-class AuditRecordAdmin(admin.ModelAdmin):
+class AuditRecordAdmin(admin.ModelAdmin[AuditRecord]):
     list_display = ["at", "actor_label", "action", "object_type", "object_repr", "request_id"]
     list_filter = ["action", "object_type"]
     search_fields = ["object_repr", "actor_label", "object_id", "request_id"]

@@ -7,8 +7,10 @@ import decimal
 import uuid
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import models
 
+from shuniu.core.actors import Actor
 from shuniu.core.context import current_request_id
 from shuniu.core.models import AuditRecord
 
@@ -39,7 +41,7 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
 
 def audit_write(
     *,
-    actor: Any,
+    actor: Actor,
     action: str,
     instance: models.Model,
     before: dict[str, Any] | None,
@@ -65,7 +67,7 @@ def audit_write_many(records: list[AuditRecord]) -> list[AuditRecord]:
 
 def audit_build(
     *,
-    actor: Any,
+    actor: Actor,
     action: str,
     instance: models.Model,
     before: dict[str, Any] | None,
@@ -74,8 +76,7 @@ def audit_build(
 ) -> AuditRecord:
     """The record ``audit_write`` saves, unsaved, for bulk paths."""
     # Only real users are linked; system actors (command line, demo) are kept by label.
-    is_user = getattr(actor, "is_authenticated", False) and getattr(actor, "pk", None) is not None
-    user = actor if is_user else None
+    user = actor if isinstance(actor, User) and actor.pk is not None else None
     label = getattr(actor, "username", "") or (str(actor) if actor else "system")
     return AuditRecord(
         actor=user,

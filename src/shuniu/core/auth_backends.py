@@ -26,4 +26,6 @@ class LockoutBackend(AxesStandaloneBackend):
     ) -> None:
         if request is None:
             return None
-        return super().authenticate(request, username, password, **kwargs)
+        # Axes only checks the lockout: it raises for a locked-out login, else returns None.
+        super().authenticate(request, username, password, **kwargs)
+        return None

@@ -86,7 +86,8 @@ def purge_expired(*, now: float | None = None) -> int:
     now = clock() if now is None else now
     with side_connection().cursor() as cursor:
         cursor.execute(f"DELETE FROM {TABLE} WHERE expires_at < %s", [int(now)])  # noqa: S608 TABLE is a module constant; values are parameters
-        return cursor.rowcount
+        deleted: int = cursor.rowcount
+        return deleted
 
 
 def client_ip(request: HttpRequest) -> str | None:

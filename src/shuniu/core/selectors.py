@@ -15,6 +15,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from shuniu.accounts.permissions import covered_division_ids
+from shuniu.core.actors import Actor
 from shuniu.core.models import AuditRecord
 from shuniu.divisions.selectors import DivisionIndex
 
@@ -45,7 +46,7 @@ class AuditFilter:
     subject: AuditSubject | None = None
 
 
-def _visible(actor: Any, index: DivisionIndex | None) -> QuerySet[AuditRecord]:
+def _visible(actor: Actor, index: DivisionIndex | None) -> QuerySet[AuditRecord]:
     if not getattr(actor, "is_authenticated", False):
         return AuditRecord.objects.none()
     covered = covered_division_ids(actor, index)
@@ -75,7 +76,7 @@ def _subject_q(subject: AuditSubject) -> Q:
 
 def audit_log(
     *,
-    actor: Any,
+    actor: Actor,
     filters: AuditFilter | None = None,
     offset: int = 0,
     limit: int = 50,

@@ -16,6 +16,7 @@ from shuniu.demo.dataset import AgencyPlan, Dataset, EventSpec, OrgSpec
 from shuniu.registry import codes
 from shuniu.registry.models import (
     AssociationLevel,
+    DatePrecision,
     EventKind,
     Formation,
     Grade,
@@ -267,11 +268,11 @@ class _Generator:
                 address=self.address(ds.BEIJING, "110108"),
                 service_fields=("youth", "school"),
                 events=[
-                    *ds.founding(dt.date(2006, 1, 1), ds.DatePrecision.YEAR),
+                    *ds.founding(dt.date(2006, 1, 1), DatePrecision.YEAR),
                     EventSpec(
                         EventKind.TRANSFORMED,
                         dt.date(2010, 7, 1),
-                        ds.DatePrecision.MONTH,
+                        DatePrecision.MONTH,
                         details=(("kind_after", Kind.AGENCY),),
                         note="整合改造为专业社工机构",
                     ),

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from shuniu.accounts.models import Role, RoleAssignment
 from shuniu.accounts.services import role_assign, user_create
+from shuniu.core.actors import Actor
 from shuniu.core.errors import ValidationError
 from shuniu.demo import dataset as ds
 from shuniu.demo.dataset import Dataset, EventSpec, OrgSpec
@@ -85,7 +86,7 @@ def demo_dataset() -> Dataset:
 
 
 def demo_load(
-    *, actor: Any, password: str | None = None, progress: Progress | None = None
+    *, actor: Actor, password: str | None = None, progress: Progress | None = None
 ) -> LoadSummary:
     """Load or refresh the demo dataset in one transaction (all of it or nothing)."""
     started = time.monotonic()
@@ -169,7 +170,7 @@ def _existing_organizations(specs: list[OrgSpec]) -> dict[str, Organization]:
 
 
 def _load_organizations(
-    actor: Any,
+    actor: Actor,
     specs: list[OrgSpec],
     divisions: dict[str, Division],
     summary: LoadSummary,
@@ -213,7 +214,7 @@ def _load_organizations(
 
 
 def _register(
-    actor: Any, spec: OrgSpec, orgs: dict[str, Organization], divisions: dict[str, Division]
+    actor: Actor, spec: OrgSpec, orgs: dict[str, Organization], divisions: dict[str, Division]
 ) -> tuple[Organization, list[EventSpec]]:
     """Register ``spec``; returns the row and the events the registration wrote."""
     dates: dict[str, Any] = {}
@@ -250,7 +251,7 @@ def _register(
 
 
 def _load_support(
-    actor: Any,
+    actor: Actor,
     data: Dataset,
     orgs: dict[str, Organization],
     summary: LoadSummary,
@@ -280,7 +281,7 @@ def _load_support(
 
 
 def _load_figures(
-    actor: Any,
+    actor: Actor,
     data: Dataset,
     divisions: dict[str, Division],
     summary: LoadSummary,
@@ -316,7 +317,7 @@ def _load_figures(
 
 
 def _load_targets(
-    actor: Any, data: Dataset, divisions: dict[str, Division], summary: LoadSummary
+    actor: Actor, data: Dataset, divisions: dict[str, Division], summary: LoadSummary
 ) -> None:
     tally = summary.tally("targets")
     documents = {}
@@ -349,7 +350,7 @@ def _load_targets(
 # ---------------------------------------------------------------------------------------
 
 
-def _ensure_users(actor: Any, password: str, summary: LoadSummary) -> None:
+def _ensure_users(actor: Actor, password: str, summary: LoadSummary) -> None:
     """Create the demo accounts when missing; an existing account (and its password) is
     left exactly as it is, only a missing officer role is given back."""
     User = get_user_model()

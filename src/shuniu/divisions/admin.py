@@ -4,7 +4,7 @@ from shuniu.divisions.models import Division
 
 
 @admin.register(Division)
-class DivisionAdmin(admin.ModelAdmin):
+class DivisionAdmin(admin.ModelAdmin[Division]):
     list_display = [
         "code",
         "name",

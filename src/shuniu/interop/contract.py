@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 from django.utils.functional import Promise
 
+from shuniu.core.actors import Actor
 from shuniu.interop.columns import Column, HeaderMap, Problem
 from shuniu.interop.tables import Table
 
@@ -73,7 +74,7 @@ class Importer(Protocol):
         *,
         table: Table,
         headers: HeaderMap,
-        actor: Any,
+        actor: Actor,
         dry_run: bool,
         progress: Progress | None,
     ) -> ImportReport: ...

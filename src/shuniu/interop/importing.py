@@ -8,8 +8,7 @@ in :func:`importers`.
 
 from __future__ import annotations
 
-from typing import Any
-
+from shuniu.core.actors import Actor
 from shuniu.interop.columns import map_headers
 from shuniu.interop.contract import Change, HelpSection, Importer, ImportReport, Progress
 from shuniu.interop.organizations import OrganizationImporter
@@ -37,7 +36,7 @@ def run_import(
     importer: Importer,
     table: Table,
     *,
-    actor: Any,
+    actor: Actor,
     dry_run: bool,
     progress: Progress | None = None,
 ) -> ImportReport:

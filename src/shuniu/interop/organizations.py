@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from shuniu.core.actors import Actor
 from shuniu.divisions.models import Division
 from shuniu.interop import values
 from shuniu.interop.columns import Column, HeaderMap, Problem
@@ -229,7 +230,7 @@ class OrganizationImporter:
         *,
         table: Table,
         headers: HeaderMap,
-        actor: Any,
+        actor: Actor,
         dry_run: bool,
         progress: Progress | None,
     ) -> ImportReport:

@@ -12,6 +12,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from shuniu.core.actors import Actor
 from shuniu.interop import values
 from shuniu.interop.columns import Column, HeaderMap, Problem
 from shuniu.interop.contract import HelpSection, ImportReport, Progress
@@ -307,7 +308,7 @@ class PeopleImporter:
         *,
         table: Table,
         headers: HeaderMap,
-        actor: Any,
+        actor: Actor,
         dry_run: bool,
         progress: Progress | None,
     ) -> ImportReport:

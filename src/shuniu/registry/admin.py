@@ -9,10 +9,11 @@ from typing import Any
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.forms import HiddenInput, ModelForm
+from django.forms import BaseForm, HiddenInput, ModelForm
 from django.http import HttpRequest
 
 from shuniu.core.errors import StaleVersion
+from shuniu.core.unset import UNSET
 from shuniu.registry.models import Organization, OrganizationEvent, Support
 from shuniu.registry.services import (
     UPDATABLE_FIELDS,
@@ -24,7 +25,7 @@ from shuniu.registry.services import (
 )
 
 
-class EventInline(admin.TabularInline):
+class EventInline(admin.TabularInline[OrganizationEvent, Organization]):
     model = OrganizationEvent
     fk_name = "organization"
     extra = 0
@@ -46,13 +47,13 @@ class EventInline(admin.TabularInline):
         return False
 
 
-def _as_form_errors(form: ModelForm, exc: ValidationError) -> None:
+def _as_form_errors(form: BaseForm, exc: ValidationError) -> None:
     for field, errors in exc.message_dict.items():
         form.add_error(field if field in form.fields else None, errors)
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(admin.ModelAdmin[Organization]):
     list_display = [
         "name",
         "uscc",
@@ -101,7 +102,7 @@ class OrganizationAdmin(admin.ModelAdmin):
         return super().get_form(request, obj, change, **kwargs)
 
     def save_model(
-        self, request: HttpRequest, obj: Organization, form: ModelForm, change: bool
+        self, request: HttpRequest, obj: Organization, form: ModelForm[Organization], change: bool
     ) -> None:
         data = form.cleaned_data
         try:
@@ -113,7 +114,20 @@ class OrganizationAdmin(admin.ModelAdmin):
                     actor=request.user,
                     organization=obj,
                     expected_version=data.get("version"),
-                    **changes,
+                    uscc=changes.get("uscc", UNSET),
+                    uscc_override_reason=changes.get("uscc_override_reason", UNSET),
+                    name=changes.get("name", UNSET),
+                    name_en=changes.get("name_en", UNSET),
+                    kind=changes.get("kind", UNSET),
+                    association_level=changes.get("association_level", UNSET),
+                    legal_form=changes.get("legal_form", UNSET),
+                    registrar_division=changes.get("registrar_division", UNSET),
+                    address=changes.get("address", UNSET),
+                    service_fields=changes.get("service_fields", UNSET),
+                    formation=changes.get("formation", UNSET),
+                    hub=changes.get("hub", UNSET),
+                    sponsors=changes.get("sponsors", UNSET),
+                    source=changes.get("source", UNSET),
                 )
             else:
                 saved = organization_register(
@@ -140,7 +154,7 @@ class OrganizationAdmin(admin.ModelAdmin):
         obj.version = saved.version
 
     def save_related(
-        self, request: HttpRequest, form: ModelForm, formsets: Any, change: bool
+        self, request: HttpRequest, form: ModelForm[Organization], formsets: Any, change: bool
     ) -> None:
         # The service already stored the many-to-many fields.
         return None
@@ -172,7 +186,7 @@ class _AdminRefusal(Exception):
 
 
 @admin.register(OrganizationEvent)
-class OrganizationEventAdmin(admin.ModelAdmin):
+class OrganizationEventAdmin(admin.ModelAdmin[OrganizationEvent]):
     list_display = ["organization", "date", "kind", "source"]
     list_filter = ["kind"]
     search_fields = ["organization__name", "source"]
@@ -201,7 +215,11 @@ class OrganizationEventAdmin(admin.ModelAdmin):
         return self.fields if obj is not None else []
 
     def save_model(
-        self, request: HttpRequest, obj: OrganizationEvent, form: ModelForm, change: bool
+        self,
+        request: HttpRequest,
+        obj: OrganizationEvent,
+        form: ModelForm[OrganizationEvent],
+        change: bool,
     ) -> None:
         if change:
             return
@@ -235,7 +253,7 @@ class OrganizationEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Support)
-class SupportAdmin(admin.ModelAdmin):
+class SupportAdmin(admin.ModelAdmin[Support]):
     list_display = ["giver", "receiver", "kind", "amount_yuan", "area_m2", "starts_on", "ends_on"]
     list_filter = ["kind"]
     raw_id_fields = ["giver", "receiver"]
@@ -244,7 +262,9 @@ class SupportAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return [f.name for f in Support._meta.fields] if obj is not None else []
 
-    def save_model(self, request: HttpRequest, obj: Support, form: ModelForm, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Support, form: ModelForm[Support], change: bool
+    ) -> None:
         if change:
             return
         data = dict(form.cleaned_data)

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from shuniu.core.models import BaseModel
+
+if TYPE_CHECKING:
+    from shuniu.divisions.models import Division
 
 
 class Kind(models.TextChoices):
@@ -120,6 +125,10 @@ class Organization(BaseModel):
     synthetic = models.BooleanField(_("synthetic"), default=False)
     # Lower-cased name, English name, address and code: the one column search reads.
     search_text = models.TextField(_("search text"), blank=True, editable=False)
+
+    # Not a column: the registry selectors set it on the rows they return, the county-level
+    # division holding the registrar's territory on the date asked for.
+    district: Division
 
     class Meta:
         verbose_name = _("organization")

@@ -12,6 +12,7 @@ from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery, prefe
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from shuniu.core.actors import Actor
 from shuniu.core.errors import NotFound, ValidationError
 from shuniu.divisions.models import Division
 from shuniu.divisions.selectors import DivisionIndex, division_ids_within
@@ -78,7 +79,7 @@ def _check_choice(field: str, value: str | None, allowed: list[str]) -> None:
 
 def organization_list(
     *,
-    actor: Any,
+    actor: Actor,
     filters: OrganizationFilter,
     offset: int = 0,
     limit: int = 50,
@@ -150,7 +151,7 @@ def organization_list(
 
 
 def organization_get(
-    *, actor: Any, pk: int, as_of: dt.date | None = None, index: DivisionIndex | None = None
+    *, actor: Actor, pk: int, as_of: dt.date | None = None, index: DivisionIndex | None = None
 ) -> Organization:
     """One organization with its events, hub, members, sponsors and support."""
     try:
@@ -177,9 +178,7 @@ def organization_get(
     )
     index = index or DivisionIndex.load()
     org.status_on = period.status if period else ""  # type: ignore[attr-defined]
-    org.district = index.holder(  # type: ignore[attr-defined]
-        period.division_id if period else org.registrar_division_id, on
-    )
+    org.district = index.holder(period.division_id if period else org.registrar_division_id, on)
     return org
 
 
@@ -203,7 +202,7 @@ class OrganizationProfile:
 
 
 def organization_profile(
-    *, actor: Any, pk: int, as_of: dt.date | None = None
+    *, actor: Actor, pk: int, as_of: dt.date | None = None
 ) -> OrganizationProfile:
     """One organization as of a date, with its timeline and the bodies it is tied to."""
     on = as_of or timezone.localdate()
@@ -218,7 +217,7 @@ def organization_profile(
         Prefetch("support_received", queryset=support.select_related("giver")),
         Prefetch("support_given", queryset=support.select_related("receiver")),
     )
-    district: Division = org.district  # type: ignore[attr-defined]
+    district: Division = org.district
     return OrganizationProfile(
         organization=org,
         as_of=on,

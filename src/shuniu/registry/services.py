@@ -12,8 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shuniu.accounts.permissions import require_organization_edit, require_registry_write
+from shuniu.core.actors import Actor
 from shuniu.core.audit import audit_write, snapshot
 from shuniu.core.errors import ValidationError
+from shuniu.core.unset import UNSET, Unset, given
 from shuniu.core.versioning import check_version
 from shuniu.divisions.models import Division
 from shuniu.registry import codes
@@ -116,7 +118,7 @@ def _service_fields(codes_: Sequence[str]) -> list[ServiceField]:
     return [found[c] for c in wanted]
 
 
-def _audit_org(actor: Any, action: str, org: Organization, before: dict | None) -> None:
+def _audit_org(actor: Actor, action: str, org: Organization, before: dict[str, Any] | None) -> None:
     after = snapshot(org)
     after["service_fields"] = sorted(org.service_fields.values_list("code", flat=True))
     after["sponsors"] = sorted(org.sponsors.values_list("pk", flat=True))
@@ -144,7 +146,7 @@ def _org_snapshot(org: Organization) -> dict[str, Any]:
 
 def organization_register(
     *,
-    actor: Any,
+    actor: Actor,
     name: str,
     kind: str,
     registrar_division: Division,
@@ -255,12 +257,43 @@ def _kinds(kind: str) -> tuple[str, ...]:
 
 
 def organization_update(
-    *, actor: Any, organization: Organization, expected_version: int | None, **changes: Any
+    *,
+    actor: Actor,
+    organization: Organization,
+    expected_version: int | None,
+    uscc: str | Unset | None = UNSET,
+    uscc_override_reason: str | Unset = UNSET,
+    name: str | Unset | None = UNSET,
+    name_en: str | Unset | None = UNSET,
+    kind: str | Unset | None = UNSET,
+    association_level: str | Unset | None = UNSET,
+    legal_form: str | Unset | None = UNSET,
+    registrar_division: Division | Unset = UNSET,
+    address: str | Unset | None = UNSET,
+    service_fields: Sequence[str] | Unset = UNSET,
+    formation: str | Unset | None = UNSET,
+    hub: Organization | Unset | None = UNSET,
+    sponsors: Iterable[Organization] | Unset = UNSET,
+    source: str | Unset | None = UNSET,
 ) -> Organization:
-    """Correct an organization's record. Refused on a stale ``expected_version``."""
-    unknown = set(changes) - UPDATABLE_FIELDS
-    if unknown:
-        raise ValidationError({f: _("This field cannot be changed here.") for f in unknown})
+    """Correct an organization's record: the fields given (not ``UNSET``) only, each of
+    UPDATABLE_FIELDS. Refused on a stale ``expected_version``."""
+    changes = given(
+        uscc=uscc,
+        uscc_override_reason=uscc_override_reason,
+        name=name,
+        name_en=name_en,
+        kind=kind,
+        association_level=association_level,
+        legal_form=legal_form,
+        registrar_division=registrar_division,
+        address=address,
+        service_fields=service_fields,
+        formation=formation,
+        hub=hub,
+        sponsors=sponsors,
+        source=source,
+    )
     with transaction.atomic():
         # of=("self",): PostgreSQL refuses to lock the nullable side of the outer join to hub.
         org = (
@@ -283,34 +316,37 @@ def organization_update(
                 ) % {"event": EventKind(event_kind).label}
         if errors:
             raise ValidationError(errors)
-        if "registrar_division" in changes:
-            require_registry_write(actor, changes["registrar_division"])
-        legal_form = changes.get("legal_form", org.legal_form)
-        if "uscc" in changes or "legal_form" in changes or "uscc_override_reason" in changes:
-            reason = changes.get("uscc_override_reason", org.uscc_override_reason)
+        if registrar_division is not UNSET:
+            require_registry_write(actor, registrar_division)
+        if uscc is not UNSET or legal_form is not UNSET or uscc_override_reason is not UNSET:
+            reason = (
+                org.uscc_override_reason if uscc_override_reason is UNSET else uscc_override_reason
+            )
             code, overridden = uscc_clean(
-                changes.get("uscc", org.uscc), legal_form=legal_form, override_reason=reason
+                org.uscc if uscc is UNSET else uscc,
+                legal_form=org.legal_form if legal_form is UNSET else legal_form or "",
+                override_reason=reason,
             )
             org.uscc, org.uscc_override = code, overridden
             org.uscc_override_reason = reason.strip() if overridden else ""
         for field in ("name", "name_en", "address"):
             if field in changes:
-                setattr(org, field, (changes[field] or "").strip())
+                setattr(org, field, str(changes[field] or "").strip())
         for field in ("kind", "association_level", "legal_form", "formation", "source"):
             if field in changes:
                 setattr(org, field, changes[field] or "")
-        if "registrar_division" in changes:
-            org.registrar_division = changes["registrar_division"]
-        if "hub" in changes:
-            org.hub = changes["hub"]
+        if registrar_division is not UNSET:
+            org.registrar_division = registrar_division
+        if hub is not UNSET:
+            org.hub = hub
         _validate_organization(org)
-        if "service_fields" in changes:
-            org.service_fields.set(_service_fields(changes["service_fields"]))
-        if "sponsors" in changes:
-            sponsors = list(changes["sponsors"])
-            if any(s.pk == org.pk for s in sponsors):
+        if service_fields is not UNSET:
+            org.service_fields.set(_service_fields(service_fields))
+        if sponsors is not UNSET:
+            sponsoring = list(sponsors)
+            if any(s.pk == org.pk for s in sponsoring):
                 raise ValidationError({"sponsors": _("An organization cannot sponsor itself.")})
-            org.sponsors.set(sponsors)
+            org.sponsors.set(sponsoring)
         org.version += 1
         org.save()
         organization_periods_rebuild(organizations=[org])
@@ -349,7 +385,7 @@ EVENT_DETAIL_FIELDS = (
 
 def organization_event_add(
     *,
-    actor: Any,
+    actor: Actor,
     organization: Organization,
     kind: str,
     date: dt.date,
@@ -422,7 +458,7 @@ def organization_event_add(
 
 
 def organization_event_delete(
-    *, actor: Any, event: OrganizationEvent, expected_version: int | None = None
+    *, actor: Actor, event: OrganizationEvent, expected_version: int | None = None
 ) -> None:
     """Remove an event entered in error (audited with its full content)."""
     with transaction.atomic():
@@ -632,7 +668,7 @@ def _chunks(items: Sequence[int], size: int) -> Iterable[Sequence[int]]:
 
 def support_record(
     *,
-    actor: Any,
+    actor: Actor,
     giver: Organization,
     receiver: Organization,
     kind: str,

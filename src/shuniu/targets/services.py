@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from shuniu.accounts.permissions import is_admin
+from shuniu.core.actors import Actor
 from shuniu.core.audit import audit_write, snapshot
 from shuniu.core.errors import PermissionDenied, ValidationError
 from shuniu.divisions.models import Division
@@ -22,7 +23,7 @@ from shuniu.registry.models import DatePrecision, Kind
 from shuniu.targets.models import PolicyDocument, PublishedFigure, Target
 
 
-def _require_editor(actor: Any) -> None:
+def _require_editor(actor: Actor) -> None:
     # Targets and published figures are city-wide reference facts: administrators (and the
     # command line, which holds the database anyway) keep them.
     if not getattr(actor, "is_authenticated", False):
@@ -56,7 +57,7 @@ def _validate(instance: Any, errors: dict[str, list[str]], exclude: list[str]) -
 
 def _save_if_changed(
     *,
-    actor: Any,
+    actor: Actor,
     instance: Any,
     existing: Any,
     values: dict[str, Any],
@@ -95,7 +96,7 @@ def _save_if_changed(
 
 def published_figure_record(
     *,
-    actor: Any,
+    actor: Actor,
     region: Division,
     metric: str,
     value: Any,
@@ -152,7 +153,7 @@ def published_figure_record(
 
 def policy_document_record(
     *,
-    actor: Any,
+    actor: Actor,
     title: str,
     region: Division,
     issuer: str = "",
@@ -189,7 +190,7 @@ def policy_document_record(
 
 def target_record(
     *,
-    actor: Any,
+    actor: Actor,
     region: Division,
     metric: str,
     value: Any,

@@ -6,17 +6,18 @@ page (audited). Every list is scoped like the selectors (``visible_people``)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.forms import HiddenInput, ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from shuniu.core.errors import StaleVersion
+from shuniu.core.unset import UNSET
 from shuniu.workforce.models import (
     Certificate,
     CertificateRegistration,
@@ -34,6 +35,8 @@ from shuniu.workforce.services import (
     person_update,
 )
 
+_M = TypeVar("_M", bound=Model)
+
 
 class _Refusal(Exception):
     def __init__(self, exc: Exception) -> None:
@@ -47,7 +50,7 @@ class _Refusal(Exception):
         self.text = text
 
 
-class _ServiceAdmin(admin.ModelAdmin):
+class _ServiceAdmin(admin.ModelAdmin[_M]):
     """Shows a refused save as a message instead of a server error."""
 
     def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -64,7 +67,7 @@ class _ServiceAdmin(admin.ModelAdmin):
     # The lookup from a record to its person, for scoping ("" for people themselves).
     person_path: str | None = None
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[_M]:
         qs = super().get_queryset(request)
         if self.person_path is None:
             return qs
@@ -74,7 +77,7 @@ class _ServiceAdmin(admin.ModelAdmin):
         return qs.filter(**{f"{self.person_path}__in": people.values("pk")})
 
 
-class _ReadOnlyAdmin(_ServiceAdmin):
+class _ReadOnlyAdmin(_ServiceAdmin[_M]):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -82,7 +85,7 @@ class _ReadOnlyAdmin(_ServiceAdmin):
         return False
 
 
-class CertificateInline(admin.TabularInline):
+class CertificateInline(admin.TabularInline[Certificate, Person]):
     model = Certificate
     extra = 0
     can_delete = False
@@ -94,7 +97,7 @@ class CertificateInline(admin.TabularInline):
         return False
 
 
-class EmploymentInline(admin.TabularInline):
+class EmploymentInline(admin.TabularInline[Employment, Person]):
     model = Employment
     extra = 0
     can_delete = False
@@ -106,7 +109,7 @@ class EmploymentInline(admin.TabularInline):
         return False
 
 
-class PersonForm(ModelForm):
+class PersonForm(ModelForm[Person]):
     id_number = forms.CharField(
         label=_("ID number"),
         max_length=32,
@@ -143,7 +146,7 @@ _PERSON_EDITABLE = {
 
 
 @admin.register(Person)
-class PersonAdmin(_ServiceAdmin):
+class PersonAdmin(_ServiceAdmin[Person]):
     form = PersonForm
     person_path = ""
     list_display = ["name", "id_shown", "sex", "birth_year", "education_level", "synthetic"]
@@ -182,7 +185,9 @@ class PersonAdmin(_ServiceAdmin):
     def birth_year(self, obj: Person) -> int:
         return obj.birth_date.year
 
-    def save_model(self, request: HttpRequest, obj: Person, form: ModelForm, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Person, form: ModelForm[Person], change: bool
+    ) -> None:
         data = form.cleaned_data
         try:
             if change:
@@ -193,7 +198,14 @@ class PersonAdmin(_ServiceAdmin):
                     actor=request.user,
                     person=obj,
                     expected_version=data.get("version"),
-                    **changes,
+                    name=changes.get("name", UNSET),
+                    id_number=changes.get("id_number", UNSET),
+                    education_level=changes.get("education_level", UNSET),
+                    university=changes.get("university", UNSET),
+                    major=changes.get("major", UNSET),
+                    graduation_year=changes.get("graduation_year", UNSET),
+                    phone=changes.get("phone", UNSET),
+                    source=changes.get("source", UNSET),
                 )
             else:
                 saved = person_register(
@@ -214,7 +226,7 @@ class PersonAdmin(_ServiceAdmin):
         obj.version = saved.version
 
     def save_related(
-        self, request: HttpRequest, form: ModelForm, formsets: Any, change: bool
+        self, request: HttpRequest, form: ModelForm[Person], formsets: Any, change: bool
     ) -> None:
         # The inlines are read-only; the service saved everything there is.
         return None
@@ -231,7 +243,7 @@ _EMPLOYMENT_FIELDS = ["person", "organization", "role", "starts_on", "ends_on", 
 
 
 @admin.register(Certificate)
-class CertificateAdmin(_ServiceAdmin):
+class CertificateAdmin(_ServiceAdmin[Certificate]):
     list_display = ["number", "person", "level", "exam_year", "issued_on", "revoked_on"]
     list_filter = ["level", "exam_year"]
     person_path = "person"
@@ -244,7 +256,7 @@ class CertificateAdmin(_ServiceAdmin):
         return [*self.fields, "revoked_on"] if obj is not None else []
 
     def save_model(
-        self, request: HttpRequest, obj: Certificate, form: ModelForm, change: bool
+        self, request: HttpRequest, obj: Certificate, form: ModelForm[Certificate], change: bool
     ) -> None:
         if change:
             return
@@ -257,7 +269,7 @@ class CertificateAdmin(_ServiceAdmin):
 
 
 @admin.register(Employment)
-class EmploymentAdmin(_ServiceAdmin):
+class EmploymentAdmin(_ServiceAdmin[Employment]):
     list_display = ["person", "organization", "role", "starts_on", "ends_on", "full_time"]
     list_filter = ["role", "full_time"]
     person_path = "person"
@@ -270,7 +282,7 @@ class EmploymentAdmin(_ServiceAdmin):
         return self.fields if obj is not None else []
 
     def save_model(
-        self, request: HttpRequest, obj: Employment, form: ModelForm, change: bool
+        self, request: HttpRequest, obj: Employment, form: ModelForm[Employment], change: bool
     ) -> None:
         if change:
             return
@@ -283,27 +295,27 @@ class EmploymentAdmin(_ServiceAdmin):
 
 
 @admin.register(CertificateRegistration)
-class CertificateRegistrationAdmin(_ReadOnlyAdmin):
+class CertificateRegistrationAdmin(_ReadOnlyAdmin[CertificateRegistration]):
     person_path = "certificate__person"
     list_display = ["certificate", "starts_on", "ends_on", "ce_hours"]
     list_select_related = ["certificate"]
 
 
 @admin.register(GraduateCohort)
-class GraduateCohortAdmin(_ReadOnlyAdmin):
+class GraduateCohortAdmin(_ReadOnlyAdmin[GraduateCohort]):
     list_display = ["university", "year", "degree_level", "graduates"]
     list_filter = ["year", "degree_level"]
     list_select_related = ["university"]
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(_ReadOnlyAdmin):
+class ProgrammeAdmin(_ReadOnlyAdmin[Programme]):
     list_display = ["name", "year", "region", "organizer"]
     list_select_related = ["region", "organizer"]
 
 
 @admin.register(Placement)
-class PlacementAdmin(_ReadOnlyAdmin):
+class PlacementAdmin(_ReadOnlyAdmin[Placement]):
     list_display = ["person", "programme", "division", "community", "starts_on", "ends_on"]
     list_select_related = ["person", "programme", "division"]
     person_path = "person"

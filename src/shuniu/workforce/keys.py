@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Case, CharField, Count, Value, When
@@ -21,6 +20,7 @@ from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
 
 from shuniu.accounts.permissions import is_admin
+from shuniu.core.actors import Actor
 from shuniu.core.audit import audit_build
 from shuniu.core.errors import PermissionDenied, ValidationError
 from shuniu.workforce import identity
@@ -78,7 +78,7 @@ def person_key_counts() -> list[KeyCount]:
 
 def person_keys_rotate(
     *,
-    actor: Any,
+    actor: Actor,
     batch_size: int = DEFAULT_BATCH,
     progress: Callable[[int, int], None] | None = None,
 ) -> RotationResult:

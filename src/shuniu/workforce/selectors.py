@@ -29,6 +29,7 @@ from shuniu.accounts.permissions import (
     jurisdictions,
     staff_organization_ids,
 )
+from shuniu.core.actors import Actor
 from shuniu.core.errors import NotFound, PermissionDenied, ValidationError
 from shuniu.workforce.identity import InvalidIdNumber, match_hashes, parse_id_number
 from shuniu.workforce.models import (
@@ -56,13 +57,13 @@ RENEWAL_WARNING_DAYS = 90
 # ---------------------------------------------------------------------------------------
 
 
-def _officer_division_ids(actor: Any) -> set[int]:
+def _officer_division_ids(actor: Actor) -> set[int]:
     if not jurisdictions(actor):
         return set()
     return covered_division_ids(actor) or set()
 
 
-def _require_login(actor: Any) -> None:
+def _require_login(actor: Actor) -> None:
     if not getattr(actor, "is_authenticated", False):
         raise PermissionDenied(_("Personal data: log in to see people."))
 
@@ -88,7 +89,7 @@ def _employed_at(organization_ids: set[int]) -> Q:
     )
 
 
-def visible_people(actor: Any) -> QuerySet[Person]:
+def visible_people(actor: Actor) -> QuerySet[Person]:
     """The people ``actor`` may see (see the module docstring)."""
     _require_login(actor)
     if is_admin(actor):
@@ -103,13 +104,13 @@ def visible_people(actor: Any) -> QuerySet[Person]:
     return Person.objects.filter(condition)
 
 
-def can_see_person(actor: Any, person: Person) -> bool:
+def can_see_person(actor: Actor, person: Person) -> bool:
     if not getattr(actor, "is_authenticated", False):
         return False
     return visible_people(actor).filter(pk=person.pk).exists()
 
 
-def can_manage_person(actor: Any, person: Person) -> bool:
+def can_manage_person(actor: Actor, person: Person) -> bool:
     """Officers of a jurisdiction the person is linked to, and administrators."""
     if is_admin(actor):
         return True
@@ -121,7 +122,7 @@ def can_manage_person(actor: Any, person: Person) -> bool:
 
 def manageable_person_ids(
     *,
-    actor: Any,
+    actor: Actor,
     person_ids: Iterable[int],
     certificates_before: int | None = None,
     employments_before: int | None = None,
@@ -164,13 +165,13 @@ def manageable_person_ids(
     )
 
 
-def can_view_id_number(actor: Any, person: Person) -> bool:
+def can_view_id_number(actor: Actor, person: Person) -> bool:
     """The full ID number is for the roles that need it: administrators and the officers of
     the person's jurisdiction. Agency staff see the masked form."""
     return getattr(actor, "is_authenticated", False) and can_manage_person(actor, person)
 
 
-def revealable_people(actor: Any) -> QuerySet[Person]:
+def revealable_people(actor: Actor) -> QuerySet[Person]:
     """The people whose full ID number ``actor`` may see (``can_view_id_number``)."""
     _require_login(actor)
     if is_admin(actor):
@@ -181,12 +182,12 @@ def revealable_people(actor: Any) -> QuerySet[Person]:
     return Person.objects.filter(_linked_to_divisions(divisions))
 
 
-def may_search_by_id_number(actor: Any) -> bool:
+def may_search_by_id_number(actor: Actor) -> bool:
     """A whole ID number is searched for by the roles with the reveal right only."""
     return is_admin(actor) or bool(_officer_division_ids(actor))
 
 
-def person_in_scope(*, actor: Any, pk: Any) -> Person:
+def person_in_scope(*, actor: Actor, pk: Any) -> Person:
     """The person ``pk`` if ``actor`` may see them, else NotFound: what every write that
     touches a person checks first, so that someone out of scope is not found (their
     existence is not told) whatever the verb."""
@@ -198,7 +199,7 @@ def person_in_scope(*, actor: Any, pk: Any) -> Person:
     return person
 
 
-def _visible_employments(actor: Any) -> QuerySet[Employment]:
+def _visible_employments(actor: Actor) -> QuerySet[Employment]:
     _require_login(actor)
     if is_admin(actor):
         return Employment.objects.all()
@@ -254,7 +255,7 @@ def _person_prefetches() -> list[Any]:
 
 
 def person_list(
-    *, actor: Any, filters: PersonFilter, offset: int = 0, limit: int = 50
+    *, actor: Actor, filters: PersonFilter, offset: int = 0, limit: int = 50
 ) -> tuple[list[Person], int]:
     """One page of the people ``actor`` may see, with certificates and employments, in a
     fixed number of queries. ``q`` matches a fragment of the name or of the address code
@@ -321,7 +322,7 @@ def _fragment(needle: str) -> Q:
     return condition
 
 
-def _keep_own_employments(actor: Any, people: list[Person]) -> None:
+def _keep_own_employments(actor: Actor, people: list[Person]) -> None:
     """Agency staff see a person's employment at their own organization, not elsewhere,
     unless they also see the person as officers or administrators."""
     if is_admin(actor) or _officer_division_ids(actor):
@@ -333,7 +334,7 @@ def _keep_own_employments(actor: Any, people: list[Person]) -> None:
             cache["employments"] = [e for e in cache["employments"] if e.organization_id in own]
 
 
-def person_get(*, actor: Any, pk: int) -> Person:
+def person_get(*, actor: Actor, pk: int) -> Person:
     """One person ``actor`` may see; others are not found (their existence is not told)."""
     person = (
         visible_people(actor)
@@ -361,7 +362,7 @@ class CertificateFilter:
 
 
 def certificate_list(
-    *, actor: Any, filters: CertificateFilter, offset: int = 0, limit: int = 50
+    *, actor: Actor, filters: CertificateFilter, offset: int = 0, limit: int = 50
 ) -> tuple[list[Certificate], int]:
     qs = Certificate.objects.filter(person__in=visible_people(actor))
     if filters.person_id is not None:
@@ -381,7 +382,7 @@ def certificate_list(
     return page, count
 
 
-def certificate_get(*, actor: Any, pk: int) -> Certificate:
+def certificate_get(*, actor: Actor, pk: int) -> Certificate:
     certificate = (
         Certificate.objects.filter(person__in=visible_people(actor), pk=pk)
         .select_related("person", "registered_division")
@@ -449,7 +450,7 @@ def registration_status(certificate: Certificate, on: dt.date) -> RegistrationSt
     )
 
 
-def registration_get(*, actor: Any, pk: int) -> CertificateRegistration:
+def registration_get(*, actor: Actor, pk: int) -> CertificateRegistration:
     """A registration period of a certificate ``actor`` may see; others are not found."""
     registration = (
         CertificateRegistration.objects.filter(certificate__person__in=visible_people(actor), pk=pk)
@@ -483,7 +484,7 @@ def _active_on(on: dt.date) -> Q:
 
 
 def employment_list(
-    *, actor: Any, filters: EmploymentFilter, offset: int = 0, limit: int = 50
+    *, actor: Actor, filters: EmploymentFilter, offset: int = 0, limit: int = 50
 ) -> tuple[list[Employment], int]:
     qs = _visible_employments(actor)
     if filters.person_id is not None:
@@ -502,7 +503,7 @@ def employment_list(
     return page, count
 
 
-def employment_get(*, actor: Any, pk: int) -> Employment:
+def employment_get(*, actor: Actor, pk: int) -> Employment:
     employment = (
         _visible_employments(actor).select_related("person", "organization").filter(pk=pk).first()
     )
@@ -512,7 +513,7 @@ def employment_get(*, actor: Any, pk: int) -> Employment:
 
 
 def overlapping_employments(
-    *, person: Person, actor: Any = None
+    *, person: Person, actor: Actor | None = None
 ) -> list[tuple[Employment, Employment]]:
     """Pairs of the person's full-time jobs whose periods overlap (ends are exclusive).
 
@@ -566,7 +567,7 @@ def programme_get(*, pk: int) -> Programme:
 
 
 def placement_list(
-    *, actor: Any, programme_id: int | None = None, offset: int = 0, limit: int = 50
+    *, actor: Actor, programme_id: int | None = None, offset: int = 0, limit: int = 50
 ) -> tuple[list[Placement], int]:
     qs = Placement.objects.filter(person__in=visible_people(actor))
     if programme_id is not None:

@@ -5,6 +5,7 @@ from ninja import Query, Router, Schema
 
 from shuniu.api.schemas.divisions import DivisionOut
 from shuniu.core.validation import ApiDate, CleanStr
+from shuniu.divisions.models import Division
 from shuniu.divisions.selectors import division_list
 
 router = Router(tags=["divisions"])
@@ -16,7 +17,7 @@ class DivisionFilter(Schema):
 
 
 @router.get("", response=list[DivisionOut], operation_id="list_divisions")
-def list_divisions(request: HttpRequest, filters: Query[DivisionFilter]) -> list:
+def list_divisions(request: HttpRequest, filters: Query[DivisionFilter]) -> list[Division]:
     """Administrative divisions (GB/T 2260), optionally the children of ``parent`` valid ``on`` a
     date."""
     return division_list(parent_code=filters.parent, on=filters.on)

@@ -12,6 +12,7 @@ from django.db import connection, models
 from django.db.models import Count, Max, Min
 from django.utils import timezone
 
+from shuniu.core.actors import Actor
 from shuniu.core.audit import audit_build, audit_write_many
 from shuniu.demo import dataset as ds
 from shuniu.demo.workforce.plan import (
@@ -82,7 +83,7 @@ def _last_id(model: type[models.Model]) -> int:
     return int(model._default_manager.aggregate(m=Max("pk"))["m"] or 0)
 
 
-def _summary_audit(actor: Any, model: type[models.Model], table: str, after_id: int) -> Any:
+def _summary_audit(actor: Actor, model: type[models.Model], table: str, after_id: int) -> Any:
     """One audit record for the rows a load created (their count and id range)."""
     rows = model._default_manager.filter(pk__gt=after_id)
     figures = rows.aggregate(n=Count("pk"), first=Min("pk"), last=Max("pk"))
@@ -103,7 +104,7 @@ def _summary_audit(actor: Any, model: type[models.Model], table: str, after_id: 
 
 
 def _ensure_universities(
-    actor: Any,
+    actor: Actor,
     plan: WorkforcePlan,
     orgs: dict[str, Organization],
     divisions: dict[str, Division],
@@ -151,7 +152,7 @@ def _person_ids(
 
 def workforce_load(
     *,
-    actor: Any,
+    actor: Actor,
     orgs: dict[str, Organization],
     divisions: dict[str, Division],
     step: Callable[[], None] = lambda: None,

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sized
-from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from shuniu.accounts.permissions import is_admin, jurisdictions
+from shuniu.core.actors import Actor
 from shuniu.core.errors import PermissionDenied
 from shuniu.registry.bulk.planner import _Planner
 from shuniu.registry.bulk.rows import ImportProgress, ImportResult, OrganizationRow
@@ -20,7 +20,7 @@ CHUNK = 2000
 
 def organizations_import(
     *,
-    actor: Any,
+    actor: Actor,
     rows: Iterable[OrganizationRow],
     dry_run: bool,
     progress: ImportProgress | None = None,

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from shuniu.core.rows import RowError
+from shuniu.core.rows import RowError as RowError  # re-exported for the bulk package
 from shuniu.divisions.models import Division
 from shuniu.registry.models import DatePrecision, EventKind, Kind, Organization
 

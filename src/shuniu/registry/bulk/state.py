@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from array import array
 from collections import defaultdict
-from typing import Any
 
 from shuniu.accounts.permissions import covered_division_ids
+from shuniu.core.actors import Actor
 from shuniu.divisions.models import Division
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.registry.bulk.rows import (
@@ -34,7 +34,7 @@ class _PlannerState:
     def __init__(
         self,
         *,
-        actor: Any,
+        actor: Actor,
         lock: bool,
         progress: ImportProgress | None,
         total: int,

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from shuniu.core.actors import Actor
 from shuniu.core.audit import audit_build, audit_write_many, snapshot
 from shuniu.core.models import AuditRecord
 from shuniu.registry.bulk.planner import _Planner
@@ -60,7 +61,7 @@ class _Writer:
     """Writes the chunks the second pass planned; ``finish`` links the hubs that were rows
     of later chunks and audits their rows."""
 
-    def __init__(self, *, actor: Any, planner: _Planner, progress: ImportProgress | None) -> None:
+    def __init__(self, *, actor: Actor, planner: _Planner, progress: ImportProgress | None) -> None:
         self.actor = actor
         self.planner = planner
         self.progress = progress

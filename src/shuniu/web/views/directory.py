@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -38,6 +38,7 @@ from shuniu.registry.selectors import (
     organization_list,
 )
 from shuniu.web.forms import REGION_CODES, FlaggedForm, page_field, query_errors
+from shuniu.web.htmx import HtmxHttpRequest
 from shuniu.web.names import place_name
 from shuniu.web.paging import Pager, page_count, pager
 
@@ -264,7 +265,7 @@ class Results:
 
 
 def _directory_row(org: Organization) -> DirectoryRow:
-    district: Division = org.district  # type: ignore[attr-defined]
+    district: Division = org.district
     status: str = org.status_on or ""  # type: ignore[attr-defined]
     return DirectoryRow(
         pk=org.pk,
@@ -283,7 +284,7 @@ def _directory_row(org: Organization) -> DirectoryRow:
 
 
 @require_safe
-def directory(request: HttpRequest) -> HttpResponse:
+def directory(request: HtmxHttpRequest) -> HttpResponse:
     today = timezone.localdate()
     index = DivisionIndex.load()
     service_fields = [(f.code, place_name(f)) for f in ServiceField.objects.order_by("position")]
@@ -337,8 +338,7 @@ def directory(request: HttpRequest) -> HttpResponse:
         form.flag_invalid_fields()
         context["query_errors"] = query_errors(form)
     # An htmx request replaces only the results; going back in history needs the whole page.
-    htmx = getattr(request, "htmx", None)
-    partial = htmx is not None and bool(htmx) and not htmx.history_restore_request
+    partial = bool(request.htmx) and not request.htmx.history_restore_request
     template = f"{DIRECTORY_TEMPLATE}#results" if partial else DIRECTORY_TEMPLATE
     response = render(request, template, context, status=status)
     patch_vary_headers(response, ["HX-Request"])

@@ -66,7 +66,7 @@ def _headers() -> list[str]:
 
 def _row(org: Organization) -> list[Any]:
     status: str = org.status_on or ""  # type: ignore[attr-defined]
-    district = org.district  # type: ignore[attr-defined]
+    district = org.district
     return [
         org.uscc or "",
         org.name,

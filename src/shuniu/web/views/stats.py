@@ -419,7 +419,7 @@ def _organizations(
 
 
 def _organization_row(org: Organization, status: Status) -> OrganizationRow:
-    district = org.district  # type: ignore[attr-defined]
+    district = org.district
     return OrganizationRow(
         name=place_name(org),
         district=place_name(district),

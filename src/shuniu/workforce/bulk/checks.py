@@ -7,11 +7,11 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from django.utils.translation import gettext as _
 
 from shuniu.accounts.permissions import covered_division_ids
+from shuniu.core.actors import Actor
 from shuniu.core.errors import ValidationError
 from shuniu.divisions.models import COUNTY_LEVELS, Division
 from shuniu.divisions.models import Level as DivisionLevel
@@ -58,7 +58,7 @@ class _Org:
 
 
 class _References:
-    def __init__(self, actor: Any) -> None:
+    def __init__(self, actor: Actor) -> None:
         self.index = DivisionIndex.load()
         self.covered = covered_division_ids(actor, self.index)
         self.by_uscc: dict[str, _Org] = {}

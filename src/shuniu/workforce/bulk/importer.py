@@ -7,13 +7,13 @@ import gc
 from array import array
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shuniu.accounts.permissions import is_admin, jurisdictions
+from shuniu.core.actors import Actor
 from shuniu.core.errors import PermissionDenied
 from shuniu.workforce.bulk.checks import RowChecks, _References
 from shuniu.workforce.bulk.matching import _Matching
@@ -35,7 +35,7 @@ CHUNK = 2000
 
 def people_import(
     *,
-    actor: Any,
+    actor: Actor,
     rows: Iterable[PersonRow],
     dry_run: bool,
     progress: ImportProgress | None = None,
@@ -80,7 +80,7 @@ class _Import(_Matching):
     def __init__(
         self,
         *,
-        actor: Any,
+        actor: Actor,
         dry_run: bool,
         progress: ImportProgress | None,
         synthetic: bool,

@@ -136,7 +136,7 @@ class _Matching(_Auditing):
     def _person(self, valid: _Valid, people: dict[str, list[Any]]) -> int | None:
         state = people.get(valid.id_hash)
         if state is None:
-            person_id = self.next_person
+            person_id: int = self.next_person
             self.next_person += 1
             self.person_rows.append(valid.row)
             ident = valid.ident

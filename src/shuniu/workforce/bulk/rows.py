@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from shuniu.core.rows import RowError
+from shuniu.core.rows import RowError as RowError  # re-exported for the bulk package
 from shuniu.divisions.models import Division
 
 # (stage, done, total); total is 0 while unknown (rows are streamed). Stages: "check"

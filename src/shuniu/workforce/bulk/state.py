@@ -6,6 +6,7 @@ import datetime as dt
 from array import array
 from typing import Any
 
+from shuniu.core.actors import Actor
 from shuniu.workforce.bulk.checks import _References
 from shuniu.workforce.bulk.rows import ImportProgress, RowError, _Problems
 from shuniu.workforce.bulk.store import _Store
@@ -15,7 +16,7 @@ from shuniu.workforce.identity import Protector
 class _ImportState:
     """What one import holds while it runs, shared by its stages (set up by ``_Import``)."""
 
-    actor: Any
+    actor: Actor
     dry_run: bool
     progress: ImportProgress | None
     synthetic: bool

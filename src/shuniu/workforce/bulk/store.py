@@ -88,7 +88,8 @@ class _Store:
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         self.cursor.execute(sql, params)
-        return self.cursor.fetchall()
+        found: list[tuple[Any, ...]] = self.cursor.fetchall()
+        return found
 
     def lookup(
         self, key: str, columns: str, column: str, values: Sequence[Any], sql_type: str

@@ -14,6 +14,7 @@ from shuniu.accounts.permissions import (
     jurisdictions,
     staff_organization_ids,
 )
+from shuniu.core.actors import Actor
 from shuniu.core.audit import snapshot
 from shuniu.core.errors import PermissionDenied, ValidationError
 from shuniu.divisions.models import COUNTY_LEVELS, Division
@@ -130,16 +131,16 @@ def _old_enough(
 # ---------------------------------------------------------------------------------------
 
 
-def _require_login(actor: Any) -> None:
+def _require_login(actor: Actor) -> None:
     if not getattr(actor, "is_authenticated", False):
         raise PermissionDenied(_("You must be logged in to change workforce records."))
 
 
-def _may_write_in(actor: Any, division: Division) -> bool:
+def _may_write_in(actor: Actor, division: Division) -> bool:
     return is_admin(actor) or (bool(jurisdictions(actor)) and can_write_in(actor, division))
 
 
-def _require_division(actor: Any, division: Division) -> None:
+def _require_division(actor: Actor, division: Division) -> None:
     _require_login(actor)
     if not (is_admin(actor) or jurisdictions(actor)):
         raise PermissionDenied(_("Only officers and administrators may do this."))
@@ -149,13 +150,13 @@ def _require_division(actor: Any, division: Division) -> None:
         )
 
 
-def _may_employ_at(actor: Any, organization: Organization) -> bool:
+def _may_employ_at(actor: Actor, organization: Organization) -> bool:
     return _may_write_in(actor, organization.registrar_division) or (
         organization.pk in staff_organization_ids(actor)
     )
 
 
-def _require_employer(actor: Any, organization: Organization) -> None:
+def _require_employer(actor: Actor, organization: Organization) -> None:
     _require_login(actor)
     if not _may_employ_at(actor, organization):
         raise PermissionDenied(
@@ -168,7 +169,7 @@ def _require_employer(actor: Any, organization: Organization) -> None:
         )
 
 
-def _require_person(actor: Any, person: Person) -> None:
+def _require_person(actor: Actor, person: Person) -> None:
     _require_login(actor)
     if not can_manage_person(actor, person):
         raise PermissionDenied(

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from shuniu.core.actors import Actor
 from shuniu.core.audit import audit_write, snapshot
 from shuniu.core.errors import ValidationError
 from shuniu.core.versioning import check_version
@@ -34,7 +35,7 @@ from shuniu.workforce.services._shared import (
 
 
 def _certificate_errors(
-    cert: Certificate, person: Person, actor: Any = None
+    cert: Certificate, person: Person, actor: Actor | None = None
 ) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     division = cert.registered_division
@@ -92,7 +93,7 @@ def _certificate_errors(
     return errors
 
 
-def _save_certificate(actor: Any, cert: Certificate) -> None:
+def _save_certificate(actor: Actor, cert: Certificate) -> None:
     cert.save()
     audit_write(
         actor=actor,
@@ -106,7 +107,7 @@ def _save_certificate(actor: Any, cert: Certificate) -> None:
 
 def certificate_add(
     *,
-    actor: Any,
+    actor: Actor,
     person: Person,
     level: Any,
     number: str,
@@ -144,7 +145,7 @@ def certificate_add(
 
 def certificate_revoke(
     *,
-    actor: Any,
+    actor: Actor,
     certificate: Certificate,
     revoked_on: dt.date,
     expected_version: int | None = None,
@@ -210,7 +211,7 @@ def _hours_clean(raw: Any, errors: dict[str, list[str]]) -> Decimal:
 
 def certificate_registration_add(
     *,
-    actor: Any,
+    actor: Actor,
     certificate: Certificate,
     starts_on: dt.date,
     ce_hours: Any = 0,
@@ -267,7 +268,7 @@ def certificate_registration_add(
 
 def certificate_registration_update(
     *,
-    actor: Any,
+    actor: Actor,
     registration: CertificateRegistration,
     ce_hours: Any,
     expected_version: int | None = None,

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from shuniu.core.actors import Actor
 from shuniu.core.audit import audit_write, snapshot
 from shuniu.core.errors import ValidationError
 from shuniu.core.versioning import check_version
@@ -32,7 +32,7 @@ def _employment_errors(
     return errors
 
 
-def _save_employment(actor: Any, job: Employment) -> None:
+def _save_employment(actor: Actor, job: Employment) -> None:
     job.save()
     audit_write(
         actor=actor,
@@ -46,7 +46,7 @@ def _save_employment(actor: Any, job: Employment) -> None:
 
 def employment_start(
     *,
-    actor: Any,
+    actor: Actor,
     person: Person,
     organization: Organization,
     starts_on: dt.date,
@@ -78,7 +78,7 @@ def employment_start(
 
 def employment_end(
     *,
-    actor: Any,
+    actor: Actor,
     employment: Employment,
     ends_on: dt.date,
     expected_version: int | None = None,

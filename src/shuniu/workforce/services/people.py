@@ -11,8 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shuniu.accounts.permissions import is_admin
+from shuniu.core.actors import Actor
 from shuniu.core.audit import audit_write
 from shuniu.core.errors import PermissionDenied, ValidationError
+from shuniu.core.unset import UNSET, Unset, given
 from shuniu.core.versioning import check_version
 from shuniu.divisions.models import Division
 from shuniu.registry.models import Kind, Organization
@@ -57,7 +59,7 @@ class EmploymentSpec:
     full_time: bool = True
 
 
-def _existing_holder_message(actor: Any, existing: Person) -> str:
+def _existing_holder_message(actor: Actor, existing: Person) -> str:
     # Whoever typed the number knows it; who holds it is told only to those who may see
     # that person.
     if not visible_people(actor).filter(pk=existing.pk).exists():
@@ -101,7 +103,7 @@ def _person_field_errors(person: Person) -> dict[str, list[str]]:
 
 def person_register(
     *,
-    actor: Any,
+    actor: Actor,
     name: str,
     id_number: str,
     education_level: str = "",
@@ -220,21 +222,31 @@ PERSON_UPDATABLE = {
 
 
 def person_update(
-    *, actor: Any, person: Person, expected_version: int | None, **changes: Any
+    *,
+    actor: Actor,
+    person: Person,
+    expected_version: int | None,
+    name: str | Unset | None = UNSET,
+    id_number: str | Unset = UNSET,
+    education_level: str | Unset | None = UNSET,
+    university: Organization | Unset | None = UNSET,
+    major: str | Unset | None = UNSET,
+    graduation_year: int | Unset | None = UNSET,
+    phone: str | Unset | None = UNSET,
+    source: str | Unset | None = UNSET,
 ) -> Person:
-    """Correct a person's record (an ID number corrected is validated and re-derived)."""
+    """Correct a person's record: the fields given (not ``UNSET``) only, each of
+    PERSON_UPDATABLE (an ID number corrected is validated and re-derived)."""
     person_in_scope(actor=actor, pk=person.pk)
-    unknown = set(changes) - PERSON_UPDATABLE
-    if unknown:
-        raise ValidationError({f: _("This field cannot be changed here.") for f in unknown})
+    changes = given(education_level=education_level, major=major, phone=phone, source=source)
     with transaction.atomic():
         current = Person.objects.select_for_update().get(pk=person.pk)
         _require_person(actor, current)
         check_version(current, expected=expected_version)
         before = person_snapshot(current)
         errors: dict[str, list[str]] = {}
-        if "id_number" in changes:
-            parsed = id_number_clean(changes["id_number"])
+        if id_number is not UNSET:
+            parsed = id_number_clean(id_number)
             digest = identity.id_hash(parsed.number)
             if digest != current.id_hash:
                 clash = (
@@ -247,15 +259,15 @@ def person_update(
                 current.id_cipher = identity.encrypt(parsed.number, row=current.pk)
                 current.id_hash, current.id_masked = digest, identity.mask(parsed.number)
                 current.sex, current.birth_date = parsed.sex, parsed.birth_date
-        if "name" in changes:
-            current.name = " ".join((changes["name"] or "").split())
+        if name is not UNSET:
+            current.name = " ".join((name or "").split())
         for field in ("education_level", "major", "phone", "source"):
             if field in changes:
-                setattr(current, field, (changes[field] or "").strip())
-        if "university" in changes:
-            current.university = changes["university"]
-        if "graduation_year" in changes:
-            current.graduation_year = changes["graduation_year"]
+                setattr(current, field, str(changes[field] or "").strip())
+        if university is not UNSET:
+            current.university = university
+        if graduation_year is not UNSET:
+            current.graduation_year = graduation_year
         for field, messages in _person_field_errors(current).items():
             errors.setdefault(field, []).extend(messages)
         _raise(errors)
@@ -290,7 +302,7 @@ def _person_division_code(person: Person) -> str:
     return job.organization.registrar_division.code if job is not None else ""
 
 
-def person_id_number(*, actor: Any, person: Person, purpose: str, refuse: bool = False) -> str:
+def person_id_number(*, actor: Actor, person: Person, purpose: str, refuse: bool = False) -> str:
     """The person's full ID number for the roles that need it (administrators, officers of
     the person's jurisdiction), each such view audited as ``person.id_number.view`` with
     its purpose; anyone else gets the masked form, or PermissionDenied with ``refuse``

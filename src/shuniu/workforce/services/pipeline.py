@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shuniu.core.actors import Actor
 from shuniu.core.audit import audit_write, snapshot
 from shuniu.core.errors import ValidationError
 from shuniu.divisions.models import Division
@@ -22,7 +22,7 @@ from shuniu.workforce.services.people import _check_university
 
 def cohort_record(
     *,
-    actor: Any,
+    actor: Actor,
     university: Organization,
     year: int,
     degree_level: str,
@@ -75,7 +75,7 @@ def cohort_record(
 
 def programme_create(
     *,
-    actor: Any,
+    actor: Actor,
     name: str,
     region: Division,
     year: int,
@@ -120,7 +120,7 @@ def programme_create(
 
 def placement_add(
     *,
-    actor: Any,
+    actor: Actor,
     programme: Programme,
     person: Person,
     division: Division,

@@ -20,6 +20,7 @@ from shuniu.api.schemas.workforce import (
     PersonPatch,
 )
 from shuniu.api.versioning import expected_version
+from shuniu.core.unset import UNSET
 from shuniu.core.validation import CleanStr, CleanText, RecordId, SearchText
 from shuniu.workforce.models import Person
 from shuniu.workforce.selectors import (
@@ -185,7 +186,19 @@ def update_person(
         changes["university"] = (
             organization_ref(university_id, "university_id") if university_id else None
         )
-    person_update(actor=actor(request), person=person, expected_version=expected, **changes)
+    person_update(
+        actor=actor(request),
+        person=person,
+        expected_version=expected,
+        name=changes.get("name", UNSET),
+        id_number=changes.get("id_number", UNSET),
+        education_level=changes.get("education_level", UNSET),
+        university=changes.get("university", UNSET),
+        major=changes.get("major", UNSET),
+        graduation_year=changes.get("graduation_year", UNSET),
+        phone=changes.get("phone", UNSET),
+        source=changes.get("source", UNSET),
+    )
     found = person_get(actor=actor(request), pk=person_id)
     _etag(response, found.version)
     return _with_overlaps(request, found)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from rich.console import Console
 
-from shuniu.core.actors import cli_actor
+from shuniu.core.actors import Actor, cli_actor
 from shuniu.core.busy import is_busy
 from shuniu.core.context import reset_request_id, set_request_id
 from shuniu.core.errors import PermissionDenied
@@ -87,7 +87,7 @@ class Command(BaseCommand):
         write_template(importers()[options["template_entity"]], path)
         self.stderr.write(_("Template written to %(file)s.") % {"file": path})
 
-    def _actor(self, username: str | None, entity: str) -> Any:
+    def _actor(self, username: str | None, entity: str) -> Actor:
         if not username:
             return cli_actor(f"import {entity}")
         user = get_user_model().objects.filter(username=username).first()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from django import forms
 from django.contrib.auth.views import redirect_to_login
@@ -15,10 +15,14 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from shuniu.accounts.permissions import is_admin, jurisdictions, staff_organization_ids
+from shuniu.core.actors import Actor
 from shuniu.web.views.workspace.access import forbidden
 from shuniu.workforce.models import Level
 
-View = TypeVar("View", bound=Callable[..., HttpResponseBase])
+# A view: its request (HttpRequest or a subclass such as HtmxHttpRequest), then its URL arguments.
+_Request = TypeVar("_Request", bound=HttpRequest)
+_Args = ParamSpec("_Args")
+View = Callable[Concatenate[_Request, _Args], HttpResponseBase]
 
 
 def grouped(value: int | float) -> str:
@@ -45,20 +49,22 @@ def choice_label(choices: Any, value: str) -> str:
 # Who may open the people pages
 
 
-def may_see_people(user: Any) -> bool:
+def may_see_people(user: Actor) -> bool:
     return bool(
         getattr(user, "is_authenticated", False)
         and (is_admin(user) or jurisdictions(user) or staff_organization_ids(user))
     )
 
 
-def people_access_required(view: View) -> View:
+def people_access_required(view: View[_Request, _Args]) -> View[_Request, _Args]:
     """Anonymous visitors go to the login page and come back; users with no role that sees
     people (evaluators, accounts without a role) get a 403 page that says why. Which people
     each of the others sees is the selectors' business."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    def wrapper(
+        request: _Request, /, *args: _Args.args, **kwargs: _Args.kwargs
+    ) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path(), reverse("web:login"))
         if not may_see_people(request.user):
@@ -72,7 +78,7 @@ def people_access_required(view: View) -> View:
             )
         return view(request, *args, **kwargs)
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 def add_errors(form: forms.Form, exc: ValidationError) -> None:

@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from shuniu.accounts.permissions import is_admin, jurisdictions, staff_organization_ids
+from shuniu.core.actors import Actor
 from shuniu.core.errors import NotFound, PermissionDenied, Undecryptable
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.registry.models import Kind, Organization
@@ -68,7 +69,7 @@ PERSON_TEMPLATE = "web/workforce/person.html"
 # The list of people
 
 
-def _employer_choices(user: Any, index: DivisionIndex) -> list[tuple[str, str]]:
+def _employer_choices(user: Actor, index: DivisionIndex) -> list[tuple[str, str]]:
     """The user's own organizations (agency staff) and the agencies of their area."""
     found: dict[int, Organization] = {}
     for pk in sorted(staff_organization_ids(user)):
@@ -247,7 +248,7 @@ def people(request: HttpRequest) -> HttpResponse:
     return render(request, PEOPLE_TEMPLATE, context, status=status)
 
 
-def _scope(user: Any) -> str:
+def _scope(user: Actor) -> str:
     """Whom the list holds, in words, so a short list is not mistaken for a bug."""
     if is_admin(user):
         return _("Everyone in the records (you are an administrator).")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Concatenate, ParamSpec, TypeVar
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
@@ -27,7 +27,10 @@ from shuniu.registry.models import Organization
 from shuniu.registry.selectors import organization_get
 from shuniu.web.names import place_name
 
-View = TypeVar("View", bound=Callable[..., HttpResponseBase])
+# A view: its request (HttpRequest or a subclass such as HtmxHttpRequest), then its URL arguments.
+_Request = TypeVar("_Request", bound=HttpRequest)
+_Args = ParamSpec("_Args")
+View = Callable[Concatenate[_Request, _Args], HttpResponseBase]
 
 FORBIDDEN_TEMPLATE = "web/workspace/forbidden.html"
 
@@ -36,11 +39,13 @@ def forbidden(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, FORBIDDEN_TEMPLATE, {"message": message}, status=403)
 
 
-def officer_required(view: View) -> View:
+def officer_required(view: View[_Request, _Args]) -> View[_Request, _Args]:
     """Let officers and administrators in; send anonymous visitors to the login page."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    def wrapper(
+        request: _Request, /, *args: _Args.args, **kwargs: _Args.kwargs
+    ) -> HttpResponseBase:
         user = request.user
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path(), reverse("web:login"))
@@ -54,7 +59,7 @@ def officer_required(view: View) -> View:
             )
         return view(request, *args, **kwargs)
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 def outside_jurisdiction(request: HttpRequest, division: Division) -> HttpResponse:

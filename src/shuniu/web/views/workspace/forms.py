@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shuniu.accounts.permissions import covered_division_ids
+from shuniu.core.actors import Actor
 from shuniu.core.validation import CleanCharField, RangeDateField
 from shuniu.divisions.models import Division, Level
 from shuniu.divisions.selectors import DivisionIndex
@@ -69,7 +70,7 @@ def division_label(division: Division, index: DivisionIndex) -> str:
 
 
 def writable_divisions(
-    actor: Any, index: DivisionIndex, *, keep: Sequence[Division] = ()
+    actor: Actor, index: DivisionIndex, *, keep: Sequence[Division] = ()
 ) -> list[tuple[str, str]]:
     """Registrar divisions valid today that ``actor`` may write in, as (code, label).
 
@@ -233,7 +234,7 @@ class OrganizationForm(WorkspaceForm):
     def __init__(
         self,
         *args: Any,
-        actor: Any,
+        actor: Actor,
         index: DivisionIndex,
         organization: Organization | None = None,
         **kwargs: Any,
@@ -366,7 +367,7 @@ class EventForm(WorkspaceForm):
     def __init__(
         self,
         *args: Any,
-        actor: Any,
+        actor: Actor,
         index: DivisionIndex,
         organization: Organization,
         details_url: str = "",

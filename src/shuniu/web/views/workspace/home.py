@@ -78,7 +78,7 @@ def home(request: HttpRequest) -> HttpResponse:
             index=index,
         )
         context.update(
-            found=[(org, place_name(org.district)) for org in found],  # type: ignore[attr-defined]
+            found=[(org, place_name(org.district)) for org in found],
             found_count=count,
         )
     else:

@@ -90,8 +90,8 @@ class UploadForm(WorkspaceForm):
         self.too_large = too_large
         self.style()
 
-    def clean_file(self) -> UploadedFile:
-        upload: UploadedFile = self.cleaned_data["file"]
+    def clean_file(self) -> UploadedFile[bytes]:
+        upload: UploadedFile[bytes] = self.cleaned_data["file"]
         suffix = Path(upload.name or "").suffix.lower()
         if suffix not in SUPPORTED_SUFFIXES:
             raise forms.ValidationError(
@@ -134,7 +134,7 @@ def _sweep(root: Path) -> None:
             continue  # another process removed it first
 
 
-def _store(upload: UploadedFile) -> tuple[str, Path]:
+def _store(upload: UploadedFile[bytes]) -> tuple[str, Path]:
     root = upload_root()
     root.mkdir(parents=True, exist_ok=True)
     _sweep(root)
@@ -205,7 +205,7 @@ def _page(request: HttpRequest, context: dict[str, Any], status: int = 200) -> H
 
 @csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
-def upload(request: HttpRequest) -> HttpResponse:
+def upload(request: HttpRequest) -> HttpResponseBase:
     """The upload page. The size limit is applied while the file arrives, which has to be
     set up before anything reads the request body; the CSRF check follows right after."""
     limiter = _SizeLimit(request, MAX_UPLOAD_BYTES)
@@ -225,7 +225,7 @@ def _upload(request: HttpRequest, limiter: _SizeLimit) -> HttpResponse:
         form.style()
         return _page(request, {"form": form}, status=400)
     _forget(request)  # one waiting file per session: a new upload replaces the last
-    upload_file: UploadedFile = form.cleaned_data["file"]
+    upload_file: UploadedFile[bytes] = form.cleaned_data["file"]
     token, path = _store(upload_file)
     try:
         report = _run(request, path, dry_run=True)

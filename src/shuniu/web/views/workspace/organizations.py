@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from shuniu.core.errors import StaleVersion
 from shuniu.core.selectors import AuditFilter, AuditSubject, audit_log
+from shuniu.core.unset import UNSET
 from shuniu.divisions.models import Division
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.registry.models import Organization
@@ -31,6 +32,7 @@ from shuniu.registry.services import (
     organization_update,
     support_record,
 )
+from shuniu.web.htmx import HtmxHttpRequest
 from shuniu.web.views.workspace.access import (
     forbidden,
     officer_required,
@@ -214,7 +216,20 @@ def organization_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     actor=request.user,
                     organization=org,
                     expected_version=form.cleaned_data["version"],
-                    **changes,
+                    uscc=changes.get("uscc", UNSET),
+                    uscc_override_reason=changes.get("uscc_override_reason", UNSET),
+                    name=changes.get("name", UNSET),
+                    name_en=changes.get("name_en", UNSET),
+                    kind=changes.get("kind", UNSET),
+                    association_level=changes.get("association_level", UNSET),
+                    legal_form=changes.get("legal_form", UNSET),
+                    registrar_division=changes.get("registrar_division", UNSET),
+                    address=changes.get("address", UNSET),
+                    service_fields=changes.get("service_fields", UNSET),
+                    formation=changes.get("formation", UNSET),
+                    hub=changes.get("hub", UNSET),
+                    sponsors=changes.get("sponsors", UNSET),
+                    source=changes.get("source", UNSET),
                 )
             except StaleVersion:
                 return _conflict(request, form, pk)
@@ -244,7 +259,7 @@ def organization_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @officer_required
-def event_add(request: HttpRequest, pk: int) -> HttpResponse:
+def event_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     target = writable_organization(request, pk)
     if isinstance(target, HttpResponse):
         return target
@@ -294,7 +309,7 @@ def event_add(request: HttpRequest, pk: int) -> HttpResponse:
             organization=org,
             details_url=request.path,
         )
-        if request.htmx:  # type: ignore[attr-defined]
+        if request.htmx:
             # The kind changed: only the inputs that kind records.
             return render(
                 request,
