@@ -4,6 +4,7 @@ fields. Scoping for non-public data (personal data, drafts) arrives with those m
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,6 +95,43 @@ def organization_list(
     ``order`` is a key of :data:`ORDERINGS`; pass ``index`` when the caller has already
     loaded the divisions.
     """
+    qs, on, index = _organization_query(filters=filters, order=order, index=index)
+    count = qs.count()
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    return _organization_page(
+        qs, filters=filters, on=on, index=index, order=order, offset=offset, limit=limit
+    ), count
+
+
+def organization_chunks(
+    *,
+    actor: Actor,
+    filters: OrganizationFilter,
+    order: str = "name",
+    index: DivisionIndex | None = None,
+    chunk: int = MAX_PAGE_SIZE,
+) -> Iterator[Organization]:
+    """Every organization :func:`organization_list` finds, as it returns them, read
+    ``chunk`` at a time and not counted (for a download of all of them).
+
+    A query it cannot answer raises its ValidationError on the first ``next``.
+    """
+    qs, on, index = _organization_query(filters=filters, order=order, index=index)
+    offset = 0
+    while True:
+        page = _organization_page(
+            qs, filters=filters, on=on, index=index, order=order, offset=offset, limit=chunk
+        )
+        yield from page
+        if len(page) < chunk:
+            return
+        offset += chunk
+
+
+def _organization_query(
+    *, filters: OrganizationFilter, order: str, index: DivisionIndex | None
+) -> tuple[QuerySet[Organization], dt.date, DivisionIndex]:
+    """The filtered organizations of ``organization_list``, not yet read."""
     _check_choice("kind", filters.kind, Kind.values)
     _check_choice("status", filters.status, Status.values)
     _check_choice("formation", filters.formation, Formation.values)
@@ -134,8 +172,19 @@ def organization_list(
         qs = qs.filter(service_fields__code=filters.service_field)
     if filters.q:
         qs = organization_search(qs, filters.q)
-    count = qs.count()
-    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    return qs, on, index
+
+
+def _organization_page(
+    qs: QuerySet[Organization],
+    *,
+    filters: OrganizationFilter,
+    on: dt.date,
+    index: DivisionIndex,
+    order: str,
+    offset: int,
+    limit: int,
+) -> list[Organization]:
     page = list(
         qs.select_related("registrar_division", "hub")
         .prefetch_related("service_fields")
@@ -147,7 +196,7 @@ def organization_list(
             org.division_on = org.registrar_division_id  # type: ignore[attr-defined]
             org.kind_on = org.kind  # type: ignore[attr-defined]
         org.district = index.holder(org.division_on, on)  # type: ignore[attr-defined]
-    return page, count
+    return page
 
 
 def organization_get(

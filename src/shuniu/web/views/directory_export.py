@@ -26,7 +26,7 @@ from openpyxl import Workbook
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.interop.cells import neutralise_row
 from shuniu.registry.models import Formation, Kind, Organization, ServiceField, Status
-from shuniu.registry.selectors import MAX_PAGE_SIZE, organization_list
+from shuniu.registry.selectors import MAX_PAGE_SIZE, organization_chunks
 from shuniu.web.names import place_name
 from shuniu.web.views.directory import (
     DEFAULT_SORT,
@@ -81,24 +81,6 @@ def _row(org: Organization) -> list[Any]:
     ]
 
 
-def _organizations(request: HttpRequest, form: DirectoryQuery, index: Any) -> Iterator[Any]:
-    """Every organization the search finds, a page of the selector at a time."""
-    offset = 0
-    while True:
-        found, _count = organization_list(
-            actor=request.user,
-            filters=form.filters(),
-            offset=offset,
-            limit=CHUNK,
-            order=form.cleaned_data["sort"] or DEFAULT_SORT,
-            index=index,
-        )
-        yield from found
-        if len(found) < CHUNK:
-            return
-        offset += CHUNK
-
-
 def _bad_request(form: DirectoryQuery) -> HttpResponse:
     lines = [
         f"{name} ({form.fields[name].label}): {message}" if name in form.fields else str(message)
@@ -128,7 +110,13 @@ def directory_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
         return _bad_request(form)
     # The selector raises a ValidationError for a query it cannot answer: before the first
     # byte is sent, so that it is still a 400 and not a broken download.
-    organizations = _organizations(request, form, index)
+    organizations = organization_chunks(
+        actor=request.user,
+        filters=form.filters(),
+        order=form.cleaned_data["sort"] or DEFAULT_SORT,
+        index=index,
+        chunk=CHUNK,
+    )
     try:
         first = next(organizations, None)
     except ValidationError as exc:
