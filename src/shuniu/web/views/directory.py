@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -264,7 +264,8 @@ class Results:
     today: dt.date
 
 
-def _directory_row(org: Organization) -> DirectoryRow:
+def directory_row(org: Organization) -> DirectoryRow:
+    """What the directory shows of an organization (its page and its export)."""
     district: Division = org.district
     status: str = org.status_on or ""  # type: ignore[attr-defined]
     return DirectoryRow(
@@ -283,14 +284,19 @@ def _directory_row(org: Organization) -> DirectoryRow:
     )
 
 
+def directory_form(request: HttpRequest, index: DivisionIndex, today: dt.date) -> DirectoryQuery:
+    """The directory's search form bound to the query string (the page and its export)."""
+    service_fields = [(f.code, place_name(f)) for f in ServiceField.objects.order_by("position")]
+    return DirectoryQuery(
+        request.GET, districts=district_choices(index, today), service_fields=service_fields
+    )
+
+
 @require_safe
 def directory(request: HtmxHttpRequest) -> HttpResponse:
     today = timezone.localdate()
     index = DivisionIndex.load()
-    service_fields = [(f.code, place_name(f)) for f in ServiceField.objects.order_by("position")]
-    form = DirectoryQuery(
-        request.GET, districts=district_choices(index, today), service_fields=service_fields
-    )
+    form = directory_form(request, index, today)
     context: dict[str, Any] = {"form": form, "today": today}
     beyond_last = False
     if form.is_valid():
@@ -318,7 +324,7 @@ def directory(request: HtmxHttpRequest) -> HttpResponse:
                 )
             else:
                 context["results"] = Results(
-                    rows=[_directory_row(org) for org in found],
+                    rows=[directory_row(org) for org in found],
                     pager=pager(
                         path=request.path,
                         query=request.GET.dict(),

@@ -25,15 +25,14 @@ from openpyxl import Workbook
 
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.interop.cells import neutralise_row
-from shuniu.registry.models import Formation, Kind, Organization, ServiceField, Status
+from shuniu.registry.models import Organization
 from shuniu.registry.selectors import MAX_PAGE_SIZE, organization_chunks
-from shuniu.web.names import place_name
 from shuniu.web.views.directory import (
     DEFAULT_SORT,
     DirectoryQuery,
     _selector_errors,
-    district_choices,
-    stored_label,
+    directory_form,
+    directory_row,
 )
 from shuniu.web.views.downloads import BOM, CSV_TYPE, XLSX_TYPE
 
@@ -65,19 +64,18 @@ def _headers() -> list[str]:
 
 
 def _row(org: Organization) -> list[Any]:
-    status: str = org.status_on or ""  # type: ignore[attr-defined]
-    district = org.district
+    row = directory_row(org)
     return [
         org.uscc or "",
-        org.name,
-        org.name_en,
-        capfirst(stored_label(Kind, org.kind_on)),  # type: ignore[attr-defined]
-        capfirst(stored_label(Status, status)) if status else "",
-        place_name(district) if district is not None else "",
-        capfirst(stored_label(Formation, org.formation)) if org.formation else "",
-        org.founded_on,
-        org.registered_on,
-        ", ".join(place_name(f) for f in org.service_fields.all()),
+        row.name,
+        row.name_en,
+        capfirst(row.kind),
+        capfirst(row.status),
+        row.district,
+        capfirst(row.formation),
+        row.founded_on,
+        row.registered_on,
+        ", ".join(row.service_fields),
     ]
 
 
@@ -102,10 +100,7 @@ def directory_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
         )
     today = timezone.localdate()
     index = DivisionIndex.load()
-    service_fields = [(f.code, place_name(f)) for f in ServiceField.objects.order_by("position")]
-    form = DirectoryQuery(
-        request.GET, districts=district_choices(index, today), service_fields=service_fields
-    )
+    form = directory_form(request, index, today)
     if not form.is_valid():
         return _bad_request(form)
     # The selector raises a ValidationError for a query it cannot answer: before the first
