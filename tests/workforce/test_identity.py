@@ -35,6 +35,23 @@ def test_a_lower_case_x_and_spaces_are_normalised():
     assert parse_id_number(" 110105 19491231 002x ").number == "11010519491231002X"
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        # str.isdigit() accepts these, but they are not the digits of an ID number: a
+        # superscript made int() raise a plain ValueError (a 500 past the callers' except)
+        "²10105194912310021",
+        "1101051949123100²X",
+        "²10105194912310",
+        # Arabic-Indic digits passed as a second spelling of 11010519491231002X
+        "".join(chr(0x0660 + int(c)) for c in "11010519491231002") + "X",
+    ],
+)
+def test_digits_other_than_ascii_and_full_width_are_refused(raw):
+    with pytest.raises(InvalidIdNumber):
+        parse_id_number(raw)
+
+
 def test_a_wrong_check_character_is_refused_naming_the_expected_one():
     with pytest.raises(InvalidIdNumber, match="expected X"):
         parse_id_number("110105194912310021")

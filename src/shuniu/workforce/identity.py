@@ -79,17 +79,23 @@ def _birth_date(digits: str) -> dt.date:
         ) from exc
 
 
+def _ascii_digits(text: str) -> bool:
+    # str.isdigit() alone also accepts superscripts (which int() refuses) and the digits
+    # of other scripts (a second spelling of the same number).
+    return text.isascii() and text.isdigit()
+
+
 def parse_id_number(raw: str, *, today: dt.date | None = None) -> IdNumber:
     """Validate and normalise an ID number; 15-digit legacy numbers are converted to 18."""
     value = "".join(str(raw).split()).upper().replace("Ｘ", "X").translate(_FULL_WIDTH_DIGITS)
     if len(value) == 15:
-        if not value.isdigit():
+        if not _ascii_digits(value):
             raise InvalidIdNumber(_("a 15-digit ID number has digits only"))
         body = value[:6] + "19" + value[6:]
         value = body + check_char(body)
     if len(value) != 18:
         raise InvalidIdNumber(_("an ID number has 18 characters (or 15 for old ones)"))
-    if not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
+    if not _ascii_digits(value[:17]) or not (_ascii_digits(value[17]) or value[17] == "X"):
         raise InvalidIdNumber(_("an ID number is 17 digits and a digit or X"))
     birth = _birth_date(value[6:14])
     today = today or timezone.localdate()
