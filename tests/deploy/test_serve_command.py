@@ -201,3 +201,23 @@ def test_static_files_are_served_in_development_with_a_request_id(client):
         == (Path(__file__).resolve().parents[2] / "src/shuniu/web/static/web/site.css").read_bytes()
     )
     assert len(response["X-Request-ID"]) == 32
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "-1", "many"])
+def test_a_request_wait_that_is_not_a_number_of_seconds_stops_the_start(
+    monkeypatch, tmp_path, value
+):
+    # float() takes "inf" and "nan": SQLite's busy_timeout cannot be set from them, and each
+    # request would then quietly wait the command line's 20 s instead; a negative wait is none
+    with pytest.raises(ImproperlyConfigured, match="SHUNIU_DB_REQUEST_TIMEOUT must be a number"):
+        load_settings(monkeypatch, tmp_path, SHUNIU_DB_REQUEST_TIMEOUT=value)
+
+
+def test_a_request_wait_of_seconds_is_taken(monkeypatch, tmp_path):
+    assert (
+        load_settings(monkeypatch, tmp_path, SHUNIU_DB_REQUEST_TIMEOUT="0.5")[
+            "SHUNIU_DB_REQUEST_TIMEOUT"
+        ]
+        == 0.5
+    )
+    assert load_settings(monkeypatch, tmp_path)["SHUNIU_DB_REQUEST_TIMEOUT"] == 3
