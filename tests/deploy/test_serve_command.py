@@ -5,8 +5,6 @@ per mode."""
 from __future__ import annotations
 
 import io
-import os
-import runpy
 import shlex
 import sys
 from pathlib import Path
@@ -20,8 +18,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils import translation
 
 from shuniu.web.management.commands import serve
-
-SETTINGS_FILE = Path(__file__).resolve().parents[2] / "config" / "settings.py"
+from tests.settings_env import PRODUCTION_ENV, load_settings
 
 
 @pytest.fixture(autouse=True)
@@ -144,24 +141,6 @@ def test_a_malformed_worker_count_is_refused(monkeypatch, settings):
 
 
 # --- static files per mode --------------------------------------------------------------------
-
-PRODUCTION_ENV = {
-    "SHUNIU_PRODUCTION": "1",
-    "SHUNIU_SECRET_KEY": "k3Y-for-tests-only_" + "Zq8vW2xR7nT4pL9sB6mC1dF5gH0jK3a",
-    "SHUNIU_ALLOWED_HOSTS": "shuniu.example.org",
-    "SHUNIU_DATA_KEY": "8kQ3o0yF0e1Hq9y3Jt4mTz8rXq2v6bN1cD5eF7gH9jA=",
-}
-
-
-def load_settings(monkeypatch, tmp_path, **env: str) -> dict:
-    """Execute config/settings.py afresh under ``env`` (the running settings stay as they are)."""
-    for name in list(os.environ):
-        if name.startswith("SHUNIU_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("SHUNIU_VAR_DIR", str(tmp_path))
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    return runpy.run_path(str(SETTINGS_FILE))
 
 
 def test_production_serves_hashed_compressed_static_files(monkeypatch, tmp_path):
