@@ -220,10 +220,16 @@ DATABASE_ROUTERS = ["shuniu.core.sidedb.SideDatabaseRouter"]
 # How long a web or API request waits for a database another process is writing (SQLite's
 # busy timeout, PostgreSQL's lock_timeout) before it answers 503 with Retry-After; the
 # command line keeps the long wait above. Seconds.
+# float() also takes "inf" and "nan", which no busy timeout can be set from (each request
+# would then quietly wait the command line's 20 s), and a negative number PostgreSQL refuses.
 try:
     SHUNIU_DB_REQUEST_TIMEOUT = float(os.environ.get("SHUNIU_DB_REQUEST_TIMEOUT", "") or 3)
+    if not 0 <= SHUNIU_DB_REQUEST_TIMEOUT < 86400:
+        raise ValueError
 except ValueError:
-    raise ImproperlyConfigured("SHUNIU_DB_REQUEST_TIMEOUT must be a number of seconds") from None
+    raise ImproperlyConfigured(
+        "SHUNIU_DB_REQUEST_TIMEOUT must be a number of seconds, from 0 to less than a day"
+    ) from None
 SHUNIU_BUSY_RETRY_AFTER = env_int("SHUNIU_BUSY_RETRY_AFTER", 10)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

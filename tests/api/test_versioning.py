@@ -115,3 +115,24 @@ def test_an_if_match_that_is_not_an_etag_is_refused_naming_the_header(header):
     with pytest.raises(ValidationError) as caught:
         expected_version(request, 5)
     assert list(caught.value.message_dict) == ["If-Match"]
+
+
+def test_an_if_match_with_a_number_too_long_to_be_a_version_is_refused_not_a_500(
+    client, db, admin_user
+):
+    # given an organization and an admin's token
+    org = make_organization()
+    _, key = token_create(actor=cli_actor("test"), username=admin_user.username)
+    # when an edit names a version of 5000 digits (int() refuses more than 4300: ValueError)
+    answer = _patch(
+        client,
+        f"/api/v1/organizations/{org.pk}",
+        {"address": "新地址"},
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+        HTTP_IF_MATCH='"' + "9" * 5000 + '"',
+    )
+    # then it is refused like any If-Match that holds no version, and nothing is written
+    assert answer.status_code == 422
+    assert [e["loc"] for e in answer.json()["errors"]] == [["If-Match"]]
+    org.refresh_from_db()
+    assert (org.version, org.address) == (1, "")

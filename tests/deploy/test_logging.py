@@ -84,6 +84,19 @@ def test_a_request_without_an_id_gets_one_that_its_lines_carry(client, log_lines
     assert [line["request_id"] for line in parsed(log_lines)] == [request_id]
 
 
+def test_an_id_ending_in_a_line_break_is_replaced_not_echoed(client, log_lines):
+    # when the id a client sends is well-formed but for a trailing line break
+    # ($ in a regular expression matches before one)
+    response = client.get("/_log", HTTP_X_REQUEST_ID="lb-7f3a.42\n")
+
+    # then it is refused like any malformed id: the response (not a 500) carries a fresh one,
+    # and no log line carries the injected line break
+    assert response.status_code == 200
+    request_id = response["X-Request-ID"]
+    assert re.fullmatch(r"[0-9a-f]{32}", request_id)
+    assert [line["request_id"] for line in parsed(log_lines)] == [request_id]
+
+
 def test_lines_django_writes_after_the_middleware_returned_carry_the_id(
     client, log_lines, monkeypatch
 ):

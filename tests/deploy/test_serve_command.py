@@ -5,8 +5,6 @@ per mode."""
 from __future__ import annotations
 
 import io
-import os
-import runpy
 import shlex
 import sys
 from pathlib import Path
@@ -20,8 +18,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils import translation
 
 from shuniu.web.management.commands import serve
-
-SETTINGS_FILE = Path(__file__).resolve().parents[2] / "config" / "settings.py"
+from tests.settings_env import PRODUCTION_ENV, load_settings
 
 
 @pytest.fixture(autouse=True)
@@ -145,24 +142,6 @@ def test_a_malformed_worker_count_is_refused(monkeypatch, settings):
 
 # --- static files per mode --------------------------------------------------------------------
 
-PRODUCTION_ENV = {
-    "SHUNIU_PRODUCTION": "1",
-    "SHUNIU_SECRET_KEY": "k3Y-for-tests-only_" + "Zq8vW2xR7nT4pL9sB6mC1dF5gH0jK3a",
-    "SHUNIU_ALLOWED_HOSTS": "shuniu.example.org",
-    "SHUNIU_DATA_KEY": "8kQ3o0yF0e1Hq9y3Jt4mTz8rXq2v6bN1cD5eF7gH9jA=",
-}
-
-
-def load_settings(monkeypatch, tmp_path, **env: str) -> dict:
-    """Execute config/settings.py afresh under ``env`` (the running settings stay as they are)."""
-    for name in list(os.environ):
-        if name.startswith("SHUNIU_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("SHUNIU_VAR_DIR", str(tmp_path))
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    return runpy.run_path(str(SETTINGS_FILE))
-
 
 def test_production_serves_hashed_compressed_static_files(monkeypatch, tmp_path):
     conf = load_settings(monkeypatch, tmp_path, **PRODUCTION_ENV)
@@ -201,3 +180,23 @@ def test_static_files_are_served_in_development_with_a_request_id(client):
         == (Path(__file__).resolve().parents[2] / "src/shuniu/web/static/web/site.css").read_bytes()
     )
     assert len(response["X-Request-ID"]) == 32
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "-1", "many"])
+def test_a_request_wait_that_is_not_a_number_of_seconds_stops_the_start(
+    monkeypatch, tmp_path, value
+):
+    # float() takes "inf" and "nan": SQLite's busy_timeout cannot be set from them, and each
+    # request would then quietly wait the command line's 20 s instead; a negative wait is none
+    with pytest.raises(ImproperlyConfigured, match="SHUNIU_DB_REQUEST_TIMEOUT must be a number"):
+        load_settings(monkeypatch, tmp_path, SHUNIU_DB_REQUEST_TIMEOUT=value)
+
+
+def test_a_request_wait_of_seconds_is_taken(monkeypatch, tmp_path):
+    assert (
+        load_settings(monkeypatch, tmp_path, SHUNIU_DB_REQUEST_TIMEOUT="0.5")[
+            "SHUNIU_DB_REQUEST_TIMEOUT"
+        ]
+        == 0.5
+    )
+    assert load_settings(monkeypatch, tmp_path)["SHUNIU_DB_REQUEST_TIMEOUT"] == 3

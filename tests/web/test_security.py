@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -22,9 +21,9 @@ from shuniu.core import ratelimit
 from shuniu.core.actors import cli_actor
 from shuniu.core.models import AuditRecord
 from shuniu.registry.models import Organization, OrganizationEvent
+from tests.settings_env import PRODUCTION_ENV, load_settings
 
 REPO = Path(__file__).resolve().parents[2]
-SETTINGS_FILE = REPO / "config" / "settings.py"
 # The middle of a one-minute window, so a test never straddles two windows.
 FIXED_NOW = 1_800_000_030.0
 
@@ -287,24 +286,6 @@ def test_counts_start_again_in_the_next_window(db):
 
 
 # --- production settings ------------------------------------------------------------------------
-
-PRODUCTION_ENV = {
-    "SHUNIU_PRODUCTION": "1",
-    "SHUNIU_SECRET_KEY": "k3Y-for-tests-only_" + "Zq8vW2xR7nT4pL9sB6mC1dF5gH0jK3a",
-    "SHUNIU_ALLOWED_HOSTS": "shuniu.example.org",
-    "SHUNIU_DATA_KEY": "Wj3Kq8vT2xR7nL4pB9sM6cD1fG5hJ0aZyE3uQ8iO2tY",
-}
-
-
-def load_settings(monkeypatch, tmp_path, **env: str) -> dict:
-    """Execute config/settings.py afresh under ``env`` (the running settings stay as they are)."""
-    for name in list(os.environ):
-        if name.startswith("SHUNIU_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("SHUNIU_VAR_DIR", str(tmp_path))
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    return runpy.run_path(str(SETTINGS_FILE))
 
 
 def test_production_turns_on_https_only_settings(monkeypatch, tmp_path):

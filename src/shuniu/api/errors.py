@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
@@ -17,23 +16,8 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from shuniu.core.busy import busy_problem, is_busy
 from shuniu.core.errors import NotFound, StaleVersion, Undecryptable, VersionRequired
+from shuniu.core.problem import PROBLEM_JSON, problem
 from shuniu.core.validation import body_limit_message
-
-PROBLEM_JSON = "application/problem+json"
-
-
-def problem(
-    status: int, title: str, detail: str = "", errors: list[dict[str, Any]] | None = None
-) -> HttpResponse:
-    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
-    if detail:
-        body["detail"] = detail
-    if errors is not None:
-        body["errors"] = errors
-    return HttpResponse(
-        json.dumps(body, ensure_ascii=False), status=status, content_type=PROBLEM_JSON
-    )
-
 
 # The problem+json body every error response has (RFC 7807), for the OpenAPI document.
 PROBLEM_SCHEMA: dict[str, Any] = {

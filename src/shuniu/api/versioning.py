@@ -15,7 +15,9 @@ from shuniu.core.errors import ValidationError, VersionRequired
 
 __all__ = ["PreconditionRequired", "VersionRequired", "expected_version", "optional_version"]
 
-_ETAG = re.compile(r'^(?:W/)?"?(\d+)"?$')
+# At most 19 digits, as many as a version (a 64-bit integer) has: a longer number is no
+# version, and int() refuses one of more than 4300 digits with a ValueError (a 500).
+_ETAG = re.compile(r'^(?:W/)?"?(\d{1,19})"?$')
 
 # The name this error had in api/lookups.py; kept for one release.
 PreconditionRequired = VersionRequired

@@ -17,7 +17,6 @@ through Django's cursor, so query counts do not change.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -29,6 +28,8 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+
+from shuniu.core.problem import problem
 
 _SQLITE_BUSY = (
     "database is locked",
@@ -77,10 +78,7 @@ def busy_detail() -> str:
 
 def busy_problem(request: HttpRequest) -> HttpResponse:
     """The API's answer (problem+json)."""
-    body = {"type": "about:blank", "title": busy_title(), "status": 503, "detail": busy_detail()}
-    response = HttpResponse(
-        json.dumps(body, ensure_ascii=False), status=503, content_type="application/problem+json"
-    )
+    response = problem(503, busy_title(), busy_detail())
     response["Retry-After"] = str(retry_after())
     return response
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -26,9 +25,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from shuniu.core.problem import problem
+
 logger = logging.getLogger(__name__)
 
-PROBLEM_JSON = "application/problem+json"
 # A probe that finds the database not ready asks again after this many seconds.
 RETRY_AFTER_SECONDS = 5
 
@@ -41,11 +41,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @never_cache
 @require_safe
-def readyz(request: HttpRequest) -> JsonResponse:
+def readyz(request: HttpRequest) -> HttpResponse:
     connection = connections[DEFAULT_DB_ALIAS]
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
+        # Reading the recorded migrations is also the check that the database answers.
         unapplied = unapplied_migrations(connection)
     except DatabaseError as exc:
         logger.warning("readiness: database unreachable: %s", exc)
@@ -85,16 +84,8 @@ def unapplied_migrations(connection: BaseDatabaseWrapper) -> list[tuple[str, str
     )
 
 
-def _not_ready(detail: str) -> JsonResponse:
-    body: dict[str, Any] = {
-        "type": "about:blank",
-        "title": _("Not ready"),
-        "status": 503,
-        "detail": detail,
-    }
-    response = JsonResponse(
-        body, status=503, content_type=PROBLEM_JSON, json_dumps_params={"ensure_ascii": False}
-    )
+def _not_ready(detail: str) -> HttpResponse:
+    response = problem(503, _("Not ready"), detail)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 

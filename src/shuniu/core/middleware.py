@@ -7,7 +7,9 @@ from django.http import HttpRequest, HttpResponse
 
 from shuniu.core.context import current_request_id, reset_request_id, set_request_id
 
-_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# fullmatch, not match with $: $ also matches before a trailing line break, which would
+# reach the response header (BadHeaderError, a 500) and the log line.
+_SAFE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 class RequestIdMiddleware:
@@ -24,7 +26,7 @@ class RequestIdMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get("X-Request-ID", "")
-        token = set_request_id(incoming if _SAFE_ID.match(incoming) else None)
+        token = set_request_id(incoming if _SAFE_ID.fullmatch(incoming) else None)
         try:
             request_id = current_request_id()
             request.request_id = request_id  # type: ignore[attr-defined]
