@@ -201,7 +201,13 @@ def _hours_clean(raw: Any, errors: dict[str, list[str]]) -> Decimal:
     except InvalidOperation:
         errors.setdefault("ce_hours", []).append(_("Give the hours as a number."))
         return Decimal(0)
-    if hours < 0 or hours >= Decimal(100000) or hours != hours.quantize(Decimal("0.1")):
+    # NaN is not compared (InvalidOperation) and Infinity not quantized: refused first.
+    if (
+        not hours.is_finite()
+        or hours < 0
+        or hours >= Decimal(100000)
+        or hours != hours.quantize(Decimal("0.1"))
+    ):
         errors.setdefault("ce_hours", []).append(
             _("Hours run from 0 up, in tenths of an hour at most.")
         )
