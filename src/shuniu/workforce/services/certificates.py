@@ -143,6 +143,14 @@ def certificate_add(
     return cert
 
 
+def _locked_certificate(actor: Actor, pk: int) -> Certificate:
+    """The certificate, locked for the transaction the caller is in, if ``actor`` may
+    change the records of its division (after ``certificate_get`` found it in scope)."""
+    cert = Certificate.objects.select_for_update().select_related("registered_division").get(pk=pk)
+    _require_division(actor, cert.registered_division)
+    return cert
+
+
 def certificate_revoke(
     *,
     actor: Actor,
@@ -153,12 +161,7 @@ def certificate_revoke(
     """Revoke a certificate from a date on; it stops counting from that day."""
     certificate_get(actor=actor, pk=certificate.pk)
     with transaction.atomic():
-        cert = (
-            Certificate.objects.select_for_update()
-            .select_related("registered_division")
-            .get(pk=certificate.pk)
-        )
-        _require_division(actor, cert.registered_division)
+        cert = _locked_certificate(actor, certificate.pk)
         check_version(cert, expected=expected_version)
         if cert.revoked_on is not None:
             raise ValidationError(
@@ -225,12 +228,7 @@ def certificate_registration_add(
     """Register a certificate for the three years from ``starts_on``."""
     certificate_get(actor=actor, pk=certificate.pk)
     with transaction.atomic():
-        cert = (
-            Certificate.objects.select_for_update()
-            .select_related("registered_division")
-            .get(pk=certificate.pk)
-        )
-        _require_division(actor, cert.registered_division)
+        cert = _locked_certificate(actor, certificate.pk)
         errors: dict[str, list[str]] = {}
         hours = _hours_clean(ce_hours, errors)
         ends_on = registration_period_end(starts_on)
