@@ -37,7 +37,9 @@ from shuniu.workforce.models import (
     Programme,
 )
 from shuniu.workforce.services import (
+    EmploymentSpec,
     certificate_registration_add,
+    person_register,
     placement_add,
     programme_create,
 )
@@ -104,6 +106,7 @@ def world(db, admin_user, make_officer):
         "programme": programme,
         "second": second,
         "headers": headers,
+        "users": users,
     }
 
 
@@ -689,3 +692,34 @@ def test_agency_staff_are_not_told_of_jobs_elsewhere_by_the_overlap_flags(client
         [world["job"].pk, new],
         [elsewhere.pk, new],
     ]
+
+
+def test_the_audit_trail_shows_no_more_of_the_number_than_the_pages(world, client):
+    # given 张三 registered with his employer's link by an officer (a person.register record
+    # in the officer's jurisdiction: his stored mask and birth date are in the snapshot)
+    person_register(
+        actor=world["users"]["officer_this"],
+        name="李四",
+        id_number="110102198001010017",
+        employment=EmploymentSpec(organization=world["own"], starts_on=dt.date(2001, 1, 1)),
+    )
+    # and another entered by a bulk import, whose record names him by the stored mask
+    AuditRecord.objects.create(
+        actor_label="cli:import",
+        action="person.register",
+        object_type="workforce.person",
+        object_id="999999",
+        object_repr="王五 (110102********0023)",
+        division_code="110102",
+        after={"id": 999999, "name": "王五", "id_masked": "110102********0023"},
+    )
+    client.force_login(world["users"]["officer_this"])
+    html = client.get("/workspace/audit/").content.decode()
+    assert "王五 (110102***********3)" in html
+    assert "0023" not in html
+    # then the trail shows the shown mask and the birth year, as the person's page does:
+    # the stored mask's last 4 and the birth date would together be the whole number
+    assert "李四" in html
+    assert "110102***********7" in html
+    assert "0017" not in html
+    assert "1980-01-01" not in html

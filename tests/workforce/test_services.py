@@ -349,6 +349,22 @@ def test_registration_periods_do_not_overlap_or_precede_the_certificate(db):
     assert CertificateRegistration.objects.count() == 1
 
 
+@pytest.mark.parametrize("hours", ["NaN", "sNaN", "Infinity", "-Infinity", Decimal("NaN")])
+def test_hours_that_are_not_a_finite_number_are_refused_not_a_server_error(db, hours):
+    cert = make_certificate(make_person(), issued_on=d(2010, 11, 1))
+    with pytest.raises(ValidationError) as caught:
+        certificate_registration_add(
+            actor=SYSTEM, certificate=cert, starts_on=d(2010, 12, 1), ce_hours=hours
+        )
+    assert list(caught.value.message_dict) == ["ce_hours"]
+    registration = certificate_registration_add(
+        actor=SYSTEM, certificate=cert, starts_on=d(2010, 12, 1)
+    )
+    with pytest.raises(ValidationError):
+        certificate_registration_update(actor=SYSTEM, registration=registration, ce_hours=hours)
+    assert CertificateRegistration.objects.get().ce_hours == 0
+
+
 # --- employment -----------------------------------------------------------------------------
 
 

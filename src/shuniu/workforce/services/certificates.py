@@ -143,6 +143,14 @@ def certificate_add(
     return cert
 
 
+def _locked_certificate(actor: Actor, pk: int) -> Certificate:
+    """The certificate, locked for the transaction the caller is in, if ``actor`` may
+    change the records of its division (after ``certificate_get`` found it in scope)."""
+    cert = Certificate.objects.select_for_update().select_related("registered_division").get(pk=pk)
+    _require_division(actor, cert.registered_division)
+    return cert
+
+
 def certificate_revoke(
     *,
     actor: Actor,
@@ -153,12 +161,7 @@ def certificate_revoke(
     """Revoke a certificate from a date on; it stops counting from that day."""
     certificate_get(actor=actor, pk=certificate.pk)
     with transaction.atomic():
-        cert = (
-            Certificate.objects.select_for_update()
-            .select_related("registered_division")
-            .get(pk=certificate.pk)
-        )
-        _require_division(actor, cert.registered_division)
+        cert = _locked_certificate(actor, certificate.pk)
         check_version(cert, expected=expected_version)
         if cert.revoked_on is not None:
             raise ValidationError(
@@ -201,7 +204,13 @@ def _hours_clean(raw: Any, errors: dict[str, list[str]]) -> Decimal:
     except InvalidOperation:
         errors.setdefault("ce_hours", []).append(_("Give the hours as a number."))
         return Decimal(0)
-    if hours < 0 or hours >= Decimal(100000) or hours != hours.quantize(Decimal("0.1")):
+    # NaN is not compared (InvalidOperation) and Infinity not quantized: refused first.
+    if (
+        not hours.is_finite()
+        or hours < 0
+        or hours >= Decimal(100000)
+        or hours != hours.quantize(Decimal("0.1"))
+    ):
         errors.setdefault("ce_hours", []).append(
             _("Hours run from 0 up, in tenths of an hour at most.")
         )
@@ -219,12 +228,7 @@ def certificate_registration_add(
     """Register a certificate for the three years from ``starts_on``."""
     certificate_get(actor=actor, pk=certificate.pk)
     with transaction.atomic():
-        cert = (
-            Certificate.objects.select_for_update()
-            .select_related("registered_division")
-            .get(pk=certificate.pk)
-        )
-        _require_division(actor, cert.registered_division)
+        cert = _locked_certificate(actor, certificate.pk)
         errors: dict[str, list[str]] = {}
         hours = _hours_clean(ce_hours, errors)
         ends_on = registration_period_end(starts_on)

@@ -21,6 +21,7 @@ from shuniu.divisions.models import Division
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.registry.models import Organization, OrganizationEvent, ServiceField, Support
 from shuniu.web.names import place_name
+from shuniu.workforce.models import Person, shown_mask
 
 ORGANIZATION = Organization._meta.label_lower
 EVENT = OrganizationEvent._meta.label_lower
@@ -45,6 +46,7 @@ ACTIONS = {
 }
 CREATED, UPDATED, DELETED = "created", "updated", "deleted"
 _EVENT_KIND = OrganizationEvent._meta.get_field("kind")
+PERSON = Person._meta.label_lower
 _HIDDEN_KEYS = {"id", "version", "search_text", "created_at", "updated_at"}
 EMPTY = "—"
 
@@ -173,9 +175,23 @@ def _label(key: str, model_field: models.Field[Any, Any] | None) -> str:
     return key
 
 
+def _person_shown(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """A person's snapshot as the person's page shows it: the shown mask and the birth
+    year. The stored mask's last 4 characters and the birth date together are the whole
+    ID number, which is read only through the audited reveal."""
+    shown = dict(snapshot)
+    if isinstance(shown.get("id_masked"), str):
+        shown["id_masked"] = shown_mask(shown["id_masked"])
+    if isinstance(shown.get("birth_date"), str):
+        shown["birth_date"] = shown["birth_date"][:4]
+    return shown
+
+
 def _changes(record: AuditRecord, names: _Names) -> list[FieldChange]:
     before = record.before if isinstance(record.before, dict) else {}
     after = record.after if isinstance(record.after, dict) else {}
+    if record.object_type == PERSON:
+        before, after = _person_shown(before), _person_shown(after)
     by_key = _fields_by_key(_model(record.object_type))
     # In the model's field order: PostgreSQL's jsonb keeps keys in an order of its own.
     order = {key: position for position, key in enumerate(by_key)}
@@ -193,7 +209,11 @@ def _changes(record: AuditRecord, names: _Names) -> list[FieldChange]:
         rows.append(
             FieldChange(
                 key=key,
-                label=_label(key, model_field),
+                label=(
+                    capfirst(_("birth year"))
+                    if record.object_type == PERSON and key == "birth_date"
+                    else _label(key, model_field)
+                ),
                 before=_display(key, old, model_field, names) if record.before is not None else "",
                 after=_display(key, new, model_field, names) if record.after is not None else "",
             )
@@ -210,6 +230,12 @@ def _object_label(record: AuditRecord, names: _Names) -> str:
         snapshot = record.after or record.before or {}
         kind = _display("kind", snapshot.get("kind"), _EVENT_KIND, names)
         return f"{owner}: {snapshot.get('date', '')} {kind}"
+    if record.object_type == PERSON:
+        # Bulk imports named the person by the stored mask: the shown one, from the snapshot.
+        snapshot = record.after or record.before or {}
+        name, masked = snapshot.get("name"), snapshot.get("id_masked")
+        if isinstance(name, str) and isinstance(masked, str):
+            return f"{capfirst(str(Person._meta.verbose_name))}: {name} ({shown_mask(masked)})"
     model = _model(record.object_type)
     kind = capfirst(str(model._meta.verbose_name)) if model is not None else record.object_type
     return f"{kind}: {record.object_repr}" if record.object_repr else kind
