@@ -11,9 +11,6 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-# Moved to api/versioning.py; re-exported here for one release.
-from shuniu.api.versioning import PreconditionRequired as PreconditionRequired
-from shuniu.api.versioning import expected_version as expected_version
 from shuniu.core.actors import Actor
 from shuniu.core.errors import NotFound, ValidationError
 from shuniu.divisions.models import Division

@@ -13,14 +13,11 @@ from django.utils.translation import gettext as _
 
 from shuniu.core.errors import ValidationError, VersionRequired
 
-__all__ = ["PreconditionRequired", "VersionRequired", "expected_version", "optional_version"]
+__all__ = ["VersionRequired", "expected_version", "optional_version"]
 
 # At most 19 digits, as many as a version (a 64-bit integer) has: a longer number is no
 # version, and int() refuses one of more than 4300 digits with a ValueError (a 500).
 _ETAG = re.compile(r'^(?:W/)?"?(\d{1,19})"?$')
-
-# The name this error had in api/lookups.py; kept for one release.
-PreconditionRequired = VersionRequired
 
 
 def expected_version(request: HttpRequest, body_version: int | None) -> int:
