@@ -21,10 +21,12 @@ from shuniu.divisions.models import Division
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.registry.models import Organization, OrganizationEvent, ServiceField, Support
 from shuniu.web.names import place_name
+from shuniu.workforce.models import Person, shown_mask
 
 ORGANIZATION = Organization._meta.label_lower
 EVENT = OrganizationEvent._meta.label_lower
 SUPPORT = Support._meta.label_lower
+PERSON = Person._meta.label_lower
 # The records that make up an organization's history, and the key that points back at it.
 ORGANIZATION_PARTS = ((EVENT, "organization_id"), (SUPPORT, "receiver_id"), (SUPPORT, "giver_id"))
 
@@ -173,9 +175,22 @@ def _label(key: str, model_field: models.Field[Any, Any] | None) -> str:
     return key
 
 
+def _as_shown(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """A person's snapshot as the person page shows it: the stored mask (6 + 4) with the
+    birth date is the whole ID number, so the shown mask (6 + 1) and the birth year only."""
+    shown = dict(snapshot)
+    if isinstance(shown.get("id_masked"), str):
+        shown["id_masked"] = shown_mask(shown["id_masked"])
+    if isinstance(shown.get("birth_date"), str):
+        shown["birth_date"] = shown["birth_date"][:4]
+    return shown
+
+
 def _changes(record: AuditRecord, names: _Names) -> list[FieldChange]:
     before = record.before if isinstance(record.before, dict) else {}
     after = record.after if isinstance(record.after, dict) else {}
+    if record.object_type == PERSON:
+        before, after = _as_shown(before), _as_shown(after)
     by_key = _fields_by_key(_model(record.object_type))
     # In the model's field order: PostgreSQL's jsonb keeps keys in an order of its own.
     order = {key: position for position, key in enumerate(by_key)}
