@@ -571,6 +571,30 @@ def test_the_audit_log_shows_what_the_person_page_shows(world, client):
     assert not AuditRecord.objects.filter(action="person.id_number.view").exists()
 
 
+def test_the_audit_log_hides_the_stored_mask_in_a_person_s_label(world, client):
+    # given a person record labelled with the stored mask, as the people import writes it
+    # (and as every person record was labelled before the shown form)
+    person = world["person"]
+    AuditRecord.objects.create(
+        actor_label="bulk",
+        action="person.update",
+        object_type="workforce.person",
+        object_id=str(person.pk),
+        object_repr=f"张三 ({STORED_MASK})",
+        division_code="110102",
+        before={"phone": ""},
+        after={"phone": "13900000000"},
+    )
+    # when the officer of 西城 reads the audit log
+    client.force_login(get_user_model().objects.get(username="officer_xc"))
+    html = client.get("/workspace/audit/").content.decode()
+    # then the record is labelled with the shown mask
+    assert "13900000000" in html
+    assert f"张三 ({SHOWN_MASK})" in html
+    assert STORED_MASK not in html
+    assert "002X" not in html
+
+
 # --- the services refuse on their own (web views, the admin and the CLI call them) -----------
 
 
