@@ -153,13 +153,22 @@ def test_a_connection_that_cannot_take_the_short_wait_does_not_fail_the_request_
     settings,
 ):
     # given an open connection whose server went away (every statement fails)
+    tried = []
+
     class Gone:
-        info = None
+        autocommit = True
+
+        @property
+        def info(self):
+            tried.append("info")
+            raise sqlite3.OperationalError("the connection is closed")
 
         def execute(self, *args):
+            tried.append("execute")
             raise sqlite3.OperationalError("disk I/O error")
 
         def cursor(self):
+            tried.append("cursor")
             raise sqlite3.OperationalError("the connection is closed")
 
     connection.ensure_connection()
@@ -169,6 +178,10 @@ def test_a_connection_that_cannot_take_the_short_wait_does_not_fail_the_request_
         # when a request starts, then the signal handler does not raise (the request's first
         # query fails instead, where Django closes the connection for the next request)
         busy.on_request_started()
+        # and the setting was tried on that connection (this is not a test of a skipped
+        # step), and is marked not applied, so the next request tries again
+        assert tried
+        assert connection._shuniu_request_timeout is None
     finally:
         connection.connection = real
         busy.on_request_finished()

@@ -26,6 +26,7 @@ from shuniu.accounts.services import token_create
 from shuniu.core.actors import cli_actor
 from shuniu.core.errors import ValidationError
 from shuniu.core.models import AuditRecord
+from shuniu.divisions.models import Division
 from shuniu.workforce.identity import InvalidIdNumber, check_char, parse_id_number
 from shuniu.workforce.models import (
     Certificate,
@@ -37,9 +38,11 @@ from shuniu.workforce.models import (
     Programme,
 )
 from shuniu.workforce.services import (
+    CertificateSpec,
     EmploymentSpec,
     certificate_registration_add,
     person_register,
+    person_update,
     placement_add,
     programme_create,
 )
@@ -535,6 +538,63 @@ def test_the_pages_show_what_the_api_shows(world, client):
     assert "Searching by a whole ID number is for officers and administrators" in (
         refused.content.decode()
     )
+
+
+def test_the_audit_log_shows_what_the_person_page_shows(world, client):
+    # given 李四 entered with a certificate of 西城 and then corrected: both audited in 西城
+    number = "110105198001011238"
+    li = person_register(
+        actor=SYSTEM,
+        name="李四",
+        id_number=number,
+        certificate=CertificateSpec(
+            level="junior",
+            number="SYN-T-2",
+            exam_year=2010,
+            issued_on=dt.date(2010, 11, 1),
+            registered_division=Division.objects.get(code="110102"),
+        ),
+    )
+    person_update(actor=SYSTEM, person=li, expected_version=None, phone="13800000000")
+    records = AuditRecord.objects.filter(object_id=str(li.pk), object_type="workforce.person")
+    assert {r.division_code for r in records} == {"110102"}
+    assert records.count() == 2
+    # when the officer of 西城 reads the audit log (no reveal, so nothing audited as seen)
+    client.force_login(get_user_model().objects.get(username="officer_xc"))
+    html = client.get("/workspace/audit/").content.decode()
+    # then both records are there, with the shown mask and the birth year only: the stored
+    # 6 + 4 mask with the birth date would be the whole number without the audited reveal
+    assert "13800000000" in html
+    assert "110105***********8" in html
+    assert "1980" in html
+    assert number not in html
+    assert "1238" not in html
+    assert "1980-01-01" not in html
+    assert not AuditRecord.objects.filter(action="person.id_number.view").exists()
+
+
+def test_the_audit_log_hides_the_stored_mask_in_a_person_s_label(world, client):
+    # given a person record labelled with the stored mask, as the people import writes it
+    # (and as every person record was labelled before the shown form)
+    person = world["person"]
+    AuditRecord.objects.create(
+        actor_label="bulk",
+        action="person.update",
+        object_type="workforce.person",
+        object_id=str(person.pk),
+        object_repr=f"张三 ({STORED_MASK})",
+        division_code="110102",
+        before={"phone": ""},
+        after={"phone": "13900000000"},
+    )
+    # when the officer of 西城 reads the audit log
+    client.force_login(get_user_model().objects.get(username="officer_xc"))
+    html = client.get("/workspace/audit/").content.decode()
+    # then the record is labelled with the shown mask
+    assert "13900000000" in html
+    assert f"张三 ({SHOWN_MASK})" in html
+    assert STORED_MASK not in html
+    assert "002X" not in html
 
 
 # --- the services refuse on their own (web views, the admin and the CLI call them) -----------
