@@ -151,6 +151,7 @@ INSTALLED_APPS = [
     "shuniu.registry",
     "shuniu.workforce",
     "shuniu.targets",
+    "shuniu.procurement",
     "shuniu.stats",
     "shuniu.interop",
     "shuniu.demo",
