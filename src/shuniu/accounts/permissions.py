@@ -101,15 +101,20 @@ def is_officer(actor: Actor) -> bool:
 AGENCY_STAFF_FIELDS = frozenset({"name_en", "address", "service_fields"})
 
 
-def staff_organization_ids(actor: Actor) -> set[int]:
-    """Ids of the organizations the actor works for as agency staff."""
+def _organization_ids(actor: Actor, role: str) -> set[int]:
     if not getattr(actor, "is_authenticated", False):
         return set()
-    return {
-        a.organization_id
-        for a in _roles(actor).get(Role.AGENCY_STAFF, [])
-        if a.organization_id is not None
-    }
+    return {a.organization_id for a in _roles(actor).get(role, []) if a.organization_id is not None}
+
+
+def staff_organization_ids(actor: Actor) -> set[int]:
+    """Ids of the organizations the actor works for as agency staff."""
+    return _organization_ids(actor, Role.AGENCY_STAFF)
+
+
+def evaluator_organization_ids(actor: Actor) -> set[int]:
+    """Ids of the evaluation institutions the actor evaluates for."""
+    return _organization_ids(actor, Role.EVALUATOR)
 
 
 def can_edit_organization(actor: Actor, organization: Any, fields: Iterable[str]) -> bool:
