@@ -43,3 +43,34 @@ def test_user_create_refuses_bad_input_and_writes_nothing(db, monkeypatch):
     with pytest.raises(CommandError, match="password"):
         call_command("user", "create", "yy", "--password-stdin")
     assert AuditRecord.objects.count() == 0
+
+
+def test_an_evaluator_is_created_only_for_an_evaluation_institution(db, monkeypatch):
+    # given an agency and an evaluation institution
+    from tests.factories import make_organization
+
+    agency = make_organization(name="某社工事务所")
+    institution = make_organization(name="某评估中心", kind="evaluation")
+    before = AuditRecord.objects.count()
+    # when an evaluator is created without an organization, or for the agency
+    for extra in ([], ["--organization", str(agency.pk)]):
+        monkeypatch.setattr("sys.stdin", io.StringIO("Very-Secret-2012\n"))
+        with pytest.raises(CommandError, match="organization"):
+            call_command("user", "create", "ev", "--role", "evaluator", *extra, "--password-stdin")
+    # then nothing was written
+    assert not get_user_model().objects.filter(username="ev").exists()
+    assert AuditRecord.objects.count() == before
+    # when it names the evaluation institution
+    monkeypatch.setattr("sys.stdin", io.StringIO("Very-Secret-2012\n"))
+    call_command(
+        "user",
+        "create",
+        "ev",
+        "--role",
+        "evaluator",
+        "--organization",
+        str(institution.pk),
+        "--password-stdin",
+    )
+    # then the evaluator acts for it
+    assert RoleAssignment.objects.get(user__username="ev").organization == institution

@@ -173,6 +173,12 @@ def role_assign(
             ]
     elif role == Role.AGENCY_STAFF:
         errors["organization"] = [_("Agency staff need an organization.")]
+    elif role == Role.EVALUATOR:
+        errors["organization"] = [_("An evaluator needs an evaluation institution.")]
+    if role == Role.EVALUATOR and organization is not None and organization.kind != "evaluation":
+        errors["organization"] = [
+            _("%(name)s is not an evaluation institution.") % {"name": organization.name}
+        ]
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():

@@ -25,7 +25,11 @@ class Command(BaseCommand):
         create.add_argument("--email", default="")
         create.add_argument("--role", choices=Role.values)
         create.add_argument("--division", help="jurisdiction of an officer (GB/T 2260 code)")
-        create.add_argument("--organization", type=int, help="organization id of agency staff")
+        create.add_argument(
+            "--organization",
+            type=int,
+            help="organization id of agency staff, or an evaluator's evaluation institution",
+        )
         create.add_argument(
             "--password-stdin",
             action="store_true",
