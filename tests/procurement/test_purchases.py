@@ -8,6 +8,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test.utils import override_settings
+from hypothesis import given
+from hypothesis import strategies as st
 
 from shuniu.core.errors import StaleVersion
 from shuniu.core.models import AuditRecord
@@ -22,6 +24,7 @@ from shuniu.procurement.models import (
 )
 from shuniu.procurement.selectors import compliance_list, purchase_flags
 from shuniu.procurement.services import purchase_status_set, purchase_update
+from shuniu.procurement.services.purchases import MAX_AMOUNT, money_clean
 from tests.factories import make_organization
 from tests.factories_procurement import contracted_purchase
 from tests.factories_procurement_buy import buyer, purchase
@@ -352,3 +355,29 @@ def test_compliance_is_for_officers_and_admins(db):
 def test_region_of_a_purchase_lies_in_division_data(db):
     # (guards the fixture codes used above)
     assert Division.objects.get(code="110101").level == "district"
+
+
+# --- property: amounts are accepted exactly when they are yuan with at most 2 places --------
+
+
+@given(
+    st.one_of(
+        st.decimals(allow_nan=True, allow_infinity=True),
+        st.text(max_size=30),
+        st.integers(),
+        st.floats(),
+    )
+)
+def test_an_amount_is_clean_or_refused_naming_the_field(raw):
+    refused: ValidationError | None = None
+    try:
+        amount = money_clean(raw, field="budget")
+    except ValidationError as exc:
+        refused = exc
+    if refused is not None:
+        # then a refusal names the field, never another error
+        assert list(refused.message_dict) == ["budget"]
+    else:
+        assert Decimal(0) <= amount <= MAX_AMOUNT
+        assert amount == amount.quantize(Decimal("0.01"))
+        assert amount == Decimal(str(raw).strip())
