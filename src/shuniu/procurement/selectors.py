@@ -7,17 +7,42 @@ unknown or unseen records are ``NotFound`` whatever the verb.
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import models
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from shuniu.accounts.permissions import covered_division_ids, is_officer
 from shuniu.core.actors import Actor
-from shuniu.core.errors import NotFound
+from shuniu.core.errors import NotFound, PermissionDenied, ValidationError
+from shuniu.core.selectors import MAX_PAGE_SIZE
+from shuniu.core.validation import MAX_SEARCH_LENGTH, clean_text
+from shuniu.divisions.selectors import DivisionIndex
 from shuniu.procurement.models import (
+    MAX_TERM_YEARS,
+    AttemptCode,
+    Award,
+    Bid,
     Contract,
+    EligibilityRule,
     Evaluation,
+    Kind,
+    Payment,
+    Post,
     Purchase,
+    RefusedAttempt,
     ServiceReport,
+    Status,
 )
-from shuniu.procurement.permissions import may_see_delivery
+from shuniu.procurement.permissions import is_buyer_side, may_see_delivery
+
+POST_FLAG_FROM = dt.date(2020, 3, 1)
 
 
 def purchase_get(*, actor: Actor, pk: int) -> Purchase:
@@ -66,3 +91,276 @@ def evaluation_get(*, actor: Actor, pk: int) -> Evaluation:
         ).get(pk=pk)
     except Evaluation.DoesNotExist as exc:
         raise NotFound(_("No evaluation with id %(id)s.") % {"id": pk}) from exc
+
+
+# ---------------------------------------------------------------------------------------
+# Purchases: list, detail, compliance flags
+
+
+@dataclass(frozen=True)
+class Flag:
+    code: str
+    message: str
+    date: dt.date | None
+
+
+class FlagCode(models.TextChoices):
+    POST_AFTER_2020 = "post_after_2020", _lazy("post purchase after 2020-03-01")
+    TERM_OVER_3_YEARS = "term_over_3_years", _lazy("contract term over 3 years")
+    PAYMENT_BEFORE_ACCEPTANCE = (
+        "payment_before_acceptance",
+        _lazy("payment tried before acceptance"),
+    )
+    AWARD_OVERRIDE = "award_override", _lazy("award by override")
+    CONFLICTED_EVALUATOR = "conflicted_evaluator", _lazy("conflicted evaluator tried")
+    AWARD_OVER_BUDGET = "award_over_budget", _lazy("award over budget")
+
+
+def _years_later(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def _one_to_one(purchase: Purchase, name: str) -> Any:
+    try:
+        return getattr(purchase, name)
+    except ObjectDoesNotExist:
+        return None
+
+
+def purchase_flags(purchase: Purchase) -> list[Flag]:
+    """What compliance should look at on this purchase, oldest first. Reads the award, the
+    contract and the refused attempts (prefetch ``refusals`` to read many purchases)."""
+    flags: list[Flag] = []
+    award: Award | None = _one_to_one(purchase, "award")
+    contract: Contract | None = _one_to_one(purchase, "contract")
+    if award is not None and award.override_reason:
+        flags.append(
+            Flag(
+                FlagCode.AWARD_OVERRIDE,
+                _("Awarded by override of %(rules)s: %(reason)s")
+                % {"rules": ", ".join(award.overridden_rules), "reason": award.override_reason},
+                award.awarded_on,
+            )
+        )
+    if award is not None and award.amount > purchase.budget:
+        flags.append(
+            Flag(
+                FlagCode.AWARD_OVER_BUDGET,
+                _("Awarded %(amount)s yuan, over the budget of %(budget)s yuan.")
+                % {"amount": award.amount, "budget": purchase.budget},
+                award.awarded_on,
+            )
+        )
+    if contract is not None:
+        if purchase.kind == Kind.POST and contract.signed_on >= POST_FLAG_FROM:
+            flags.append(
+                Flag(
+                    FlagCode.POST_AFTER_2020,
+                    _(
+                        "A post purchase contracted on %(date)s, after the national measures "
+                        "on purchasing services took effect (2020-03-01)."
+                    )
+                    % {"date": contract.signed_on.isoformat()},
+                    contract.signed_on,
+                )
+            )
+        if contract.ends_on >= _years_later(contract.starts_on, MAX_TERM_YEARS):
+            flags.append(
+                Flag(
+                    FlagCode.TERM_OVER_3_YEARS,
+                    _("The contract runs from %(start)s to %(end)s, over %(years)s years.")
+                    % {
+                        "start": contract.starts_on.isoformat(),
+                        "end": contract.ends_on.isoformat(),
+                        "years": MAX_TERM_YEARS,
+                    },
+                    contract.signed_on,
+                )
+            )
+    attempts: dict[str, list[RefusedAttempt]] = {}
+    for attempt in purchase.refusals.all():
+        attempts.setdefault(attempt.code, []).append(attempt)
+    for code, message in (
+        (
+            AttemptCode.PAYMENT_BEFORE_ACCEPTANCE,
+            _("%(count)s payment(s) tried before their deliverable was accepted."),
+        ),
+        (
+            AttemptCode.CONFLICTED_EVALUATOR,
+            _("%(count)s conflicted evaluator(s) tried."),
+        ),
+    ):
+        tried = attempts.get(code, [])
+        if tried:
+            first = min(a.at for a in tried)
+            flags.append(Flag(str(code), message % {"count": len(tried)}, first.date()))
+    flags.sort(key=lambda f: (f.date or dt.date.min, f.code))
+    return flags
+
+
+@dataclass
+class PurchaseFilter:
+    region: str | None = None
+    kind: str | None = None
+    status: str | None = None
+    buyer: int | None = None
+    supplier: int | None = None
+    q: str | None = None
+
+
+def _choice_filter(field: str, value: str | None, allowed: list[str]) -> None:
+    if value and value not in allowed:
+        raise ValidationError(
+            {
+                field: _("Unknown value %(value)s; one of %(choices)s.")
+                % {"value": value, "choices": ", ".join(allowed)}
+            }
+        )
+
+
+def _region_ids(code: str) -> set[int]:
+    index = DivisionIndex.load()
+    region = index.by_code.get(code)
+    if region is None:
+        raise ValidationError({"region": _("Unknown division code %(code)s.") % {"code": code}})
+    return {pk for pk, division in index.by_id.items() if index.within(division, region)}
+
+
+def _purchase_query(filters: PurchaseFilter) -> QuerySet[Purchase]:
+    _choice_filter("kind", filters.kind, Kind.values)
+    _choice_filter("status", filters.status, Status.values)
+    qs = Purchase.objects.all()
+    if filters.region:
+        qs = qs.filter(region_id__in=_region_ids(filters.region))
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.buyer is not None:
+        qs = qs.filter(buyer_id=filters.buyer)
+    if filters.supplier is not None:
+        qs = qs.filter(award__supplier_id=filters.supplier)
+    if filters.q:
+        q = clean_text(filters.q, field="q", max_length=MAX_SEARCH_LENGTH).strip()
+        if q:
+            qs = qs.filter(Q(title__icontains=q) | Q(title_en__icontains=q) | Q(ocid__icontains=q))
+    return qs
+
+
+def purchase_list(
+    *,
+    actor: Actor,
+    filters: PurchaseFilter | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[list[Purchase], int]:
+    """One page of purchases (public), newest planned first, and the count of all. Each row
+    carries its buyer, region and award (with the supplier); two queries (three with a
+    region)."""
+    qs = _purchase_query(filters or PurchaseFilter())
+    count = qs.count()
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    rows = list(
+        qs.select_related("buyer", "region", "award__supplier").order_by("-planned_on", "-id")[
+            offset : offset + limit
+        ]
+    )
+    return rows, count
+
+
+def purchase_detail(*, actor: Actor, pk: int, on: dt.date | None = None) -> Purchase:
+    """One purchase with everything its page shows, in a fixed number of queries: award
+    (+ bids), contract, deliverables, payments, posts (each with ``filled``: assignments in
+    force on ``on``, today by default), evaluations (+ evaluator), timeline, rules, service
+    fields, and ``flags`` (``purchase_flags``) for the buyer's side (None for others)."""
+    day = on or timezone.localdate()
+    in_force = Q(assignments__starts_on__lte=day) & (
+        Q(assignments__ends_on__isnull=True) | Q(assignments__ends_on__gt=day)
+    )
+    try:
+        purchase = (
+            Purchase.objects.select_related(
+                "buyer__registrar_division", "region", "award__supplier", "contract"
+            )
+            .prefetch_related(
+                "service_fields",
+                "status_changes",
+                Prefetch("rules", queryset=EligibilityRule.objects.select_related("service_field")),
+                Prefetch("bids", queryset=Bid.objects.select_related("bidder")),
+                "refusals",
+                "contract__deliverables",
+                Prefetch(
+                    "contract__payments", queryset=Payment.objects.select_related("deliverable")
+                ),
+                Prefetch(
+                    "contract__posts",
+                    queryset=Post.objects.annotate(filled=Count("assignments", filter=in_force)),
+                ),
+                Prefetch(
+                    "contract__evaluations",
+                    queryset=Evaluation.objects.select_related("evaluator"),
+                ),
+            )
+            .get(pk=pk)
+        )
+    except Purchase.DoesNotExist as exc:
+        raise NotFound(_("No purchase with id %(id)s.") % {"id": pk}) from exc
+    shown: list[Flag] | None = None
+    if is_buyer_side(actor, purchase):
+        shown = purchase_flags(purchase)
+    purchase.flags = shown  # type: ignore[attr-defined]
+    return purchase
+
+
+def compliance_list(
+    *,
+    actor: Actor,
+    region: str | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[list[tuple[Purchase, list[Flag]]], int]:
+    """Flagged purchases of the buyers in the actor's jurisdiction (every one for an
+    administrator), newest planned first, each with its flags, and their count. Officers
+    and administrators only."""
+    if not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied(_("You must be logged in to see compliance flags."))
+    covered = covered_division_ids(actor)
+    if covered is not None and not is_officer(actor):
+        raise PermissionDenied(_("Only officers and administrators see compliance flags."))
+    qs = _purchase_query(PurchaseFilter(region=region))
+    if covered is not None:
+        qs = qs.filter(buyer__registrar_division_id__in=covered)
+    term = ExpressionWrapper(
+        F("contract__ends_on") - F("contract__starts_on"), output_field=DurationField()
+    )
+    # Candidates in SQL (a superset for the term: 3 years are at least 1,095 days), the
+    # flags themselves by purchase_flags.
+    qs = (
+        qs.annotate(term=term)
+        .filter(
+            Q(award__override_reason__gt="")
+            | Q(award__amount__gt=F("budget"))
+            | Q(kind=Kind.POST, contract__signed_on__gte=POST_FLAG_FROM)
+            | Q(term__gte=dt.timedelta(days=365 * MAX_TERM_YEARS))
+            | Q(
+                refusals__code__in=[
+                    AttemptCode.PAYMENT_BEFORE_ACCEPTANCE,
+                    AttemptCode.CONFLICTED_EVALUATOR,
+                ]
+            )
+        )
+        .distinct()
+        .select_related("buyer", "region", "award__supplier", "contract")
+        .prefetch_related("refusals")
+        .order_by("-planned_on", "-id")
+    )
+    rows: list[tuple[Purchase, list[Flag]]] = []
+    for purchase in qs:
+        flags = purchase_flags(purchase)
+        if flags:
+            rows.append((purchase, flags))
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    return rows[offset : offset + limit], len(rows)
