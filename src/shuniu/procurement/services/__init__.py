@@ -3,3 +3,13 @@
 Every service is ``<entity>_<verb>(*, actor, ...)``: it resolves the records it touches,
 checks the caller's side (``procurement.permissions``), locks, validates, writes and audits.
 """
+
+from shuniu.procurement.services.contracts import contract_sign as contract_sign
+from shuniu.procurement.services.contracts import contract_terminate as contract_terminate
+from shuniu.procurement.services.contracts import payment_release as payment_release
+from shuniu.procurement.services.posts import post_add as post_add
+from shuniu.procurement.services.posts import post_assign as post_assign
+from shuniu.procurement.services.posts import post_assignment_end as post_assignment_end
+from shuniu.procurement.services.reports import report_accept as report_accept
+from shuniu.procurement.services.reports import report_return as report_return
+from shuniu.procurement.services.reports import report_submit as report_submit
