@@ -36,6 +36,7 @@ PROBLEM_SCHEMA: dict[str, Any] = {
                 "properties": {
                     "loc": {"type": "array", "items": {"type": "string"}},
                     "msg": {"type": "string"},
+                    "code": {"type": "string"},
                 },
                 "required": ["loc", "msg"],
             },
@@ -118,11 +119,16 @@ def api_not_found(request: HttpRequest) -> HttpResponse:
 
 def _django_validation_errors(exc: DjangoValidationError) -> list[dict[str, Any]]:
     if hasattr(exc, "error_dict"):
-        return [
-            {"loc": [field], "msg": str(message)}
-            for field, messages in exc.message_dict.items()
-            for message in messages
-        ]
+        items: list[dict[str, Any]] = []
+        for field, errors in exc.error_dict.items():
+            for error in errors:
+                for message in error:
+                    item: dict[str, Any] = {"loc": [field], "msg": str(message)}
+                    # A stable code a client can act on, where the service gave one.
+                    if error.code:
+                        item["code"] = error.code
+                    items.append(item)
+        return items
     return [{"loc": [], "msg": str(m)} for m in exc.messages]
 
 
