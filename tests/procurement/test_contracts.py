@@ -8,11 +8,14 @@ from decimal import Decimal
 
 import pytest
 from django.utils import translation
+from hypothesis import given
+from hypothesis import strategies as st
 
 from shuniu.core.errors import PermissionDenied, ValidationError
 from shuniu.core.models import AuditRecord
 from shuniu.procurement.models import Contract, Deliverable, Payment, Status, StatusChange
 from shuniu.procurement.services import contract_sign, contract_terminate
+from shuniu.procurement.services._delivery_shared import MAX_MONEY, decimal_of
 from tests.factories_procurement_deliver import (
     TWO_DELIVERABLES,
     TWO_PAYMENTS,
@@ -233,3 +236,27 @@ def test_terminating_needs_a_reason_and_a_date_in_the_term(db):
         "reason": ["This value is required."],
     }
     assert _rows() == before
+
+
+@given(
+    raw=st.one_of(
+        st.text(max_size=30),
+        st.decimals(allow_nan=True, allow_infinity=True),
+        st.integers(),
+        st.floats(),
+        st.none(),
+        st.booleans(),
+    )
+)
+def test_any_amount_is_a_cent_amount_in_range_or_an_error_naming_the_field(raw):
+    # given any value where an amount is expected
+    errors: dict[str, list[str]] = {}
+    # when it is read
+    value = decimal_of(raw, field="amount", errors=errors, maximum=MAX_MONEY, positive=True)
+    # then it is an amount of whole cents in range, or an error naming the field, never both
+    if value is None:
+        assert list(errors) == ["amount"]
+    else:
+        assert errors == {}
+        assert Decimal(0) < value <= MAX_MONEY
+        assert value == value.quantize(Decimal("0.01"))

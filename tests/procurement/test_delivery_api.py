@@ -1,6 +1,6 @@
-"""The delivery endpoints against every role: contracts and payments are public (a write
-from the wrong side is 403), service reports are seen by those involved only (404 for
-anyone else); every refused write changes nothing."""
+"""The delivery endpoints against every role (an evaluator assigned to the contract or not):
+contracts and payments are public (a write from the wrong side is 403), service reports are
+seen by those involved only (404 for anyone else); every refused write changes nothing."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from shuniu.procurement.models import (
 )
 from shuniu.procurement.services import post_add, post_assign, report_accept, report_submit
 from tests.factories import make_organization
+from tests.factories_procurement import EvaluationFactory
 from tests.factories_procurement_deliver import (
     awarded_purchase,
     buyer_officer,
@@ -41,6 +42,7 @@ API = "/api/v1"
 ROLES = [
     "anonymous",
     "evaluator",
+    "evaluator_assigned",
     "staff_of_other_org",
     "staff_of_this_org",
     "officer_of_other_district",
@@ -64,6 +66,14 @@ def world(db, client):
         user=evaluator,
         role=Role.EVALUATOR,
         organization=make_organization(kind="evaluation", division="110102"),
+    )
+    # an evaluator of the institution assigned to evaluate the service contract
+    assigned = make_organization(kind="evaluation", division="110102")
+    EvaluationFactory(contract=contract, evaluator=assigned)
+    RoleAssignment.objects.create(
+        user=get_user_model().objects.create_user("evaluator_assigned", password="pw-eval-123!"),
+        role=Role.EVALUATOR,
+        organization=assigned,
     )
     get_user_model().objects.create_superuser("admin", "admin@example.org", "pw-admin-123!")
     accepted = report_submit(
@@ -200,6 +210,7 @@ def delivery_rows() -> list[tuple[str, str, str]]:
 EXPECTED = {
     "anonymous": (401, 401, 401, 401, 401, 401, 401, 401, 401, 401),
     "evaluator": (403, 403, 403, 404, 404, 404, 404, 403, 403, 403),
+    "evaluator_assigned": (403, 403, 403, 200, 403, 403, 403, 403, 403, 403),
     "staff_of_other_org": (403, 403, 403, 404, 404, 404, 404, 403, 403, 403),
     "staff_of_this_org": (403, 403, 403, 200, 201, 403, 403, 403, 403, 403),
     "officer_of_other_district": (403, 403, 403, 404, 404, 404, 404, 403, 403, 403),

@@ -46,8 +46,9 @@ def decimal_of(
     except InvalidOperation:
         add_error(errors, field, _("Enter a number."))
         return None
-    low_ok = value > 0 if positive else value >= 0
-    if not value.is_finite() or not low_ok or value > maximum or value != value.quantize(CENT):
+    # NaN (even signalling) and infinities are refused before any comparison or quantize.
+    in_range = value.is_finite() and (value > 0 if positive else value >= 0) and value <= maximum
+    if not in_range or value != value.quantize(CENT):
         add_error(
             errors,
             field,
@@ -97,7 +98,7 @@ def status_move(
 
 def locked_purchase(pk: int) -> Purchase:
     return (
-        Purchase.objects.select_for_update()
+        Purchase.objects.select_for_update(of=("self",))
         .select_related("buyer__registrar_division", "region", "award__supplier")
         .get(pk=pk)
     )
