@@ -339,3 +339,26 @@ def test_a_person_out_of_scope_is_not_found(client, world):
     )
     assert response.status_code == 404
     assert PostAssignment.objects.count() == 1
+
+
+def test_the_reports_list_takes_few_queries_whatever_its_length(
+    client, world, django_assert_max_num_queries
+):
+    # given five more reports with a line each
+    staff = get_user_model().objects.get(username="staff_of_this_org")
+    contract = Contract.objects.get(pk=world["contract"])
+    for month in range(1, 6):
+        report_submit(
+            actor=staff,
+            contract=contract,
+            period_start=dt.date(2011, month, 1),
+            period_end=dt.date(2011, month, 20),
+            submitted_on=dt.date(2011, month, 21),
+            lines=[{"deliverable": world["hours"], "actual": "5"}],
+        )
+    # when the supplier's staff list them through the API: a bounded number of queries
+    with django_assert_max_num_queries(14):
+        response = client.get(
+            f"{API}/contracts/{world['contract']}/reports", **world["headers"]["staff_of_this_org"]
+        )
+    assert (response.status_code, response.json()["count"]) == (200, 7)

@@ -6,7 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import transaction
 from django.utils import translation
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from shuniu.core.errors import PermissionDenied, StaleVersion, ValidationError
 from shuniu.core.models import AuditRecord
@@ -152,3 +155,42 @@ def test_only_the_buyer_side_releases_and_no_attempt_is_kept_for_others(world, w
     # then nothing changes and nothing is kept (they were not allowed to try)
     assert Payment.objects.get(pk=world["first"].pk).paid_on is None
     assert RefusedAttempt.objects.count() == 0
+
+
+class _Undo(Exception):
+    pass
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    accepted_after=st.integers(0, 400),
+    paid_after=st.integers(0, 400),
+)
+def test_a_payment_is_released_exactly_when_its_deliverable_was_accepted_by_then(
+    world, accepted_after, paid_after
+):
+    # given the deliverable accepted some days after 2010-12-01, and a payment date
+    accepted_on = dt.date(2010, 12, 1) + dt.timedelta(days=accepted_after)
+    paid_on = dt.date(2010, 12, 1) + dt.timedelta(days=paid_after)
+    try:
+        with transaction.atomic():
+            _accept_first(world, accepted_on)
+            # when the payment is released
+            code = "released"
+            try:
+                payment_release(
+                    actor=world["officer"], payment=world["first"], paid_on=paid_on, version=1
+                )
+            except ValidationError as exc:
+                code = exc.error_dict["deliverable"][0].code
+            released = code == "released"
+            # then it is released if and only if the acceptance came on or before the date,
+            # else refused as not accepted
+            assert code == ("released" if accepted_on <= paid_on else "not_accepted")
+            stored = Payment.objects.get(pk=world["first"].pk).paid_on
+            assert stored == (paid_on if released else None)
+            raise _Undo
+    except _Undo:
+        pass

@@ -15,7 +15,12 @@ from shuniu.core.errors import NotFound, PermissionDenied, ValidationError
 from shuniu.core.models import AuditRecord
 from shuniu.procurement.models import Kind, PostAssignment
 from shuniu.procurement.selectors import PostCounts, post_counts, post_turnover
-from shuniu.procurement.services import post_add, post_assign, post_assignment_end
+from shuniu.procurement.services import (
+    contract_terminate,
+    post_add,
+    post_assign,
+    post_assignment_end,
+)
 from shuniu.workforce.services import certificate_revoke
 from tests.factories_procurement_deliver import buyer_officer, other_officer, signed
 from tests.workforce.factories import SYSTEM, make_certificate, make_certified, make_person
@@ -262,3 +267,18 @@ def test_only_the_buyer_side_assigns(world):
             actor=other_officer(), post=world["post"], person=person, starts_on=dt.date(2010, 7, 1)
         )
     assert PostAssignment.objects.count() == 0
+
+
+def test_a_terminated_contract_funds_no_posts_from_its_termination(world):
+    # given one of the 2 posts filled, and the contract terminated on 2011-01-01
+    _assign(world, make_certified(level="senior", issued_on=dt.date(2009, 1, 1)))
+    contract_terminate(
+        actor=world["officer"],
+        contract=world["contract"],
+        date=dt.date(2011, 1, 1),
+        reason="财政预算调整",
+        version=1,
+    )
+    # then the posts count until the day before, and not from that day
+    assert post_counts(division_ids=None, as_of=dt.date(2010, 12, 31)) == PostCounts(2, 1, 1)
+    assert post_counts(division_ids=None, as_of=dt.date(2011, 1, 1)) == PostCounts(0, 0, 0)
