@@ -362,3 +362,20 @@ def test_the_reports_list_takes_few_queries_whatever_its_length(
             f"{API}/contracts/{world['contract']}/reports", **world["headers"]["staff_of_this_org"]
         )
     assert (response.status_code, response.json()["count"]) == (200, 7)
+
+
+def test_a_refusal_speaks_the_users_language(client, world):
+    # given a Chinese-speaking officer releasing a payment whose deliverable is not accepted
+    payment = Payment.objects.get(contract_id=world["contract"], position=1)
+    response = client.post(
+        f"{API}/payments/{payment.pk}/release",
+        json.dumps({"paid_on": "2011-06-01", "version": 1}),
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+        **world["headers"]["officer_of_this_district"],
+    )
+    # then the refusal is in Chinese and names the deliverable
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["msg"] == (
+        "第 2 期付款须待交付成果“建立社区互助网络”验收后支付，该成果尚未验收。"
+    )
