@@ -11,6 +11,7 @@ from shuniu.api.errors import document_problems, install_error_handlers
 from shuniu.api.renderers import Utf8JSONRenderer
 from shuniu.api.routers import divisions, organizations, stats, workforce
 from shuniu.api.routers.procurement import purchases as procurement_purchases
+from shuniu.api.routers.procurement import delivery as procurement_delivery
 from shuniu.api.throttling import api_throttles
 
 
@@ -40,3 +41,4 @@ api.add_router("/organizations", organizations.router)
 api.add_router("/stats", stats.router)
 api.add_router("/workforce", workforce.router)
 api.add_router("", procurement_purchases.router)
+api.add_router("", procurement_delivery.router)

@@ -35,8 +35,8 @@ PROBLEM_SCHEMA: dict[str, Any] = {
                 "type": "object",
                 "properties": {
                     "loc": {"type": "array", "items": {"type": "string"}},
-                    "code": {"type": "string"},
                     "msg": {"type": "string"},
+                    "code": {"type": "string"},
                 },
                 "required": ["loc", "msg"],
             },
@@ -122,11 +122,11 @@ def _django_validation_errors(exc: DjangoValidationError) -> list[dict[str, Any]
         items: list[dict[str, Any]] = []
         for field, errors in exc.error_dict.items():
             for error in errors:
-                for message in error.messages:
+                for message in error:
                     item: dict[str, Any] = {"loc": [field], "msg": str(message)}
-                    # A stable code when the error has one (e.g. an eligibility rule's).
-                    if getattr(error, "code", None):
-                        item = {"loc": [field], "code": str(error.code), "msg": str(message)}
+                    # A stable code a client can act on, where the service gave one.
+                    if error.code:
+                        item["code"] = error.code
                     items.append(item)
         return items
     return [{"loc": [], "msg": str(m)} for m in exc.messages]

@@ -11,3 +11,12 @@ from shuniu.procurement.services.purchases import (
     purchase_status_set as purchase_status_set,
 )
 from shuniu.procurement.services.purchases import purchase_update as purchase_update
+from shuniu.procurement.services.contracts import contract_sign as contract_sign
+from shuniu.procurement.services.contracts import contract_terminate as contract_terminate
+from shuniu.procurement.services.contracts import payment_release as payment_release
+from shuniu.procurement.services.posts import post_add as post_add
+from shuniu.procurement.services.posts import post_assign as post_assign
+from shuniu.procurement.services.posts import post_assignment_end as post_assignment_end
+from shuniu.procurement.services.reports import report_accept as report_accept
+from shuniu.procurement.services.reports import report_return as report_return
+from shuniu.procurement.services.reports import report_submit as report_submit
