@@ -63,10 +63,10 @@ def w(db):
     made.staff_of_other_org = user(
         "other-staff", Role.AGENCY_STAFF, organization=contracted_purchase().purchase.award.supplier
     )
-    made.headers = {"anonymous": {}}
+    made.headers = {"anonymous": {"HTTP_ACCEPT_LANGUAGE": "en"}}
     for role in ROLES[1:]:
         _, key = token_create(actor=cli_actor("test"), username=getattr(made, role).username)
-        made.headers[role] = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+        made.headers[role] = {"HTTP_AUTHORIZATION": f"Bearer {key}", "HTTP_ACCEPT_LANGUAGE": "en"}
     hours = deliverable(made.contract, planned="100")
     report(made.contract, {hours: "100"})
     made.evaluation = evaluation(made.contract, made.institution)
@@ -268,6 +268,18 @@ def test_conflicted_institution_is_a_422_with_each_code_and_a_kept_refusal(clien
     ]
     assert not Evaluation.objects.filter(contract=other).exists()
     assert RefusedAttempt.objects.get().code == "conflicted_evaluator"
+    # and in Chinese
+    chinese = {**w.headers["officer"], "HTTP_ACCEPT_LANGUAGE": "zh-hans"}
+    response = send(
+        client,
+        "post",
+        f"{API}/contracts/{other.pk}/evaluations",
+        {"evaluator": w.institution.pk, "stage": "final", "assigned_on": "2011-03-01"},
+        chinese,
+    )
+    assert response.json()["errors"][0]["msg"] == (
+        "评估机构是承接方的业务主管（发起）单位，或承接方是评估机构的业务主管（发起）单位。"
+    )
 
 
 def test_assign_bad_input_names_the_field(client, w):
