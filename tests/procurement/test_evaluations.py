@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import translation
 
 from shuniu.core.errors import NotFound, PermissionDenied, ValidationError
 from shuniu.core.models import AuditRecord
@@ -37,6 +38,14 @@ from tests.factories_procurement_eval import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):
+        yield
+
+
 D = Decimal
 ON = dt.date(2011, 3, 1)
 

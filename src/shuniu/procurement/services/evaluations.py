@@ -637,7 +637,8 @@ def evaluation_complete(
                 evaluation=locked,
                 indicator=by_code[code],
                 score=score,
-                comment=_("actual/planned %(ratio)s") % {"ratio": f"{ratio:.4f}"},
+                # Stored data, not a message: the same in every language.
+                comment=f"actual/planned {ratio:.4f}",
             )
             for code, (ratio, score) in computed.items()
         )
