@@ -9,6 +9,8 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import translation
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shuniu.core.errors import NotFound, PermissionDenied, ValidationError
 from shuniu.core.models import AuditRecord
@@ -26,6 +28,7 @@ from shuniu.procurement.services import (
     evaluation_scheme_create,
     evaluation_score,
 )
+from shuniu.procurement.services.evaluations import hub_from_events
 from shuniu.registry.models import EventKind, Organization, OrganizationEvent, Support
 from tests.factories import make_organization
 from tests.factories_procurement import contracted_purchase
@@ -478,3 +481,35 @@ def test_only_admins_load_schemes():
     with pytest.raises(PermissionDenied):
         evaluation_scheme_create(actor=w.officer, data=_scheme_data())
     assert not EvaluationScheme.objects.filter(code="small").exists()
+
+
+_hub_events = st.lists(
+    st.tuples(
+        st.dates(min_value=dt.date(2005, 1, 1), max_value=dt.date(2015, 12, 31)),
+        st.sampled_from([EventKind.JOINED_HUB, EventKind.LEFT_HUB]),
+        st.integers(min_value=1, max_value=10_000),
+        st.sampled_from([None, 1, 2]),
+    ),
+    max_size=6,
+    unique_by=lambda e: e[2],
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    events=_hub_events,
+    later=_hub_events,
+    day=st.dates(min_value=dt.date(2005, 1, 1), max_value=dt.date(2015, 12, 31)),
+)
+def test_an_event_after_the_date_never_changes_the_hub_on_it(events, later, day):
+    # given an organization's hub events, some of them on or before ``day``
+    before = [e for e in events if e[0] <= day]
+    # and more events strictly after ``day`` (ids apart from the others)
+    after = [
+        (day + dt.timedelta(days=1 + i), k, 20_000 + i, h) for i, (_d, k, _i, h) in enumerate(later)
+    ]
+    # when the hub on ``day`` is read with and without the later events
+    # then it is the same, provided the history does not start with a LEFT_HUB after ``day``
+    if not before:
+        return
+    assert hub_from_events(before + after, day, None) == hub_from_events(before, day, None)

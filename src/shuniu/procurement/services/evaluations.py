@@ -13,7 +13,7 @@ Who may do what:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -293,24 +293,36 @@ def evaluation_scheme_create(*, actor: Actor, data: Any) -> EvaluationScheme:
 # Assigning, with the conflict-of-interest check
 
 
-def hub_on(organization: Organization, day: dt.date) -> int | None:
-    """The id of the hub leading ``organization`` on ``day``: from its JOINED_HUB/LEFT_HUB
-    events when it has any (before the first one: none, or the hub a first LEFT_HUB names),
-    else the undated ``Organization.hub``."""
-    events = sorted(
-        OrganizationEvent.objects.filter(
-            organization=organization, kind__in=[EventKind.JOINED_HUB, EventKind.LEFT_HUB]
-        ).values_list("date", "kind", "id", "hub_id"),
-        key=lambda e: (e[0], EVENT_ORDER[e[1]], e[2]),
-    )
-    if not events:
-        return Organization.objects.filter(pk=organization.pk).values_list("hub_id", flat=True)[0]
-    hub: int | None = events[0][3] if events[0][1] == EventKind.LEFT_HUB else None
-    for date, kind, _id, hub_id in events:
+def hub_from_events(
+    events: Sequence[tuple[dt.date, str, int, int | None]], day: dt.date, undated: int | None
+) -> int | None:
+    """The hub on ``day`` from (date, kind, id, hub id) JOINED_HUB/LEFT_HUB events: the state
+    after the last one on or before ``day`` (before a first LEFT_HUB, the hub it names; with
+    no events at all, the ``undated`` hub)."""
+    ordered = sorted(events, key=lambda e: (e[0], EVENT_ORDER[e[1]], e[2]))
+    if not ordered:
+        return undated
+    hub: int | None = ordered[0][3] if ordered[0][1] == EventKind.LEFT_HUB else None
+    for date, kind, _id, hub_id in ordered:
         if date > day:
             break
         hub = hub_id if kind == EventKind.JOINED_HUB else None
     return hub
+
+
+def hub_on(organization: Organization, day: dt.date) -> int | None:
+    """The id of the hub leading ``organization`` on ``day`` (see ``hub_from_events``)."""
+    events = list(
+        OrganizationEvent.objects.filter(
+            organization=organization, kind__in=[EventKind.JOINED_HUB, EventKind.LEFT_HUB]
+        ).values_list("date", "kind", "id", "hub_id")
+    )
+    undated = None
+    if not events:
+        undated = Organization.objects.filter(pk=organization.pk).values_list("hub_id", flat=True)[
+            0
+        ]
+    return hub_from_events(events, day, undated)
 
 
 def conflicts_of_interest(
