@@ -21,7 +21,7 @@ from shuniu.api.auth import WRITE_AUTH, actor
 from shuniu.api.lookups import organization_ref
 from shuniu.api.pagination import Paging, page_of
 from shuniu.api.versioning import expected_version
-from shuniu.core.errors import ValidationError
+from shuniu.core.errors import NotFound, ValidationError
 from shuniu.core.problem import problem
 from shuniu.core.validation import ApiDate, CleanText, RecordId
 from shuniu.procurement.models import Evaluation, EvaluationScheme, Indicator
@@ -267,7 +267,7 @@ def assign_evaluation(request: HttpRequest, contract_id: int, payload: Evaluatio
     if payload.scheme:
         try:
             scheme = evaluation_scheme_get(code=payload.scheme)
-        except Exception as exc:
+        except NotFound as exc:
             raise ValidationError({"scheme": [str(exc)]}) from exc
     try:
         made = evaluation_assign(
