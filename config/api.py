@@ -10,8 +10,9 @@ from ninja.openapi.schema import OpenAPISchema
 from shuniu.api.errors import document_problems, install_error_handlers
 from shuniu.api.renderers import Utf8JSONRenderer
 from shuniu.api.routers import divisions, organizations, stats, workforce
-from shuniu.api.routers.procurement import purchases as procurement_purchases
 from shuniu.api.routers.procurement import delivery as procurement_delivery
+from shuniu.api.routers.procurement import evaluations as procurement_evaluations
+from shuniu.api.routers.procurement import purchases as procurement_purchases
 from shuniu.api.throttling import api_throttles
 
 
@@ -42,3 +43,4 @@ api.add_router("/stats", stats.router)
 api.add_router("/workforce", workforce.router)
 api.add_router("", procurement_purchases.router)
 api.add_router("", procurement_delivery.router)
+api.add_router("", procurement_evaluations.router)

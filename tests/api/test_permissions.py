@@ -17,8 +17,10 @@ from shuniu.divisions.models import Division
 from shuniu.registry.models import Organization, OrganizationEvent
 from tests.api.operations import api_operations, operation_of
 from tests.factories import make_organization
-from tests.procurement.test_purchases_api import PURCHASE_OPERATIONS, PURCHASE_ROUTES
 from tests.procurement.test_delivery_api import DELIVERY_OPERATIONS, delivery_rows
+from tests.procurement.test_evaluations_api import COVERED as EVALUATION_OPERATIONS
+from tests.procurement.test_evaluations_api import ROUTES as EVALUATION_ROUTES
+from tests.procurement.test_purchases_api import PURCHASE_OPERATIONS, PURCHASE_ROUTES
 from tests.workforce.test_scope_matrix import COVERED as WORKFORCE_PERSONAL
 from tests.workforce.test_scope_matrix import NOT_PERSONAL as WORKFORCE_NOT_PERSONAL
 from tests.workforce.test_scope_matrix import ROUTES as WORKFORCE_ROUTES
@@ -167,6 +169,7 @@ def test_the_matrix_covers_every_endpoint():
     # purchasing: each module's matrix in tests/procurement/
     covered |= PURCHASE_OPERATIONS
     covered |= DELIVERY_OPERATIONS  # tests/procurement/test_delivery_api.py
+    covered |= EVALUATION_OPERATIONS  # tests/procurement/test_evaluations_api.py
     assert operations - covered == set(), "operations without a permission test"
     assert covered - operations == set(), "permission tests of operations that do not exist"
     # and each workforce operation is in exactly one of the two
@@ -186,6 +189,7 @@ def test_each_matrix_entry_calls_the_operation_it_names():
     purchasing = {"purchase": anything, "good": anything}
     rows += [(name, method, url(purchasing)) for name, (method, url) in PURCHASE_ROUTES.items()]
     rows += delivery_rows()
+    rows += [(name, method, url(anything)) for name, (method, url) in EVALUATION_ROUTES.items()]
     # then each one reaches the operation it is named after, and every operation is reached
     assert [(name, operation_of(method, url)) for name, method, url in rows] == [
         (name, name) for name, _, _ in rows

@@ -89,7 +89,7 @@ def problem_statuses(method: str, operation: dict[str, Any]) -> list[int]:
         statuses |= {401, 403, 404}
     if in_path or names_region:
         statuses.add(404)
-    if authenticated and in_path and method in ("patch", "post"):
+    if authenticated and in_path and method in ("patch", "post", "put"):
         statuses |= {412, 428}
     return sorted(statuses)
 

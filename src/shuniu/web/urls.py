@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from shuniu.web.routes import accounts, dashboard, directory, workforce, workspace
+from shuniu.web.routes import evaluations as evaluation_routes
 from shuniu.web.views import stats
 
 app_name = "web"
@@ -11,5 +12,6 @@ urlpatterns = [
     path("", include(directory)),
     path("", include(workforce)),
     path("", include(workspace)),
+    path("", include(evaluation_routes)),
     path("", include(accounts)),
 ]

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
-from shuniu.accounts.permissions import is_admin, jurisdictions
+from shuniu.accounts.permissions import evaluator_organization_ids, is_admin, jurisdictions
 from shuniu.core.selectors import audit_log
 from shuniu.core.validation import CleanCharField
 from shuniu.divisions.models import Level
@@ -65,6 +65,7 @@ def home(request: HttpRequest) -> HttpResponse:
     finder = FinderQuery(request.GET, regions=regions)
     context: dict[str, Any] = {
         "admin": is_admin(user),
+        "evaluator": bool(evaluator_organization_ids(user)),
         "areas": [(d.code, place_name(d)) for d in areas],
         "finder": finder,
     }
