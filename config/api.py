@@ -10,6 +10,7 @@ from ninja.openapi.schema import OpenAPISchema
 from shuniu.api.errors import document_problems, install_error_handlers
 from shuniu.api.renderers import Utf8JSONRenderer
 from shuniu.api.routers import divisions, organizations, stats, workforce
+from shuniu.api.routers.procurement import figs as purchasing_figs
 from shuniu.api.throttling import api_throttles
 
 
@@ -38,3 +39,4 @@ api.add_router("/divisions", divisions.router)
 api.add_router("/organizations", organizations.router)
 api.add_router("/stats", stats.router)
 api.add_router("/workforce", workforce.router)
+api.add_router("", purchasing_figs.router)

@@ -16,6 +16,7 @@ from shuniu.core.models import AuditRecord
 from shuniu.divisions.models import Division
 from shuniu.registry.models import Organization, OrganizationEvent
 from tests.api.operations import api_operations, operation_of
+from tests.api.purchasing_figs_routes import FIGS_ROUTES
 from tests.factories import make_organization
 from tests.workforce.test_scope_matrix import COVERED as WORKFORCE_PERSONAL
 from tests.workforce.test_scope_matrix import NOT_PERSONAL as WORKFORCE_NOT_PERSONAL
@@ -161,7 +162,7 @@ def test_the_matrix_covers_every_endpoint():
     # workforce's in tests/workforce/test_scope_matrix.py (every endpoint about a person, by
     # role, in OPERATIONS; the aggregates about no person, by role, in AGGREGATES).
     operations = set(api_operations())
-    covered = READS | WRITES | WORKFORCE_PERSONAL | WORKFORCE_NOT_PERSONAL
+    covered = READS | WRITES | WORKFORCE_PERSONAL | WORKFORCE_NOT_PERSONAL | set(FIGS_ROUTES)
     assert operations - covered == set(), "operations without a permission test"
     assert covered - operations == set(), "permission tests of operations that do not exist"
     # and each workforce operation is in exactly one of the two
@@ -178,6 +179,7 @@ def test_each_matrix_entry_calls_the_operation_it_names():
         (WRITE_IDS[key], method, url(anything)) for key, (method, url, _) in OPERATIONS.items()
     ]
     rows += [(name, method, url(world)) for name, (method, url) in WORKFORCE_ROUTES.items()]
+    rows += [(name, method, url(anything)) for name, (method, url) in FIGS_ROUTES.items()]
     # then each one reaches the operation it is named after, and every operation is reached
     assert [(name, operation_of(method, url)) for name, method, url in rows] == [
         (name, name) for name, _, _ in rows

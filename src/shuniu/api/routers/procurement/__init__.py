@@ -1,0 +1,1 @@
+"""Purchasing endpoints, one module per step."""
