@@ -22,11 +22,16 @@ from decimal import Decimal
 
 from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, ExtractYear
+from django.utils.translation import gettext as _
 
+from shuniu.core.errors import NotFound
 from shuniu.divisions.models import Division
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.procurement.models import (
+    Award,
+    Bid,
     Contract,
+    Deliverable,
     Evaluation,
     EvaluationGrade,
     EvaluationStatus,
@@ -37,6 +42,7 @@ from shuniu.procurement.models import (
     PostAssignment,
     Purchase,
     Stage,
+    StatusChange,
 )
 from shuniu.registry.models import Organization
 from shuniu.stats.selectors import RegionRef, _region
@@ -105,6 +111,10 @@ class PurchasingStats:
     top_suppliers: list[OrganizationFigure]
     suppliers_total: int
     by_year: list[YearFigure]
+
+    @property
+    def purchases_total(self) -> int:
+        return sum(self.purchases.values())
 
 
 def region_division_ids(index: DivisionIndex, region: Division, on: dt.date) -> dict[int, int]:
@@ -309,3 +319,91 @@ def purchases_in_region(
             | Q(contract__deliverables__accepted_on__gte=start)
         ).distinct()
     return rows.order_by("id")
+
+
+def public_purchases(
+    *,
+    region_code: str | None,
+    on: dt.date,
+    kind: str | None = None,
+    status: str | None = None,
+    method: str | None = None,
+    offset: int = 0,
+    limit: int = 25,
+) -> tuple[list[Purchase], int]:
+    """A page of purchases (public), newest first, and how many there are: in a region as its
+    territory stood on ``on`` (all when None), of a kind, status and method."""
+    rows = Purchase.objects.all()
+    if region_code:
+        index = DivisionIndex.load()
+        region = _region(index, region_code, on)
+        rows = rows.filter(region_id__in=sorted(region_division_ids(index, region, on)))
+    if kind:
+        rows = rows.filter(kind=kind)
+    if status:
+        rows = rows.filter(status=status)
+    if method:
+        rows = rows.filter(method=method)
+    page = list(
+        rows.select_related("buyer", "region", "award__supplier", "contract").order_by(
+            "-planned_on", "-id"
+        )[offset : offset + limit]
+    )
+    return page, rows.count()
+
+
+@dataclass(frozen=True)
+class PublicPurchase:
+    """What anyone may see of a purchase: its timeline and what it bought, never a service
+    report's text, a score or a person."""
+
+    purchase: Purchase
+    timeline: list[StatusChange]
+    bids: list[Bid]
+    award: Award | None
+    contract: Contract | None
+    deliverables: list[Deliverable]
+    payments: list[Payment]
+    posts: list[Post]
+    grades: list[Evaluation]
+
+
+def public_purchase(*, pk: int, on: dt.date) -> PublicPurchase:
+    """One purchase's public record (NotFound when there is none); posts filled on ``on``."""
+    try:
+        purchase = Purchase.objects.select_related(
+            "buyer", "region", "award__supplier", "contract"
+        ).get(pk=pk)
+    except Purchase.DoesNotExist as exc:
+        raise NotFound(_("No purchase with id %(id)s.") % {"id": pk}) from exc
+    award = Award.objects.filter(purchase=purchase).select_related("supplier").first()
+    contract = Contract.objects.filter(purchase=purchase).first()
+    return PublicPurchase(
+        purchase=purchase,
+        timeline=list(purchase.status_changes.order_by("date", "id")),
+        bids=list(purchase.bids.select_related("bidder").order_by("amount", "id")),
+        award=award,
+        contract=contract,
+        deliverables=list(contract.deliverables.order_by("position", "id")) if contract else [],
+        payments=list(contract.payments.select_related("deliverable").order_by("position", "id"))
+        if contract
+        else [],
+        posts=list(
+            contract.posts.annotate(
+                filled=Count(
+                    "assignments",
+                    filter=Q(assignments__starts_on__lte=on)
+                    & (Q(assignments__ends_on__isnull=True) | Q(assignments__ends_on__gt=on)),
+                )
+            ).order_by("id")
+        )
+        if contract
+        else [],
+        grades=list(
+            Evaluation.objects.filter(contract=contract, status=EvaluationStatus.COMPLETED)
+            .select_related("evaluator")
+            .order_by("completed_on", "id")
+        )
+        if contract
+        else [],
+    )

@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from shuniu.web.routes import accounts, dashboard, directory, workforce, workspace
+from shuniu.web.routes import purchasing as purchasing_routes
 from shuniu.web.views import stats
 
 app_name = "web"
@@ -12,4 +13,5 @@ urlpatterns = [
     path("", include(workforce)),
     path("", include(workspace)),
     path("", include(accounts)),
+    path("", include(purchasing_routes)),
 ]
