@@ -177,7 +177,7 @@ def test_the_figures_take_a_fixed_number_of_queries(django_assert_max_num_querie
         PaymentFactory(contract=contract, paid_on=dt.date(2010, 9, 1), amount=Decimal(10))
     # Then the figures take the same few queries (one per aggregate, the names of the top
     # buyers and suppliers, and their counts when the lists are full)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(12):
         purchasing_stats(region_code="110000", as_of=dt.date(2012, 1, 1))
 
 
@@ -216,3 +216,20 @@ def test_rows_dated_after_the_day_never_change_its_figures(signed, paid, assigne
         # Then the figures on the day are the same
         assert purchasing_stats(region_code="110000", as_of=day) == before
         transaction.set_rollback(True)
+
+
+def test_the_top_suppliers_are_the_ten_largest_and_all_are_counted():
+    # Given twelve suppliers, the largest contracts with the last ones made
+    scene()
+    for i in range(10):
+        contracted_purchase(amount=Decimal(1000 * (i + 1)))
+    # When the figures are taken
+    figures = purchasing_stats(region_code="110000", as_of=dt.date(2014, 1, 1))
+    # Then ten are listed, largest first (ties by id), and all twelve are counted
+    assert figures.suppliers_total == 12
+    assert [s.contracted_amount for s in figures.top_suppliers] == [
+        Decimal("900000.00"),
+        Decimal("480000.00"),
+        *(Decimal(1000 * n).quantize(Decimal("0.01")) for n in range(10, 2, -1)),
+    ]
+    assert figures.buyers_total == 12

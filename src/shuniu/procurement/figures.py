@@ -20,7 +20,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value, Window
 from django.db.models.functions import Coalesce, ExtractYear
 from django.utils.translation import gettext as _
 
@@ -216,12 +216,15 @@ def purchasing_stats(
 
     # 5. Buyers and suppliers: the largest by amount (ties by id), and how many there are.
     def ranked(field: str, limit: int) -> tuple[list[OrganizationFigure], int]:
-        rows = list(
+        # ``groups``: COUNT(*) OVER () of the grouped rows, i.e. how many there are in all,
+        # in the same statement as the top ones.
+        ranked_rows = list(
             contracts.values_list(field)
-            .annotate(n=Count("id"), value=amount)
+            .annotate(n=Count("id"), value=amount, groups=Window(Count("*")))
             .order_by("-value", field)[:limit]
         )
-        total = contracts.values(field).distinct().count() if len(rows) == limit else len(rows)
+        rows = [(pk, n, value) for pk, n, value, _ in ranked_rows]
+        total = int(ranked_rows[0][3]) if ranked_rows else 0
         names = dict(
             Organization.objects.filter(pk__in=[r[0] for r in rows]).values_list("pk", "name")
         )
