@@ -31,6 +31,7 @@ BENCHMARKS = {
     "workforce_stats": "bench.workforce_stats",
     "org_import": "bench.org_import",
     "import_reads": "bench.import_reads",
+    "purchasing_stats": "bench.purchasing_stats",
 }
 
 

@@ -12,6 +12,7 @@ from shuniu.api.renderers import Utf8JSONRenderer
 from shuniu.api.routers import divisions, organizations, stats, workforce
 from shuniu.api.routers.procurement import delivery as procurement_delivery
 from shuniu.api.routers.procurement import evaluations as procurement_evaluations
+from shuniu.api.routers.procurement import figs as purchasing_figs
 from shuniu.api.routers.procurement import purchases as procurement_purchases
 from shuniu.api.throttling import api_throttles
 
@@ -44,3 +45,4 @@ api.add_router("/workforce", workforce.router)
 api.add_router("", procurement_purchases.router)
 api.add_router("", procurement_delivery.router)
 api.add_router("", procurement_evaluations.router)
+api.add_router("", purchasing_figs.router)

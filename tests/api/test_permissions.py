@@ -16,6 +16,7 @@ from shuniu.core.models import AuditRecord
 from shuniu.divisions.models import Division
 from shuniu.registry.models import Organization, OrganizationEvent
 from tests.api.operations import api_operations, operation_of
+from tests.api.purchasing_figs_routes import FIGS_ROUTES
 from tests.factories import make_organization
 from tests.procurement.test_delivery_api import DELIVERY_OPERATIONS, delivery_rows
 from tests.procurement.test_evaluations_api import COVERED as EVALUATION_OPERATIONS
@@ -165,7 +166,7 @@ def test_the_matrix_covers_every_endpoint():
     # workforce's in tests/workforce/test_scope_matrix.py (every endpoint about a person, by
     # role, in OPERATIONS; the aggregates about no person, by role, in AGGREGATES).
     operations = set(api_operations())
-    covered = READS | WRITES | WORKFORCE_PERSONAL | WORKFORCE_NOT_PERSONAL
+    covered = READS | WRITES | WORKFORCE_PERSONAL | WORKFORCE_NOT_PERSONAL | set(FIGS_ROUTES)
     # purchasing: each module's matrix in tests/procurement/
     covered |= PURCHASE_OPERATIONS
     covered |= DELIVERY_OPERATIONS  # tests/procurement/test_delivery_api.py
@@ -190,6 +191,7 @@ def test_each_matrix_entry_calls_the_operation_it_names():
     rows += [(name, method, url(purchasing)) for name, (method, url) in PURCHASE_ROUTES.items()]
     rows += delivery_rows()
     rows += [(name, method, url(anything)) for name, (method, url) in EVALUATION_ROUTES.items()]
+    rows += [(name, method, url(anything)) for name, (method, url) in FIGS_ROUTES.items()]
     # then each one reaches the operation it is named after, and every operation is reached
     assert [(name, operation_of(method, url)) for name, method, url in rows] == [
         (name, name) for name, _, _ in rows

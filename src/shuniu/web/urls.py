@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from shuniu.web.routes import accounts, dashboard, directory, workforce, workspace
 from shuniu.web.routes import evaluations as evaluation_routes
+from shuniu.web.routes import purchasing as purchasing_routes
 from shuniu.web.views import stats
 
 app_name = "web"
@@ -14,4 +15,5 @@ urlpatterns = [
     path("", include(workspace)),
     path("", include(evaluation_routes)),
     path("", include(accounts)),
+    path("", include(purchasing_routes)),
 ]

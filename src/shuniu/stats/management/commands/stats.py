@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -8,8 +9,11 @@ from django.utils.translation import gettext as _
 from rich.console import Console
 from rich.table import Table
 
-from shuniu.core.cli import domain_errors_as_command_errors, dumps, parse_date
+from shuniu.core.cli import domain_errors_as_command_errors, dumps, parse_date, to_jsonable
 from shuniu.core.errors import NotFound, PermissionDenied, ValidationError
+from shuniu.procurement.figures import PurchasingStats, purchasing_stats
+from shuniu.procurement.models import EvaluationGrade, Method
+from shuniu.procurement.models import Kind as PurchaseKind
 from shuniu.registry.models import Formation, Kind, Status
 from shuniu.stats.selectors import (
     OrganizationStats,
@@ -47,6 +51,13 @@ class Command(BaseCommand):
         workforce.add_argument("--region", required=True, help="GB/T 2260 code, e.g. 110000")
         workforce.add_argument("--as-of", dest="as_of", help="YYYY-MM-DD (default: today)")
         workforce.add_argument("--format", choices=["table", "json"], default="table")
+        purchasing = sub.add_parser(
+            "purchasing",
+            help="purchases contracted by a date: amounts, posts, grades, suppliers, by year",
+        )
+        purchasing.add_argument("--region", required=True, help="GB/T 2260 code, e.g. 440300")
+        purchasing.add_argument("--as-of", dest="as_of", help="YYYY-MM-DD (default: today)")
+        purchasing.add_argument("--format", choices=["table", "json"], default="table")
         self._figures = sub
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -54,6 +65,8 @@ class Command(BaseCommand):
             self._organizations(options)
         elif options["figure"] == "workforce":
             self._workforce(options)
+        elif options["figure"] == "purchasing":
+            _purchasing(self, options)
 
     def _organizations(self, options: dict[str, Any]) -> None:
         as_of = (
@@ -179,3 +192,64 @@ def _print_workforce_table(figures: WorkforceStats) -> None:
                 figure.source,
             )
         console.print(published)
+
+
+# --- purchasing (the same figures as GET /api/v1/stats/purchasing) ---------------------------
+
+
+def _purchasing(command: BaseCommand, options: dict[str, Any]) -> None:
+    as_of = parse_date(options["as_of"], "--as-of") if options["as_of"] else timezone.localdate()
+    try:
+        figures = purchasing_stats(region_code=options["region"], as_of=as_of)
+    except (ValidationError, NotFound, PermissionDenied) as exc:
+        raise domain_errors_as_command_errors(exc) from exc
+    if options["format"] == "json":
+        # Amounts as decimal strings, as the API writes them.
+        command.stdout.write(
+            json.dumps(to_jsonable(figures), ensure_ascii=False, indent=2, default=str)
+        )
+        return
+    _print_purchasing_table(figures)
+
+
+def _print_purchasing_table(figures: PurchasingStats) -> None:
+    console = Console()
+    title = _("%(region)s as of %(date)s: purchasing") % {
+        "region": figures.region.name,
+        "date": figures.as_of.isoformat(),
+    }
+    console.print(f"[bold]{title}[/bold]")
+    kinds = dict(PurchaseKind.choices)
+    summary = Table(show_header=False)
+    for kind, count in figures.purchases.items():
+        summary.add_row(str(kinds.get(kind, kind)), str(count))
+    summary.add_row(_("Contracted amount (yuan)"), f"{figures.contracted_amount}")
+    summary.add_row(_("Paid amount (yuan)"), f"{figures.paid_amount}")
+    summary.add_row(_("Posts funded"), str(figures.posts_funded))
+    summary.add_row(_("Posts filled"), str(figures.posts_filled))
+    summary.add_row(_("Posts vacant"), str(figures.posts_vacant))
+    console.print(summary)
+    districts = Table(_("Code"), _("District"), _("Purchases"), _("Amount"), _("Posts funded"))
+    for d in figures.by_district:
+        districts.add_row(
+            d.code, d.name, str(d.purchases), f"{d.contracted_amount}", str(d.posts_funded)
+        )
+    console.print(districts)
+    methods = dict(Method.choices)
+    by_method = Table(_("Method"), _("Purchases"), _("Amount"))
+    for m in figures.by_method:
+        by_method.add_row(str(methods[m.method]), str(m.purchases), f"{m.contracted_amount}")
+    console.print(by_method)
+    suppliers = Table(_("Supplier"), _("Purchases"), _("Amount"), _("Share"))
+    for s in figures.top_suppliers:
+        suppliers.add_row(s.name, str(s.purchases), f"{s.contracted_amount}", f"{s.share:.2%}")
+    console.print(suppliers)
+    grades = dict(EvaluationGrade.choices)
+    by_grade = Table(_("Grade"), _("Final evaluations"))
+    for grade, count in figures.by_grade.items():
+        by_grade.add_row(str(grades[grade]), str(count))
+    console.print(by_grade)
+    by_year = Table(_("Year"), _("Purchases"), _("Amount"))
+    for y in figures.by_year:
+        by_year.add_row(str(y.year), str(y.purchases), f"{y.contracted_amount}")
+    console.print(by_year)
