@@ -446,7 +446,7 @@ def test_detail_reads_a_fixed_number_of_queries(client, world, django_assert_max
     headers = world["headers"]["officer_of_this_district"]
     client.get(f"{API}/purchases/{contract.purchase_id}", **headers)
     # when the officer reads it
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(15):
         response = client.get(f"{API}/purchases/{contract.purchase_id}", **headers)
     # then everything is there
     body = response.json()["contract"]
