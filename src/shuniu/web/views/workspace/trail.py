@@ -65,7 +65,8 @@ class FieldChange:
 class TrailEntry:
     record: AuditRecord
     at: dt.datetime
-    actor: str
+    actor: str  # who: a user name, or the account a command ran as
+    channel: str  # how, when not through the site: "command line: demo load"
     action: str
     change: str  # CREATED, UPDATED or DELETED
     object_type: str
@@ -73,6 +74,18 @@ class TrailEntry:
     division: str
     organization_id: int | None  # the organization whose history holds the record
     fields: list[FieldChange] = field(default_factory=list)
+
+
+def actor_parts(label: str) -> tuple[str, str]:
+    """A stored actor label as who and how: the command line's "cli:root (demo load)" is
+    root, by the command line (demo load); a user's label is their name alone."""
+    if not label.startswith("cli:"):
+        return label, ""
+    who, _sep, command = label[len("cli:") :].partition(" (")
+    channel = _("command line")
+    if command.endswith(")"):
+        channel = _("command line: %(command)s") % {"command": command[:-1]}
+    return who, channel
 
 
 def action_label(action: str) -> str:
@@ -264,11 +277,13 @@ def describe(records: Iterable[AuditRecord], index: DivisionIndex) -> list[Trail
         else:
             change = UPDATED
         division = codes.get(record.division_code)
+        who, channel = actor_parts(record.actor_label)
         entries.append(
             TrailEntry(
                 record=record,
                 at=timezone.localtime(record.at),
-                actor=record.actor_label,
+                actor=who,
+                channel=channel,
                 action=action_label(record.action),
                 change=change,
                 object_type=record.object_type,
