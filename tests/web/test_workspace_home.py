@@ -8,9 +8,10 @@ import re
 from html import unescape
 
 import pytest
+from django.utils import translation
 
 from shuniu.core.actors import cli_actor
-from shuniu.web.views.workspace.trail import actor_parts
+from shuniu.web.views.workspace.trail import action_label, actor_parts
 from tests.factories import make_organization
 from tests.web.html import table_rows
 from tests.web.test_workspace_import import CLEAN_ROWS, UPLOAD, xlsx_upload
@@ -186,3 +187,13 @@ def test_the_home_reads_in_a_bounded_number_of_queries(
     with django_assert_max_num_queries(20):
         response = client.get(HOME)
     assert response.status_code == 200
+
+
+def test_actions_read_as_words_in_both_languages():
+    with translation.override("en"):
+        assert action_label("employment.start") == "Employment started"
+        assert action_label("person.demo_load") == "Loaded with the demo dataset"
+        assert action_label("something.new") == "something.new"
+    with translation.override("zh-hans"):
+        assert action_label("certificate.add") == "添加证书"
+        assert action_label("placement.demo_load") == "随演示数据载入"

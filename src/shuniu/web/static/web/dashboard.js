@@ -61,6 +61,13 @@
     return "{muted|" + (data.map.shapeNames[params.name] || "") + "}";
   }
 
+  // The same, drawn only where fittingLabels found room (the tooltip names the others).
+  function placedText(labelled) {
+    return function (params) {
+      return labelled[params.name] ? areaText(params) : "";
+    };
+  }
+
   // [west, south, east, north] of a GeoJSON geometry or of a whole collection.
   function bounds(geometry) {
     var box = [Infinity, Infinity, -Infinity, -Infinity];
@@ -119,7 +126,7 @@
     return context.measureText(text).width;
   }
 
-  function fittingLabels(geojson, container, box, zoom, labelOf) {
+  function fittingLabels(geojson, container, box, zoom, labelOf, first) {
     var all = bounds(
       geojson.features.map(function (f) {
         return f.geometry.coordinates;
@@ -143,8 +150,9 @@
         rect: [cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2],
       };
     });
+    // The highlighted district first, then the larger areas.
     areas.sort(function (a, b) {
-      return b.size - a.size;
+      return Number(b.code === first) - Number(a.code === first) || b.size - a.size;
     });
     var placed = [];
     var shown = {};
@@ -153,7 +161,7 @@
       var clear = placed.every(function (p) {
         return r[2] <= p[0] || r[0] >= p[2] || r[3] <= p[1] || r[1] >= p[3];
       });
-      if (area.fits && clear) {
+      if ((area.fits || area.code === first) && clear) {
         placed.push(r);
         shown[area.code] = true;
       }
@@ -186,7 +194,14 @@
         })[0];
         var focus = highlighted ? focusOn(geojson, highlighted.name) : {};
         var box = { left: 96, right: 8, top: 8, bottom: 8 };
-        var labelled = fittingLabels(geojson, container, box, focus.zoom, plainText);
+        var labelled = fittingLabels(
+          geojson,
+          container,
+          box,
+          focus.zoom,
+          plainText,
+          highlighted ? highlighted.name : ""
+        );
         container.setAttribute("data-labelled", Object.keys(labelled).sort().join(" "));
         charts.draw(chart, {
           tooltip: charts.tooltip({
@@ -228,7 +243,7 @@
               itemStyle: { areaColor: NO_DISTRICT, borderColor: "#6c757d", borderWidth: 0.8 },
               label: {
                 show: true,
-                formatter: areaText,
+                formatter: placedText(labelled),
                 fontSize: 11,
                 color: TEXT,
                 textBorderColor: "#ffffff",
@@ -249,8 +264,6 @@
                 if (area.highlight) {
                   item.itemStyle = { borderColor: HIGHLIGHT, borderWidth: 3 };
                   item.label = { fontWeight: "bold", fontSize: 13 };
-                } else if (!labelled[area.name]) {
-                  item.label = { show: false };
                 }
                 return item;
               }),

@@ -41,6 +41,20 @@ ACTIONS = {
     "published_figure.update": gettext_lazy("published figure corrected"),
     "policy_document.create": gettext_lazy("policy document entered"),
     "target.create": gettext_lazy("target entered"),
+    "person.register": gettext_lazy("person entered"),
+    "person.update": gettext_lazy("person corrected"),
+    "person.id_number.view": gettext_lazy("ID number viewed"),
+    "person.keys.rotate": gettext_lazy("ID-number key rotated"),
+    "certificate.add": gettext_lazy("certificate added"),
+    "certificate.revoke": gettext_lazy("certificate revoked"),
+    "certificate_registration.add": gettext_lazy("certificate registration added"),
+    "certificate_registration.update": gettext_lazy("certificate registration corrected"),
+    "employment.start": gettext_lazy("employment started"),
+    "employment.end": gettext_lazy("employment ended"),
+    "employment.update": gettext_lazy("employment corrected"),
+    "graduate_cohort.record": gettext_lazy("graduate cohort recorded"),
+    "placement.add": gettext_lazy("placement added"),
+    "programme.create": gettext_lazy("programme entered"),
     "user.create": gettext_lazy("user created"),
     "role.assign": gettext_lazy("role assigned"),
     "api_token.create": gettext_lazy("API token issued"),
@@ -88,8 +102,14 @@ def actor_parts(label: str) -> tuple[str, str]:
     return who, channel
 
 
+# The demo loads whole tables at once, one action per table ("person.demo_load").
+DEMO_LOAD_SUFFIX = ".demo_load"
+
+
 def action_label(action: str) -> str:
     label = ACTIONS.get(action)
+    if label is None and action.endswith(DEMO_LOAD_SUFFIX):
+        label = gettext_lazy("loaded with the demo dataset")
     return capfirst(str(label)) if label is not None else action
 
 
