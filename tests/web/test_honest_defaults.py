@@ -126,3 +126,18 @@ def test_retention_within_the_records_is_shown(english, world):  # noqa: F811
         ["1", "2011-11-30"],
         ["3", "2009-11-30"],
     ]
+
+
+@pytest.mark.django_db
+def test_the_comparison_says_where_the_latest_records_end(client, small_beijing):
+    client.cookies["django_language"] = "en"
+    # when the three cities are compared in 2013 (only Beijing has records, up to 2011-05-01)
+    html = client.get("/compare/", {"as_of": "2013-06-30"}).content.decode()
+    # then the page says so and offers that date
+    assert notice(html) == (
+        "The records of Beijing, Shanghai, Shenzhen end on 2011-05-01: a later date shows the "
+        "state of that day.",
+        "?as_of=2011-05-01&kind=agency",
+    )
+    # and not on that date
+    assert notice(client.get("/compare/", {"as_of": "2011-05-01"}).content.decode()) is None

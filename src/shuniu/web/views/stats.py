@@ -520,8 +520,19 @@ def compare(request: HttpRequest) -> HttpResponse:
     kinds = compare_kinds_table(cities)
     formations = compare_formations_table(cities)
     query = {"as_of": as_of.isoformat(), "kind": form.cleaned_data["kind"]}
+    # The latest end among the cities: before it at least one city still has records.
+    ends = [
+        end
+        for code in REGION_CODES
+        if code in index.by_code
+        and (end := records_end(region=index.by_code[code], today=today, index=index).organizations)
+    ]
     context.update(
         {
+            "records_end": records_end_notice(max(ends) if ends else None, as_of, query),
+            "records_region": ("、" if translation.get_language().startswith("zh") else ", ").join(
+                c.name for c in cities
+            ),
             "as_of": as_of,
             "kind_label": Kind(kind).label if kind else _("all kinds"),
             "cities": cities,
