@@ -11,11 +11,19 @@ import pytest
 from django.utils import translation
 
 from shuniu.core.actors import cli_actor
+from shuniu.registry.services import organization_update
 from shuniu.web.views.workspace.trail import action_label, actor_parts
 from tests.factories import make_organization
 from tests.web.html import table_rows
+from tests.web.test_workspace_edit import edit_url, loaded_form
 from tests.web.test_workspace_import import CLEAN_ROWS, UPLOAD, xlsx_upload
-from tests.web.workspace_helpers import logged_in, make_agency_staff, make_orgs, snapshot
+from tests.web.workspace_helpers import (
+    form_data,
+    logged_in,
+    make_agency_staff,
+    make_orgs,
+    snapshot,
+)
 
 HOME = "/workspace/"
 
@@ -197,3 +205,29 @@ def test_actions_read_as_words_in_both_languages():
     with translation.override("zh-hans"):
         assert action_label("certificate.add") == "添加证书"
         assert action_label("placement.demo_load") == "随演示数据载入"
+
+
+def test_an_edit_refused_as_stale_waits_on_the_home_until_saved(orgs, xicheng_officer, admin_user):
+    client = logged_in(xicheng_officer)
+    org = orgs["xicheng"]
+    # given the officer loaded the edit form, and an administrator then saved the record
+    data = loaded_form(client, org)
+    organization_update(
+        actor=admin_user, organization=org, expected_version=1, address="西城区新街口 2 号"
+    )
+    # when the officer's save is refused as stale
+    refused = client.post(edit_url(org), data | {"address": "西城区展览路 3 号"})
+    assert refused.status_code == 409
+    # then their home lists it, with the way back to the form
+    html = unescape(client.get(HOME).content.decode())
+    waiting = re.findall(r'<li class="mb-2 waiting-conflict">(.*?)</li>', html, re.S)
+    assert len(waiting) == 1
+    assert " ".join(re.sub(r"<[^>]+>", " ", waiting[0]).split()) == (
+        "Your edit of 西城悦群社工事务所 was not saved: someone changed the record first. "
+        "Edit it again"
+    )
+    assert f'href="/workspace/organizations/{org.pk}/edit/"' in waiting[0]
+    # when they save again from the conflict page
+    assert client.post(edit_url(org), form_data(refused.content.decode())).status_code == 302
+    # then nothing waits any more
+    assert "waiting-conflict" not in client.get(HOME).content.decode()

@@ -15,17 +15,19 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from shuniu.accounts.permissions import is_admin, jurisdictions
+from shuniu.core.errors import NotFound
 from shuniu.core.selectors import audit_log
 from shuniu.core.validation import CleanCharField
 from shuniu.divisions.models import COUNTY_LEVELS, Division, Level
 from shuniu.divisions.selectors import DivisionIndex
-from shuniu.registry.models import Status
-from shuniu.registry.selectors import OrganizationFilter, organization_list
+from shuniu.registry.models import Organization, Status
+from shuniu.registry.selectors import OrganizationFilter, organization_get, organization_list
 from shuniu.web.forms import query_errors
 from shuniu.web.names import place_name
 from shuniu.web.views.workspace.access import officer_required
 from shuniu.web.views.workspace.forms import WorkspaceForm
 from shuniu.web.views.workspace.imports import waiting_import
+from shuniu.web.views.workspace.organizations import waiting_conflicts
 from shuniu.web.views.workspace.trail import describe
 
 RECENT_CHANGES = 10
@@ -86,6 +88,20 @@ def _first_code(regions: Choices) -> str:
     return str(label[0][0]) if isinstance(label, list) else str(value)
 
 
+def _conflicted(request: HttpRequest, index: DivisionIndex) -> list[Organization]:
+    """The organizations whose edit this session saw refused as stale, still in scope."""
+    ids = waiting_conflicts(request)
+    if not ids:
+        return []
+    found = []
+    for pk in reversed(ids):
+        try:
+            found.append(organization_get(actor=request.user, pk=pk, index=index))
+        except NotFound:
+            continue  # deleted, or no longer in the jurisdiction
+    return found
+
+
 @require_safe
 @officer_required
 def home(request: HttpRequest) -> HttpResponse:
@@ -124,6 +140,7 @@ def home(request: HttpRequest) -> HttpResponse:
         index=index,
     )
     context["registering"] = registering
+    context["conflicts"] = _conflicted(request, index)
     context["default_region"] = default_region
     records, _count = audit_log(actor=user, limit=RECENT_CHANGES, index=index)
     context["entries"] = describe(records, index)
