@@ -231,3 +231,11 @@ def test_an_edit_refused_as_stale_waits_on_the_home_until_saved(orgs, xicheng_of
     assert client.post(edit_url(org), form_data(refused.content.decode())).status_code == 302
     # then nothing waits any more
     assert "waiting-conflict" not in client.get(HOME).content.decode()
+
+
+def test_an_empty_region_keeps_the_officer_in_their_jurisdiction(orgs, xicheng_officer):
+    # when the 西城 officer sends the finder with no region
+    response = logged_in(xicheng_officer).get(HOME, {"q": "社", "region": ""})
+    # then it searches their district, not everywhere
+    assert response.status_code == 200
+    assert found(response.content.decode()) == ["西城区社会工作者联合会", "西城悦群社工事务所"]

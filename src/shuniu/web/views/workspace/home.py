@@ -24,7 +24,7 @@ from shuniu.registry.models import Organization, Status
 from shuniu.registry.selectors import OrganizationFilter, organization_get, organization_list
 from shuniu.web.forms import query_errors
 from shuniu.web.names import place_name
-from shuniu.web.views.workspace.access import officer_required
+from shuniu.web.views.workspace.access import may_work_on, officer_required
 from shuniu.web.views.workspace.forms import WorkspaceForm
 from shuniu.web.views.workspace.imports import waiting_import
 from shuniu.web.views.workspace.organizations import waiting_conflicts
@@ -34,7 +34,7 @@ RECENT_CHANGES = 10
 FOUND_ORGANIZATIONS = 20
 
 
-# A region's choices: the region itself, then the districts it holds today, indented.
+# The finder's choices: (code, name) pairs, or (group name, pairs) for an optgroup.
 Choices = list[tuple[str, Any]]
 
 
@@ -89,16 +89,19 @@ def _first_code(regions: Choices) -> str:
 
 
 def _conflicted(request: HttpRequest, index: DivisionIndex) -> list[Organization]:
-    """The organizations whose edit this session saw refused as stale, still in scope."""
+    """The organizations whose edit this session saw refused as stale, where the workspace
+    still opens for the user."""
     ids = waiting_conflicts(request)
     if not ids:
         return []
     found = []
     for pk in reversed(ids):
         try:
-            found.append(organization_get(actor=request.user, pk=pk, index=index))
+            org = organization_get(actor=request.user, pk=pk, index=index)
         except NotFound:
-            continue  # deleted, or no longer in the jurisdiction
+            continue  # deleted since
+        if may_work_on(request.user, org):
+            found.append(org)
     return found
 
 
@@ -119,7 +122,8 @@ def home(request: HttpRequest) -> HttpResponse:
     }
     status = 200
     if finder.is_valid():
-        region = finder.cleaned_data["region"] if "region" in request.GET else default_region
+        # An empty choice is the default scope: the jurisdiction (an administrator: everywhere).
+        region = finder.cleaned_data["region"] or default_region
         found, count = organization_list(
             actor=user,
             filters=OrganizationFilter(region=region or None, q=finder.cleaned_data["q"] or None),
