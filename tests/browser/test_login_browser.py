@@ -56,7 +56,8 @@ def test_log_in_and_out(live_server, page, small_beijing, reader, artifacts):
     # then they are on the dashboard with their name in the nav
     assert page.url == base + "/"
     logout_button = page.locator("form[action='/accounts/logout/'] button")
-    assert "reader_li" in logout_button.inner_text()
+    assert page.locator("#nav-user").inner_text() == "reader_li"
+    assert "reader_li" in (logout_button.get_attribute("aria-label") or "")
     page.screenshot(path=str(artifacts / "login-done.png"))
     # when they log out with the nav button
     logout_button.click()

@@ -205,7 +205,8 @@ def test_logout_by_post_ends_the_session(english, reader):
 def test_nav_shows_the_logged_in_user_and_a_logout_form(english, reader):
     english.force_login(reader)
     html = english.get(LOGOUT).content.decode()
-    assert re.search(r"<button[^>]*>Log out reader</button>", html)
+    assert re.search(r"<button[^>]*aria-label=\"Log out reader\"[^>]*>Log out</button>", html)
+    assert re.search(r"<span[^>]*id=\"nav-user\">reader</span>", html)
 
 
 # --- lockout (django-axes) -------------------------------------------------------------------

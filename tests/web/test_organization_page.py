@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -292,6 +293,9 @@ def test_stored_script_in_a_name_is_shown_as_text(client, db):
     assert "<i>x</i>" not in html
 
 
+RECORD_LINKS = re.compile(r"<nav [^>]*id=\"record-links\".*?</nav>", re.S)
+
+
 @pytest.fixture
 def zhuren_staff(world, django_user_model):
     user = django_user_model.objects.create_user("zhuren_staff", password="pw-staff-123!")
@@ -319,10 +323,21 @@ def test_everyone_sees_the_same_public_page(
     if users[who] is not None:
         client.force_login(users[who])
     response = client.get(url)
-    # then the same page, and the officers' notes on events and support appear to no one
+    # then the same page, but for the links to edit the record and read its history, which
+    # only the officer of its district and the administrator get
     assert response.status_code == 200
     html = main_html(response.content.decode())
-    assert html == public
+    links = re.findall(r'<a [^>]*href="(/workspace/[^"]*)"[^>]*id="(edit|history)-link"', html)
+    pk = world["zhuren"].pk
+    if who in ("district_officer", "admin"):
+        assert links == [
+            (f"/workspace/organizations/{pk}/edit/", "edit"),
+            (f"/workspace/organizations/{pk}/history/", "history"),
+        ]
+    else:
+        assert links == []
+    assert " ".join(RECORD_LINKS.sub("", html).split()) == " ".join(public.split())
+    # and the officers' notes on events and support appear to no one
     assert EVENT_NOTE not in html
     assert SUPPORT_NOTE not in html
     assert "version" not in html

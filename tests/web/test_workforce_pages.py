@@ -232,21 +232,25 @@ def test_published_figures_beside_the_computed_ones(english, world):
     # then each published figure is read for what it says: equal, a bound, an approximation
     assert table_rows(html, "published-table") == [
         ["Figure", "Published", "Computed", "Agreement", "Source"],
-        ["Certified social workers 持证", "3 2012-11-30", "3", "matches", "test report"],
+        ["Certified social workers 持证", "3 2012-11-30", "3 2012-11-30", "matches", "test report"],
         [
             "Social-work graduates per year",
             "nearly 160 2012-11-30",
-            "150",
+            "150 2012-11-30",
             "differs",
             "test report",
         ],
         [
             "Programme placements",
             "over 2 2009-12-31",
-            "3",
+            # a figure of another date names both, and offers the computed one of its date
+            "3 2012-11-30 computed on 2009-12-31",
             "consistent with the qualifier",
             "test report",
         ],
+    ]
+    assert re.findall(r'class="small computed-on-published" href="([^"]+)"', html) == [
+        "?region=110000&amp;as_of=2009-12-31"
     ]
     # and the certified card carries its comparison
     card = re.search(
@@ -265,7 +269,7 @@ def test_shanghai_nearly_fourteen_thousand(english, world):
     assert table_rows(html, "published-table")[1] == [
         "Certified social workers",
         "nearly 14,000 2012-11-30",
-        "1",
+        "1 2012-11-30",
         "differs",
         "test report",
     ]

@@ -10,16 +10,24 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
 
 from shuniu.core.errors import NotFound, ValidationError
 from shuniu.divisions.models import Division
 from shuniu.divisions.selectors import DivisionIndex
-from shuniu.registry.models import Formation, Kind, Organization, OrganizationPeriod, Status
+from shuniu.registry.models import (
+    Formation,
+    Kind,
+    Organization,
+    OrganizationEvent,
+    OrganizationPeriod,
+    Status,
+)
 from shuniu.targets.models import Metric, PublishedFigure
 from shuniu.workforce.models import (
     LEVEL_KEYS,
     Certificate,
+    Employment,
     GraduateCohort,
     Level,
     Placement,
@@ -671,3 +679,29 @@ def organization_published_comparison(figures: OrganizationStats) -> list[Publis
             region_code=figures.region.code, as_of=figures.as_of, kind=figures.kind
         )
     ]
+
+
+@dataclass(frozen=True)
+class RecordsEnd:
+    """The last date a region's records speak of, up to today: after it a statistic "as of"
+    a later date only repeats the state of that day. ``None``: no record at all."""
+
+    organizations: dt.date | None  # the latest event of an organization of the region
+    workforce: dt.date | None  # the latest certificate issued or employment begun there
+
+
+def records_end(*, region: Division, today: dt.date, index: DivisionIndex) -> RecordsEnd:
+    """Three indexed MAX() reads over the divisions whose territory lies in the region today
+    (merged ones included), so a page can say where its records stop."""
+    ids = _region_division_ids(index, region, today)
+    latest_event = OrganizationEvent.objects.filter(
+        organization__registrar_division_id__in=ids, date__lte=today
+    ).aggregate(last=Max("date"))["last"]
+    latest_certificate = Certificate.objects.filter(
+        registered_division_id__in=ids, issued_on__lte=today
+    ).aggregate(last=Max("issued_on"))["last"]
+    latest_employment = Employment.objects.filter(
+        organization__registrar_division_id__in=ids, starts_on__lte=today
+    ).aggregate(last=Max("starts_on"))["last"]
+    workforce = [d for d in (latest_certificate, latest_employment) if d is not None]
+    return RecordsEnd(organizations=latest_event, workforce=max(workforce) if workforce else None)

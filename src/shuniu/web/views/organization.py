@@ -51,6 +51,7 @@ from shuniu.registry.selectors import (
 from shuniu.web.forms import query_errors
 from shuniu.web.names import place_name
 from shuniu.web.views.directory import stored_label
+from shuniu.web.views.workspace.access import may_work_on
 
 # Django's locale formats have no year-only format; Chinese writes the year with 年.
 YEAR_FORMATS = {"zh-hans": "Y年"}
@@ -265,7 +266,14 @@ def organization(request: HttpRequest, pk: int) -> HttpResponse:
     except NotFound as exc:
         raise Http404(_("No organization with this number.")) from exc
     context = _profile_context(profile)
-    context.update({"form": form, "today": today, "as_of": as_of})
+    context.update(
+        {
+            "form": form,
+            "today": today,
+            "as_of": as_of,
+            "may_edit": may_work_on(request.user, profile.organization),
+        }
+    )
     status = 200
     if form.errors:
         status = 400

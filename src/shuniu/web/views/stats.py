@@ -32,6 +32,7 @@ from shuniu.stats.selectors import (
     SeriesPoint,
     organization_series,
     organization_stats,
+    records_end,
 )
 from shuniu.targets.models import Metric, PublishedFigure
 from shuniu.targets.selectors import published_figures_for
@@ -255,6 +256,23 @@ def overview(request: HttpRequest) -> HttpResponse:
     return render(request, "web/stats/dashboard.html", context, status=status)
 
 
+@dataclass(frozen=True)
+class RecordsEndNotice:
+    """The region's records end before the date asked for: the last date with records and
+    the same page on that date."""
+
+    last: dt.date
+    url: str
+
+
+def records_end_notice(
+    last: dt.date | None, as_of: dt.date, query: dict[str, str]
+) -> RecordsEndNotice | None:
+    if last is None or as_of <= last:
+        return None
+    return RecordsEndNotice(last=last, url="?" + urlencode({**query, "as_of": last.isoformat()}))
+
+
 def _dashboard(
     stats: OrganizationStats,
     points: list[SeriesPoint],
@@ -291,6 +309,11 @@ def _dashboard(
     }
     drawn = {area.shape for area in layout.areas}
     return {
+        "records_end": records_end_notice(
+            records_end(region=region, today=timezone.localdate(), index=index).organizations,
+            as_of,
+            query,
+        ),
         "stats": stats,
         "is_district": is_district,
         "kind_label": Kind(kind).label if kind else _("all kinds"),
@@ -497,8 +520,19 @@ def compare(request: HttpRequest) -> HttpResponse:
     kinds = compare_kinds_table(cities)
     formations = compare_formations_table(cities)
     query = {"as_of": as_of.isoformat(), "kind": form.cleaned_data["kind"]}
+    # The latest end among the cities: before it at least one city still has records.
+    ends = [
+        end
+        for code in REGION_CODES
+        if code in index.by_code
+        and (end := records_end(region=index.by_code[code], today=today, index=index).organizations)
+    ]
     context.update(
         {
+            "records_end": records_end_notice(max(ends) if ends else None, as_of, query),
+            "records_region": ("、" if translation.get_language().startswith("zh") else ", ").join(
+                c.name for c in cities
+            ),
             "as_of": as_of,
             "kind_label": Kind(kind).label if kind else _("all kinds"),
             "cities": cities,

@@ -61,6 +61,13 @@
     return "{muted|" + (data.map.shapeNames[params.name] || "") + "}";
   }
 
+  // The same, drawn only where fittingLabels found room (the tooltip names the others).
+  function placedText(labelled) {
+    return function (params) {
+      return labelled[params.name] ? areaText(params) : "";
+    };
+  }
+
   // [west, south, east, north] of a GeoJSON geometry or of a whole collection.
   function bounds(geometry) {
     var box = [Infinity, Infinity, -Infinity, -Infinity];
@@ -101,6 +108,74 @@
     };
   }
 
+  // Labels only where they fit: each area's box on screen (ECharts draws longitude at
+  // aspectScale 0.75 of latitude, fitted into the series box, then zoomed), the label's own
+  // size, and no label over one already placed (larger areas first). The areas left without a
+  // label are named in the tooltip and in the table beside the map.
+  var ASPECT = 0.75;
+  var FONT_SIZE = 11;
+  var LINE_HEIGHT = 14;
+
+  function textWidth(text) {
+    var canvas = textWidth.canvas || (textWidth.canvas = document.createElement("canvas"));
+    var context = canvas.getContext("2d");
+    if (!context) {
+      return text.length * FONT_SIZE;
+    }
+    context.font = FONT_SIZE + "px sans-serif";
+    return context.measureText(text).width;
+  }
+
+  function fittingLabels(geojson, container, box, zoom, labelOf, first) {
+    var all = bounds(
+      geojson.features.map(function (f) {
+        return f.geometry.coordinates;
+      })
+    );
+    var width = container.clientWidth - box.left - box.right;
+    var height = container.clientHeight - box.top - box.bottom;
+    var scale =
+      Math.min(width / ((all[2] - all[0]) * ASPECT), height / (all[3] - all[1])) * (zoom || 1);
+    var areas = geojson.features.map(function (f) {
+      var own = bounds(f.geometry.coordinates);
+      var lines = labelOf(String(f.properties.adcode)).split("\n");
+      var w = Math.max.apply(null, lines.map(textWidth)) + 4;
+      var h = lines.length * LINE_HEIGHT;
+      var cx = ((own[0] + own[2]) / 2) * ASPECT * scale;
+      var cy = -((own[1] + own[3]) / 2) * scale;
+      return {
+        code: String(f.properties.adcode),
+        fits: w <= (own[2] - own[0]) * ASPECT * scale && h <= (own[3] - own[1]) * scale,
+        size: (own[2] - own[0]) * (own[3] - own[1]),
+        rect: [cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2],
+      };
+    });
+    // The highlighted district first, then the larger areas.
+    areas.sort(function (a, b) {
+      return Number(b.code === first) - Number(a.code === first) || b.size - a.size;
+    });
+    var placed = [];
+    var shown = {};
+    areas.forEach(function (area) {
+      var r = area.rect;
+      var clear = placed.every(function (p) {
+        return r[2] <= p[0] || r[0] >= p[2] || r[3] <= p[1] || r[1] >= p[3];
+      });
+      if ((area.fits || area.code === first) && clear) {
+        placed.push(r);
+        shown[area.code] = true;
+      }
+    });
+    return shown;
+  }
+
+  function plainText(code) {
+    var area = data.map.areas.filter(function (a) {
+      return a.name === code;
+    })[0];
+    return area ? area.text + "\n" + area.value : data.map.shapeNames[code] || "";
+  }
+
   function mapChart(container) {
     var map = data.map;
     var chart = charts.init(container, data.language);
@@ -118,6 +193,16 @@
           return area.highlight;
         })[0];
         var focus = highlighted ? focusOn(geojson, highlighted.name) : {};
+        var box = { left: 96, right: 8, top: 8, bottom: 8 };
+        var labelled = fittingLabels(
+          geojson,
+          container,
+          box,
+          focus.zoom,
+          plainText,
+          highlighted ? highlighted.name : ""
+        );
+        container.setAttribute("data-labelled", Object.keys(labelled).sort().join(" "));
         charts.draw(chart, {
           tooltip: charts.tooltip({
             trigger: "item",
@@ -149,23 +234,22 @@
               nameProperty: "adcode",
               roam: false,
               selectedMode: false,
-              left: 96,
-              right: 8,
-              top: 8,
-              bottom: 8,
+              left: box.left,
+              right: box.right,
+              top: box.top,
+              bottom: box.bottom,
               center: focus.center,
               zoom: focus.zoom || 1,
               itemStyle: { areaColor: NO_DISTRICT, borderColor: "#6c757d", borderWidth: 0.8 },
               label: {
                 show: true,
-                formatter: areaText,
+                formatter: placedText(labelled),
                 fontSize: 11,
                 color: TEXT,
                 textBorderColor: "#ffffff",
                 textBorderWidth: 2,
                 rich: { muted: { color: "#6c757d", fontSize: 10 } },
               },
-              labelLayout: { hideOverlap: true },
               emphasis: {
                 label: {
                   show: true,

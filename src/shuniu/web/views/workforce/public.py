@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,13 +22,13 @@ from django.views.decorators.http import require_safe
 from shuniu.core.errors import NotFound
 from shuniu.divisions.models import Division
 from shuniu.divisions.selectors import DivisionIndex
-from shuniu.stats.selectors import PublishedRef, WorkforceStats, workforce_stats
+from shuniu.stats.selectors import PublishedRef, WorkforceStats, records_end, workforce_stats
 from shuniu.targets.models import Metric
 from shuniu.web.forms import DOWNLOAD_FORMATS, DashboardQuery, _DownloadFields, query_errors
 from shuniu.web.names import place_name
 from shuniu.web.views.charts import ChartTable
 from shuniu.web.views.downloads import CSV_TYPE, XLSX_TYPE, _bad_request, _csv, _xlsx
-from shuniu.web.views.stats import NOTABLE_DATES, QUALIFIERS, city_of
+from shuniu.web.views.stats import NOTABLE_DATES, QUALIFIERS, city_of, records_end_notice
 from shuniu.web.views.workforce.common import (
     add_errors,
     grouped,
@@ -92,6 +92,7 @@ class Comparison:
     qualifier: str
     published_on: dt.date
     computed: int
+    computed_on: dt.date
     agreement: str  # one of AGREEMENT
     source: str
     note: str
@@ -103,6 +104,10 @@ class Comparison:
     @property
     def computed_text(self) -> str:
         return grouped(self.computed)
+
+    @property
+    def same_date(self) -> bool:
+        return self.published_on == self.computed_on
 
 
 AGREEMENT = {
@@ -163,6 +168,7 @@ def comparisons(stats: WorkforceStats) -> list[Comparison]:
                 qualifier=figure.qualifier,
                 published_on=figure.as_of,
                 computed=computed,
+                computed_on=stats.as_of,
                 agreement=_agreement(float(figure.value), figure.qualifier, computed),
                 source=figure.source,
                 note=figure.note,
@@ -283,6 +289,15 @@ def retention_table(stats: WorkforceStats) -> ChartTable:
             for r in stats.retention
         ],
     )
+
+
+def covered_retention(stats: WorkforceStats, last: dt.date | None) -> WorkforceStats:
+    """Retention after N years says something only when the records run up to the date:
+    past their end nobody is ever recorded leaving, and every rate would read 100 %. Beyond
+    it the page and its downloads show no base date at all."""
+    if last is not None and stats.as_of <= last:
+        return stats
+    return replace(stats, retention=[])
 
 
 def _or_blank(value: float | None) -> float | str:
@@ -455,11 +470,16 @@ def workforce(request: HttpRequest) -> HttpResponse:
 def _public_context(
     stats: WorkforceStats, region: Division, index: DivisionIndex, form: WorkforceQuery
 ) -> dict[str, Any]:
+    last = records_end(region=region, today=timezone.localdate(), index=index).workforce
+    stats = covered_retention(stats, last)
     tables = {chart: build(stats, region) for chart, build in TABLES.items()}
     found = comparisons(stats)
     city = city_of(region, index)
+    query = form.query()
     return {
         "stats": stats,
+        "records_end": records_end_notice(last, stats.as_of, query),
+        "records_last": last,
         "region_name": place_name(region),
         "city_name": place_name(city),
         "is_district": city.pk != region.pk,
@@ -484,7 +504,7 @@ def _public_context(
             "graduates": _shown(tables["graduates"], skip=0),
             "retention": _shown(tables["retention"], skip=0),
         },
-        "downloads": _download_links(form.query()),
+        "downloads": _download_links(query),
         "chart_data": _chart_data(tables, stats),
     }
 
@@ -513,7 +533,8 @@ def workforce_download(request: HttpRequest) -> HttpResponse:
     except ValidationError as exc:
         add_errors(form, exc)
         return _bad_request(form)
-    table = TABLES[chart](stats, region)
+    last = records_end(region=region, today=timezone.localdate(), index=index).workforce
+    table = TABLES[chart](covered_retention(stats, last), region)
     name = f"shuniu-workforce-{region.code}-{as_of.isoformat()}-{table.chart}.{fmt}"
     if fmt == "csv":
         response = HttpResponse(_csv(table), content_type=CSV_TYPE)

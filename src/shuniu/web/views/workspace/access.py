@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
@@ -76,6 +76,20 @@ class Target:
 
     org: Organization
     index: DivisionIndex
+
+
+def may_work_on(user: Any, org: Organization) -> bool:
+    """Whether the workspace's pages of ``org`` open for ``user`` (the rules of
+    ``officer_required`` and ``writable_organization``): the public page shows its edit and
+    history links only then."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if is_admin(user):
+        return True
+    if not jurisdictions(user):
+        return False
+    covered = covered_division_ids(user)
+    return covered is None or org.registrar_division_id in covered
 
 
 def writable_organization(request: HttpRequest, pk: int) -> Target | HttpResponse:

@@ -1,31 +1,41 @@
-"""The officer's home: where they may act, what changed there lately, and a way to find the
-organization to work on."""
+"""The officer's home: where they may act, what waits for them, what changed there lately,
+and a way to find the organization to work on, starting in their own jurisdiction."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from shuniu.accounts.permissions import evaluator_organization_ids, is_admin, jurisdictions
+from shuniu.core.errors import NotFound
 from shuniu.core.selectors import audit_log
 from shuniu.core.validation import CleanCharField
-from shuniu.divisions.models import Level
+from shuniu.divisions.models import COUNTY_LEVELS, Division, Level
 from shuniu.divisions.selectors import DivisionIndex
-from shuniu.registry.selectors import OrganizationFilter, organization_list
+from shuniu.registry.models import Organization, Status
+from shuniu.registry.selectors import OrganizationFilter, organization_get, organization_list
 from shuniu.web.forms import query_errors
 from shuniu.web.names import place_name
-from shuniu.web.views.workspace.access import officer_required
+from shuniu.web.views.workspace.access import may_work_on, officer_required
 from shuniu.web.views.workspace.forms import WorkspaceForm
+from shuniu.web.views.workspace.imports import waiting_import
+from shuniu.web.views.workspace.organizations import waiting_conflicts
 from shuniu.web.views.workspace.trail import describe
 
 RECENT_CHANGES = 10
 FOUND_ORGANIZATIONS = 20
+
+
+# The finder's choices: (code, name) pairs, or (group name, pairs) for an optgroup.
+Choices = list[tuple[str, Any]]
 
 
 class FinderQuery(WorkspaceForm):
@@ -42,10 +52,57 @@ class FinderQuery(WorkspaceForm):
         },
     )
 
-    def __init__(self, *args: Any, regions: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, regions: Choices, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["region"].choices = regions  # type: ignore[attr-defined]
         self.style()
+
+
+def _within(region: Division, index: DivisionIndex, today: dt.date) -> Choices:
+    """A region and the county-level divisions it holds today, as one group of choices."""
+    parts = index.county_level_on(region.pk, today) if region.level not in COUNTY_LEVELS else []
+    whole = _("%(region)s, all of it") % {"region": place_name(region)} if parts else None
+    return [
+        (region.code, whole or place_name(region)),
+        *((d.code, f"{place_name(d)} ({d.code})") for d in parts),
+    ]
+
+
+def finder_regions(user: Any, index: DivisionIndex, today: dt.date) -> Choices:
+    """The finder's scopes: the officer's jurisdictions first (the default), each with its
+    districts; an administrator's start with everywhere, then each city with its districts."""
+    if is_admin(user):
+        cities = sorted(
+            (d for d in index.by_id.values() if d.level == Level.CITY and d.valid_to is None),
+            key=lambda d: d.code,
+        )
+        return [("", _("everywhere")), *((place_name(c), _within(c, index, today)) for c in cities)]
+    areas = sorted(jurisdictions(user), key=lambda d: d.code)
+    if len(areas) == 1:
+        return _within(areas[0], index, today)
+    return [(place_name(d), _within(d, index, today)) for d in areas]
+
+
+def _first_code(regions: Choices) -> str:
+    value, label = regions[0]
+    return str(label[0][0]) if isinstance(label, list) else str(value)
+
+
+def _conflicted(request: HttpRequest, index: DivisionIndex) -> list[Organization]:
+    """The organizations whose edit this session saw refused as stale, where the workspace
+    still opens for the user."""
+    ids = waiting_conflicts(request)
+    if not ids:
+        return []
+    found = []
+    for pk in reversed(ids):
+        try:
+            org = organization_get(actor=request.user, pk=pk, index=index)
+        except NotFound:
+            continue  # deleted since
+        if may_work_on(request.user, org):
+            found.append(org)
+    return found
 
 
 @require_safe
@@ -54,24 +111,20 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     index = DivisionIndex.load()
     areas = jurisdictions(user)
-    if is_admin(user):
-        cities = sorted(
-            (d for d in index.by_id.values() if d.level == Level.CITY and d.valid_to is None),
-            key=lambda d: d.code,
-        )
-        regions = [("", _("everywhere")), *((d.code, place_name(d)) for d in cities)]
-    else:
-        regions = [(d.code, place_name(d)) for d in sorted(areas, key=lambda d: d.code)]
+    regions = finder_regions(user, index, timezone.localdate())
+    default_region = _first_code(regions)
     finder = FinderQuery(request.GET, regions=regions)
     context: dict[str, Any] = {
         "admin": is_admin(user),
         "evaluator": bool(evaluator_organization_ids(user)),
         "areas": [(d.code, place_name(d)) for d in areas],
         "finder": finder,
+        "waiting_import": waiting_import(request),
     }
     status = 200
     if finder.is_valid():
-        region = finder.cleaned_data["region"] or regions[0][0]
+        # An empty choice is the default scope: the jurisdiction (an administrator: everywhere).
+        region = finder.cleaned_data["region"] or default_region
         found, count = organization_list(
             actor=user,
             filters=OrganizationFilter(region=region or None, q=finder.cleaned_data["q"] or None),
@@ -85,6 +138,15 @@ def home(request: HttpRequest) -> HttpResponse:
     else:
         status = 400
         context["query_errors"] = query_errors(finder)
+    _none, registering = organization_list(
+        actor=user,
+        filters=OrganizationFilter(region=default_region or None, status=Status.REGISTERING),
+        limit=1,
+        index=index,
+    )
+    context["registering"] = registering
+    context["conflicts"] = _conflicted(request, index)
+    context["default_region"] = default_region
     records, _count = audit_log(actor=user, limit=RECENT_CHANGES, index=index)
     context["entries"] = describe(records, index)
     return render(request, "web/workspace/home.html", context, status=status)

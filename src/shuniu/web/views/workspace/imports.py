@@ -164,6 +164,19 @@ def _pending(request: HttpRequest, token: str) -> Path | None:
     return path if path.is_file() else None
 
 
+def waiting_import(request: HttpRequest) -> dict[str, Any] | None:
+    """The file this session uploaded and has not yet confirmed or cancelled, if it still
+    waits: its name, when it came and the token that confirms it (the workspace home)."""
+    entry = request.session.get(SESSION_KEY)
+    if not isinstance(entry, dict) or _pending(request, str(entry.get("token", ""))) is None:
+        return None
+    return {
+        "file_name": str(entry.get("file_name", "")),
+        "at": timezone.localtime(dt.datetime.fromisoformat(entry["at"])),
+        "token": str(entry["token"]),
+    }
+
+
 def _forget(request: HttpRequest) -> None:
     entry = request.session.pop(SESSION_KEY, None)
     if isinstance(entry, dict) and entry.get("token"):

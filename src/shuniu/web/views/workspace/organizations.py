@@ -52,6 +52,10 @@ from shuniu.web.views.workspace.forms import (
 from shuniu.web.views.workspace.trail import ORGANIZATION, ORGANIZATION_PARTS
 
 FORM_TEMPLATE = "web/workspace/organization_form.html"
+# The organizations whose edit this session saw refused as stale and has not yet saved again
+# (the workspace home lists them): ids, newest last.
+CONFLICTS_KEY = "workspace_conflicts"
+CONFLICTS_KEPT = 10
 EVENT_TEMPLATE = "web/workspace/event_form.html"
 SUPPORT_TEMPLATE = "web/workspace/support_form.html"
 
@@ -168,12 +172,29 @@ def _last_change(request: HttpRequest, pk: int, index: DivisionIndex) -> Any:
     return records[0] if records else None
 
 
+def waiting_conflicts(request: HttpRequest) -> list[int]:
+    kept = request.session.get(CONFLICTS_KEY)
+    return [pk for pk in kept if isinstance(pk, int)] if isinstance(kept, list) else []
+
+
+def _remember_conflict(request: HttpRequest, pk: int) -> None:
+    kept = [p for p in waiting_conflicts(request) if p != pk]
+    request.session[CONFLICTS_KEY] = [*kept, pk][-CONFLICTS_KEPT:]
+
+
+def _forget_conflict(request: HttpRequest, pk: int) -> None:
+    kept = waiting_conflicts(request)
+    if pk in kept:
+        request.session[CONFLICTS_KEY] = [p for p in kept if p != pk]
+
+
 def _conflict(request: HttpRequest, form: OrganizationForm, pk: int) -> HttpResponse:
     """The edit form again, with the typed values, the stored ones, and the new version."""
     target = writable_organization(request, pk)
     if isinstance(target, HttpResponse):
         return target
     fresh = target.org
+    _remember_conflict(request, pk)
     stored = stored_values(fresh)
     rows = [
         (form.fields[name].label, _shown(form, name, value), _shown(form, name, stored[name]))
@@ -209,6 +230,7 @@ def organization_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             changes = changed_values(form.cleaned_data, stored_values(org))
             if not changes:
+                _forget_conflict(request, org.pk)
                 messages.info(request, _("Nothing to save: the record already holds these values."))
                 return redirect(_organization_page(org))
             try:
@@ -238,6 +260,7 @@ def organization_edit(request: HttpRequest, pk: int) -> HttpResponse:
             except PermissionDenied as exc:
                 return forbidden(request, str(exc))
             else:
+                _forget_conflict(request, org.pk)
                 messages.success(
                     request,
                     _("Saved: %(fields)s.")

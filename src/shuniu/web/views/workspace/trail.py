@@ -41,6 +41,20 @@ ACTIONS = {
     "published_figure.update": gettext_lazy("published figure corrected"),
     "policy_document.create": gettext_lazy("policy document entered"),
     "target.create": gettext_lazy("target entered"),
+    "person.register": gettext_lazy("person entered"),
+    "person.update": gettext_lazy("person corrected"),
+    "person.id_number.view": gettext_lazy("ID number viewed"),
+    "person.keys.rotate": gettext_lazy("ID-number key rotated"),
+    "certificate.add": gettext_lazy("certificate added"),
+    "certificate.revoke": gettext_lazy("certificate revoked"),
+    "certificate_registration.add": gettext_lazy("certificate registration added"),
+    "certificate_registration.update": gettext_lazy("certificate registration corrected"),
+    "employment.start": gettext_lazy("employment started"),
+    "employment.end": gettext_lazy("employment ended"),
+    "employment.update": gettext_lazy("employment corrected"),
+    "graduate_cohort.record": gettext_lazy("graduate cohort recorded"),
+    "placement.add": gettext_lazy("placement added"),
+    "programme.create": gettext_lazy("programme entered"),
     "user.create": gettext_lazy("user created"),
     "role.assign": gettext_lazy("role assigned"),
     "api_token.create": gettext_lazy("API token issued"),
@@ -65,7 +79,8 @@ class FieldChange:
 class TrailEntry:
     record: AuditRecord
     at: dt.datetime
-    actor: str
+    actor: str  # who: a user name, or the account a command ran as
+    channel: str  # how, when not through the site: "command line: demo load"
     action: str
     change: str  # CREATED, UPDATED or DELETED
     object_type: str
@@ -75,8 +90,26 @@ class TrailEntry:
     fields: list[FieldChange] = field(default_factory=list)
 
 
+def actor_parts(label: str) -> tuple[str, str]:
+    """A stored actor label as who and how: the command line's "cli:root (demo load)" is
+    root, by the command line (demo load); a user's label is their name alone."""
+    if not label.startswith("cli:"):
+        return label, ""
+    who, _sep, command = label[len("cli:") :].partition(" (")
+    channel = _("command line")
+    if command.endswith(")"):
+        channel = _("command line: %(command)s") % {"command": command[:-1]}
+    return who, channel
+
+
+# The demo loads whole tables at once, one action per table ("person.demo_load").
+DEMO_LOAD_SUFFIX = ".demo_load"
+
+
 def action_label(action: str) -> str:
     label = ACTIONS.get(action)
+    if label is None and action.endswith(DEMO_LOAD_SUFFIX):
+        label = gettext_lazy("loaded with the demo dataset")
     return capfirst(str(label)) if label is not None else action
 
 
@@ -264,11 +297,13 @@ def describe(records: Iterable[AuditRecord], index: DivisionIndex) -> list[Trail
         else:
             change = UPDATED
         division = codes.get(record.division_code)
+        who, channel = actor_parts(record.actor_label)
         entries.append(
             TrailEntry(
                 record=record,
                 at=timezone.localtime(record.at),
-                actor=record.actor_label,
+                actor=who,
+                channel=channel,
                 action=action_label(record.action),
                 change=change,
                 object_type=record.object_type,
