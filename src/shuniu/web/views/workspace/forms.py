@@ -56,7 +56,9 @@ _REFERENCE_SEPARATORS = re.compile(r"[\n;；,，、|｜]")
 
 
 def _label(model: type[models.Model], name: str) -> str:
-    return str(capfirst(model._meta.get_field(name).verbose_name))  # type: ignore[union-attr]
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return str(capfirst(field.verbose_name))
 
 
 def _blank(choices: Iterable[tuple[str, Any]]) -> list[tuple[str, Any]]:
