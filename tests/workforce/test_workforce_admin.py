@@ -164,3 +164,17 @@ def test_admin_adds_certificates_and_employments_through_their_services(client, 
     )
     assert "16th birthday" in refused.content.decode()
     assert Employment.objects.count() == 1
+
+
+def test_a_persons_certificates_are_shown_read_only_on_their_form(client, admin_user):
+    # given a person with a certificate
+    person = make_person()
+    make_certificate(person, number="T12345678")
+    client.force_login(admin_user)
+    # when the person's back-office form is opened
+    page = client.get(f"/admin/workforce/person/{person.pk}/change/").content.decode()
+    # then the certificate is shown, as text, not as an input, and none can be added there
+    assert "T12345678" in page
+    assert 'name="certificates-0-number"' not in page
+    assert 'name="certificates-TOTAL_FORMS" value="1"' in page
+    assert 'name="certificates-MAX_NUM_FORMS" value="0"' in page

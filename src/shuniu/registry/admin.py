@@ -16,6 +16,7 @@ from shuniu.core.admin import AdminRefusal, RefusalAsMessage
 from shuniu.core.errors import StaleVersion
 from shuniu.registry.models import Organization, OrganizationEvent, Support
 from shuniu.registry.services import (
+    EVENT_DETAIL_FIELDS,
     UPDATABLE_FIELDS,
     organization_event_add,
     organization_event_delete,
@@ -164,15 +165,7 @@ class OrganizationEventAdmin(RefusalAsMessage[OrganizationEvent]):
         "kind",
         "date",
         "date_precision",
-        "division_after",
-        "kind_after",
-        "name_after",
-        "hub",
-        "inspection_year",
-        "inspection_result",
-        "grade",
-        "grade_score",
-        "credit_list",
+        *EVENT_DETAIL_FIELDS,
         "source",
         "note",
     ]

@@ -67,28 +67,28 @@ class _ReadOnlyAdmin(_ServiceAdmin[_M]):
         return False
 
 
-class CertificateInline(admin.TabularInline[Certificate, Person]):
+class _PersonRecordInline(admin.TabularInline[_M, Person]):
+    """A person's records of one kind, shown (read-only, linked) on the person's form."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class CertificateInline(_PersonRecordInline[Certificate]):
     model = Certificate
-    extra = 0
-    can_delete = False
     fields = ("number", "level", "exam_year", "issued_on", "registered_division", "revoked_on")
-    readonly_fields = fields
-    show_change_link = True
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
-class EmploymentInline(admin.TabularInline[Employment, Person]):
+class EmploymentInline(_PersonRecordInline[Employment]):
     model = Employment
-    extra = 0
-    can_delete = False
     fields = ("organization", "role", "starts_on", "ends_on", "full_time")
-    readonly_fields = fields
-    show_change_link = True
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class PersonForm(ModelForm[Person]):

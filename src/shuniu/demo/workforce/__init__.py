@@ -31,7 +31,7 @@ Idempotent: a second load creates nothing.
 
 from __future__ import annotations
 
-from shuniu.demo.workforce.load import CHUNK, STEPS, WorkforceTally, workforce_load
+from shuniu.demo.workforce.load import STEPS, WorkforceTally, workforce_load
 from shuniu.demo.workforce.plan import (
     CERTIFICATE_PREFIX,
     CERTIFIED_ON_SURVEY_DATE,
@@ -75,7 +75,6 @@ from shuniu.demo.workforce.staffing import (
 __all__ = [
     "CERTIFICATE_PREFIX",
     "CERTIFIED_ON_SURVEY_DATE",
-    "CHUNK",
     "CITY_REGISTERED_SHARE",
     "COHORT_YEARS",
     "EXAM_YEAR_WEIGHTS",

@@ -46,8 +46,7 @@ from shuniu.workforce.models import (
 )
 from shuniu.workforce.services import certificate_revoke, programme_create
 
-# Rows per INSERT statement, and the steps the load reports.
-CHUNK = 2000
+# The steps the load reports.
 STEPS = 6
 
 # The audit action of the summary records (``person.demo_load``, …).
