@@ -181,7 +181,7 @@ def test_a_connection_that_cannot_take_the_short_wait_does_not_fail_the_request_
         # and the setting was tried on that connection (this is not a test of a skipped
         # step), and is marked not applied, so the next request tries again
         assert tried
-        assert connection._shuniu_request_timeout is None
+        assert busy._applied[connections["default"]] is None
     finally:
         connection.connection = real
         busy.on_request_finished()

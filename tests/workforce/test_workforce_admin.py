@@ -3,8 +3,12 @@ services."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from shuniu.core.models import AuditRecord
-from shuniu.workforce.models import Person
+from shuniu.divisions.models import Division
+from shuniu.workforce.models import Certificate, Employment, Person
+from tests.factories import make_organization
 from tests.workforce.factories import make_certificate, make_person
 
 NUMBER = "11010519491231002X"
@@ -106,3 +110,71 @@ def test_the_back_office_lists_only_the_people_the_user_may_see(client, make_off
     assert elsewhere.number not in certificates
     assert hidden_person.status_code == 302  # the admin's "does not exist" redirect
     assert hidden_certificate.status_code == 302
+
+
+def test_admin_adds_certificates_and_employments_through_their_services(client, admin_user):
+    # given a person born in 1985 and an agency
+    person = make_person()
+    agency = make_organization(name="某社工机构")
+    client.force_login(admin_user)
+    xicheng = Division.objects.get(code="110102").pk
+    # when a certificate and an employment are added in the back office
+    certificate = client.post(
+        "/admin/workforce/certificate/add/",
+        {
+            "person": person.pk,
+            "level": 1,
+            "number": "A0000001",
+            "exam_year": 2012,
+            "issued_on": "2012-11-01",
+            "registered_division": xicheng,
+        },
+    )
+    job = client.post(
+        "/admin/workforce/employment/add/",
+        {
+            "person": person.pk,
+            "organization": agency.pk,
+            "role": "social_worker",
+            "starts_on": "2013-01-01",
+            "full_time": "on",
+        },
+    )
+    # then both are stored through the services, audited as the administrator's
+    assert (certificate.status_code, job.status_code) == (302, 302)
+    assert list(Certificate.objects.values_list("number", "person_id")) == [("A0000001", person.pk)]
+    assert list(Employment.objects.values_list("organization_id", "starts_on")) == [
+        (agency.pk, dt.date(2013, 1, 1))
+    ]
+    assert sorted(
+        AuditRecord.objects.filter(actor=admin_user).values_list("action", flat=True)
+    ) == ["certificate.add", "employment.start"]
+    # and an employment before the person's 16th birthday is refused with the reason,
+    # nothing written
+    refused = client.post(
+        "/admin/workforce/employment/add/",
+        {
+            "person": person.pk,
+            "organization": agency.pk,
+            "role": "social_worker",
+            "starts_on": "1990-01-01",
+            "full_time": "on",
+        },
+        follow=True,
+    )
+    assert "16th birthday" in refused.content.decode()
+    assert Employment.objects.count() == 1
+
+
+def test_a_persons_certificates_are_shown_read_only_on_their_form(client, admin_user):
+    # given a person with a certificate
+    person = make_person()
+    make_certificate(person, number="T12345678")
+    client.force_login(admin_user)
+    # when the person's back-office form is opened
+    page = client.get(f"/admin/workforce/person/{person.pk}/change/").content.decode()
+    # then the certificate is shown, as text, not as an input, and none can be added there
+    assert "T12345678" in page
+    assert 'name="certificates-0-number"' not in page
+    assert 'name="certificates-TOTAL_FORMS" value="1"' in page
+    assert 'name="certificates-MAX_NUM_FORMS" value="0"' in page

@@ -18,6 +18,7 @@ through Django's cursor, so query counts do not change.
 from __future__ import annotations
 
 import sqlite3
+import weakref
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
@@ -121,6 +122,12 @@ class BusyMiddleware:
 # ---------------------------------------------------------------------------------------
 
 
+# The raw connection and the wait last set on each Django connection (weakly: it goes with it).
+_applied: weakref.WeakKeyDictionary[BaseDatabaseWrapper, tuple[Any, float] | None] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def _apply_request_timeout(connection: BaseDatabaseWrapper) -> None:
     raw = connection.connection
     if raw is None:
@@ -128,7 +135,7 @@ def _apply_request_timeout(connection: BaseDatabaseWrapper) -> None:
     seconds = float(getattr(settings, "SHUNIU_DB_REQUEST_TIMEOUT", 3))
     # Once per raw connection and value (connections may outlive a request). The raw
     # connection itself is kept to compare, not its id(): a new one may reuse the address.
-    applied = getattr(connection, "_shuniu_request_timeout", None)
+    applied = _applied.get(connection)
     if applied is not None and applied[0] is raw and applied[1] == seconds:
         return
     if connection.vendor == "sqlite":
@@ -146,7 +153,7 @@ def _apply_request_timeout(connection: BaseDatabaseWrapper) -> None:
             return
     else:
         return
-    connection._shuniu_request_timeout = (raw, seconds)  # type: ignore[attr-defined]
+    _applied[connection] = (raw, seconds)
 
 
 def _apply_quietly(connection: BaseDatabaseWrapper) -> None:
@@ -155,7 +162,7 @@ def _apply_quietly(connection: BaseDatabaseWrapper) -> None:
     except Exception:
         # A connection that cannot take a setting (the server went away) fails its first
         # query too, where Django handles it; the request must not fail here instead.
-        connection._shuniu_request_timeout = None  # type: ignore[attr-defined]
+        _applied[connection] = None
 
 
 def on_request_started(**_: Any) -> None:

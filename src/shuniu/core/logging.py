@@ -13,7 +13,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from shuniu.core.context import current_request_id
+from shuniu.core.context import current_request_id, request_id_kept
 
 FORMATS = ("text", "json")
 TEXT_FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
@@ -32,8 +32,8 @@ def request_id_of(record: logging.LogRecord) -> str:
     request_id = current_request_id()
     if request_id:
         return request_id
-    from_request = getattr(getattr(record, "request", None), "request_id", None)
-    if isinstance(from_request, str) and from_request:
+    from_request = request_id_kept(getattr(record, "request", None))
+    if from_request:
         return from_request
     if isinstance(record.args, Mapping):
         from_header = record.args.get(_ACCESS_REQUEST_ID)

@@ -5,7 +5,12 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from shuniu.core.context import current_request_id, reset_request_id, set_request_id
+from shuniu.core.context import (
+    current_request_id,
+    keep_request_id,
+    reset_request_id,
+    set_request_id,
+)
 
 # fullmatch, not match with $: $ also matches before a trailing line break, which would
 # reach the response header (BadHeaderError, a 500) and the log line.
@@ -17,7 +22,7 @@ class RequestIdMiddleware:
     the logs, and answers with it in X-Request-ID.
 
     First in MIDDLEWARE, so that every response (HTTPS redirects and static files included) and
-    every line logged while the request is handled carry the id. The id also stays on the
+    every line logged while the request is handled carry the id. The id is also kept with the
     request: Django logs a 4xx/5xx response after the middleware has returned, and the log
     filter finds it there (``shuniu.core.logging``)."""
 
@@ -29,7 +34,7 @@ class RequestIdMiddleware:
         token = set_request_id(incoming if _SAFE_ID.fullmatch(incoming) else None)
         try:
             request_id = current_request_id()
-            request.request_id = request_id  # type: ignore[attr-defined]
+            keep_request_id(request, request_id)
             response = self.get_response(request)
         finally:
             reset_request_id(token)

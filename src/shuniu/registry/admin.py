@@ -6,16 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.forms import BaseForm, HiddenInput, ModelForm
 from django.http import HttpRequest
 
+from shuniu.core.admin import AdminRefusal, RefusalAsMessage
 from shuniu.core.errors import StaleVersion
-from shuniu.core.unset import UNSET
 from shuniu.registry.models import Organization, OrganizationEvent, Support
 from shuniu.registry.services import (
+    EVENT_DETAIL_FIELDS,
     UPDATABLE_FIELDS,
     organization_event_add,
     organization_event_delete,
@@ -53,7 +54,7 @@ def _as_form_errors(form: BaseForm, exc: ValidationError) -> None:
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin[Organization]):
+class OrganizationAdmin(RefusalAsMessage[Organization]):
     list_display = [
         "name",
         "uscc",
@@ -114,20 +115,7 @@ class OrganizationAdmin(admin.ModelAdmin[Organization]):
                     actor=request.user,
                     organization=obj,
                     expected_version=data.get("version"),
-                    uscc=changes.get("uscc", UNSET),
-                    uscc_override_reason=changes.get("uscc_override_reason", UNSET),
-                    name=changes.get("name", UNSET),
-                    name_en=changes.get("name_en", UNSET),
-                    kind=changes.get("kind", UNSET),
-                    association_level=changes.get("association_level", UNSET),
-                    legal_form=changes.get("legal_form", UNSET),
-                    registrar_division=changes.get("registrar_division", UNSET),
-                    address=changes.get("address", UNSET),
-                    service_fields=changes.get("service_fields", UNSET),
-                    formation=changes.get("formation", UNSET),
-                    hub=changes.get("hub", UNSET),
-                    sponsors=changes.get("sponsors", UNSET),
-                    source=changes.get("source", UNSET),
+                    **changes,
                 )
             else:
                 saved = organization_register(
@@ -149,7 +137,7 @@ class OrganizationAdmin(admin.ModelAdmin[Organization]):
                     synthetic=data.get("synthetic", False),
                 )
         except (ValidationError, PermissionDenied, StaleVersion) as exc:
-            raise _AdminRefusal(exc) from exc
+            raise AdminRefusal(exc) from exc
         obj.pk = saved.pk
         obj.version = saved.version
 
@@ -159,34 +147,13 @@ class OrganizationAdmin(admin.ModelAdmin[Organization]):
         # The service already stored the many-to-many fields.
         return None
 
-    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return super().changeform_view(request, *args, **kwargs)
-        except _AdminRefusal as refusal:
-            self.message_user(request, refusal.text, level=messages.ERROR)
-            from django.http import HttpResponseRedirect
-
-            return HttpResponseRedirect(request.get_full_path())
-
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Organizations end by events (deregistered, revoked), not by deletion.
         return False
 
 
-class _AdminRefusal(Exception):
-    def __init__(self, exc: Exception) -> None:
-        if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
-            text = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
-        elif isinstance(exc, ValidationError):
-            text = "; ".join(exc.messages)
-        else:
-            text = str(exc)
-        super().__init__(text)
-        self.text = text
-
-
 @admin.register(OrganizationEvent)
-class OrganizationEventAdmin(admin.ModelAdmin[OrganizationEvent]):
+class OrganizationEventAdmin(RefusalAsMessage[OrganizationEvent]):
     list_display = ["organization", "date", "kind", "source"]
     list_filter = ["kind"]
     search_fields = ["organization__name", "source"]
@@ -198,15 +165,7 @@ class OrganizationEventAdmin(admin.ModelAdmin[OrganizationEvent]):
         "kind",
         "date",
         "date_precision",
-        "division_after",
-        "kind_after",
-        "name_after",
-        "hub",
-        "inspection_year",
-        "inspection_result",
-        "grade",
-        "grade_score",
-        "credit_list",
+        *EVENT_DETAIL_FIELDS,
         "source",
         "note",
     ]
@@ -232,17 +191,8 @@ class OrganizationEventAdmin(admin.ModelAdmin[OrganizationEvent]):
                 **{k: v for k, v in data.items() if v not in (None, "")},
             )
         except (ValidationError, PermissionDenied, StaleVersion) as exc:
-            raise _AdminRefusal(exc) from exc
+            raise AdminRefusal(exc) from exc
         obj.pk = saved.pk
-
-    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return super().changeform_view(request, *args, **kwargs)
-        except _AdminRefusal as refusal:
-            self.message_user(request, refusal.text, level=messages.ERROR)
-            from django.http import HttpResponseRedirect
-
-            return HttpResponseRedirect(request.get_full_path())
 
     def delete_model(self, request: HttpRequest, obj: OrganizationEvent) -> None:
         organization_event_delete(actor=request.user, event=obj)

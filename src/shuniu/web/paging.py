@@ -12,7 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from django import forms
 from django.core.paginator import Paginator
+from django.utils.translation import gettext as _
 
 # Page links either side of the current page; the first and last pages are always linked.
 PAGE_WINDOW = 2
@@ -40,6 +42,28 @@ class Pager:
 def page_count(count: int, per_page: int) -> int:
     """How many pages ``count`` rows fill, at least one (an empty list is one empty page)."""
     return Paginator(range(count), per_page).num_pages
+
+
+def past_last_page(form: forms.Form, number: int, count: int, per_page: int) -> bool:
+    """Whether page ``number`` lies past the last page that ``count`` rows fill; if so, the
+    form's ``page`` field says so (see ``query_status``)."""
+    pages = page_count(count, per_page)
+    if number <= pages:
+        return False
+    form.add_error(
+        "page",
+        _("There is no page %(page)d: the results fill %(pages)d.")
+        % {"page": number, "pages": pages},
+    )
+    return True
+
+
+def query_status(form: forms.Form, *, past_last: bool) -> int:
+    """The status of a paged list's answer: a page past the last is a page that does not
+    exist (404, with the form and the message); any other refused value is a bad request."""
+    if not form.errors:
+        return 200
+    return 404 if past_last and list(form.errors) == ["page"] else 400
 
 
 def page_url(path: str, query: Mapping[str, str], page: int) -> str:

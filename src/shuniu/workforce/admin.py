@@ -9,15 +9,16 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
 from django.forms import HiddenInput, ModelForm
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from shuniu.core.actors import Actor
+from shuniu.core.admin import AdminRefusal, RefusalAsMessage
 from shuniu.core.errors import StaleVersion
-from shuniu.core.unset import UNSET
 from shuniu.workforce.models import (
     Certificate,
     CertificateRegistration,
@@ -38,27 +39,8 @@ from shuniu.workforce.services import (
 _M = TypeVar("_M", bound=Model)
 
 
-class _Refusal(Exception):
-    def __init__(self, exc: Exception) -> None:
-        if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
-            text = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
-        elif isinstance(exc, ValidationError):
-            text = "; ".join(exc.messages)
-        else:
-            text = str(exc)
-        super().__init__(text)
-        self.text = text
-
-
-class _ServiceAdmin(admin.ModelAdmin[_M]):
-    """Shows a refused save as a message instead of a server error."""
-
-    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return super().changeform_view(request, *args, **kwargs)
-        except _Refusal as refusal:
-            self.message_user(request, refusal.text, level=messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
+class _ServiceAdmin(RefusalAsMessage[_M]):
+    """Saves through the services (a refused save is a message); lists scoped to people."""
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Records end by dates (employment ends, certificates are revoked), not by deletion.
@@ -85,28 +67,28 @@ class _ReadOnlyAdmin(_ServiceAdmin[_M]):
         return False
 
 
-class CertificateInline(admin.TabularInline[Certificate, Person]):
+class _PersonRecordInline(admin.TabularInline[_M, Person]):
+    """A person's records of one kind, shown (read-only, linked) on the person's form."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class CertificateInline(_PersonRecordInline[Certificate]):
     model = Certificate
-    extra = 0
-    can_delete = False
     fields = ("number", "level", "exam_year", "issued_on", "registered_division", "revoked_on")
-    readonly_fields = fields
-    show_change_link = True
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
-class EmploymentInline(admin.TabularInline[Employment, Person]):
+class EmploymentInline(_PersonRecordInline[Employment]):
     model = Employment
-    extra = 0
-    can_delete = False
     fields = ("organization", "role", "starts_on", "ends_on", "full_time")
-    readonly_fields = fields
-    show_change_link = True
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class PersonForm(ModelForm[Person]):
@@ -198,14 +180,7 @@ class PersonAdmin(_ServiceAdmin[Person]):
                     actor=request.user,
                     person=obj,
                     expected_version=data.get("version"),
-                    name=changes.get("name", UNSET),
-                    id_number=changes.get("id_number", UNSET),
-                    education_level=changes.get("education_level", UNSET),
-                    university=changes.get("university", UNSET),
-                    major=changes.get("major", UNSET),
-                    graduation_year=changes.get("graduation_year", UNSET),
-                    phone=changes.get("phone", UNSET),
-                    source=changes.get("source", UNSET),
+                    **changes,
                 )
             else:
                 saved = person_register(
@@ -221,7 +196,7 @@ class PersonAdmin(_ServiceAdmin[Person]):
                     synthetic=data.get("synthetic", False),
                 )
         except (ValidationError, PermissionDenied, StaleVersion) as exc:
-            raise _Refusal(exc) from exc
+            raise AdminRefusal(exc) from exc
         obj.pk = saved.pk
         obj.version = saved.version
 
@@ -238,60 +213,62 @@ class PersonAdmin(_ServiceAdmin[Person]):
         return []
 
 
+class _AddedOnlyAdmin(_ServiceAdmin[_M]):
+    """Records added here through their service (``add``, given the ``add_fields``) and
+    read-only once saved: they change by their own services (revoked, ended)."""
+
+    add_fields: tuple[str, ...] = ()
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.fields if obj is not None else []
+
+    def add(self, actor: Actor, values: dict[str, Any]) -> _M:
+        raise NotImplementedError
+
+    def save_model(self, request: HttpRequest, obj: _M, form: ModelForm[_M], change: bool) -> None:
+        if change:
+            return
+        data = form.cleaned_data
+        try:
+            saved = self.add(request.user, {f: data[f] for f in self.add_fields})
+        except (ValidationError, PermissionDenied) as exc:
+            raise AdminRefusal(exc) from exc
+        obj.pk = saved.pk
+
+
 _CERTIFICATE_FIELDS = ["person", "level", "number", "exam_year", "issued_on", "registered_division"]
 _EMPLOYMENT_FIELDS = ["person", "organization", "role", "starts_on", "ends_on", "full_time"]
 
 
 @admin.register(Certificate)
-class CertificateAdmin(_ServiceAdmin[Certificate]):
+class CertificateAdmin(_AddedOnlyAdmin[Certificate]):
     list_display = ["number", "person", "level", "exam_year", "issued_on", "revoked_on"]
     list_filter = ["level", "exam_year"]
     person_path = "person"
     search_fields = ["number", "person__name"]
     raw_id_fields = ["person", "registered_division"]
     list_select_related = ["person"]
-    fields = tuple(_CERTIFICATE_FIELDS)
+    fields = add_fields = tuple(_CERTIFICATE_FIELDS)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return [*self.fields, "revoked_on"] if obj is not None else []
 
-    def save_model(
-        self, request: HttpRequest, obj: Certificate, form: ModelForm[Certificate], change: bool
-    ) -> None:
-        if change:
-            return
-        data = form.cleaned_data
-        try:
-            saved = certificate_add(actor=request.user, **{f: data[f] for f in _CERTIFICATE_FIELDS})
-        except (ValidationError, PermissionDenied) as exc:
-            raise _Refusal(exc) from exc
-        obj.pk = saved.pk
+    def add(self, actor: Actor, values: dict[str, Any]) -> Certificate:
+        return certificate_add(actor=actor, **values)
 
 
 @admin.register(Employment)
-class EmploymentAdmin(_ServiceAdmin[Employment]):
+class EmploymentAdmin(_AddedOnlyAdmin[Employment]):
     list_display = ["person", "organization", "role", "starts_on", "ends_on", "full_time"]
     list_filter = ["role", "full_time"]
     person_path = "person"
     search_fields = ["person__name", "organization__name"]
     raw_id_fields = ["person", "organization"]
     list_select_related = ["person", "organization"]
-    fields = tuple(_EMPLOYMENT_FIELDS)
+    fields = add_fields = tuple(_EMPLOYMENT_FIELDS)
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return self.fields if obj is not None else []
-
-    def save_model(
-        self, request: HttpRequest, obj: Employment, form: ModelForm[Employment], change: bool
-    ) -> None:
-        if change:
-            return
-        data = form.cleaned_data
-        try:
-            saved = employment_start(actor=request.user, **{f: data[f] for f in _EMPLOYMENT_FIELDS})
-        except (ValidationError, PermissionDenied) as exc:
-            raise _Refusal(exc) from exc
-        obj.pk = saved.pk
+    def add(self, actor: Actor, values: dict[str, Any]) -> Employment:
+        return employment_start(actor=actor, **values)
 
 
 @admin.register(CertificateRegistration)

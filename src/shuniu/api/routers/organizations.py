@@ -17,7 +17,6 @@ from shuniu.api.schemas.organizations import (
     OrganizationPatch,
 )
 from shuniu.api.versioning import expected_version
-from shuniu.core.unset import UNSET
 from shuniu.core.validation import ApiDate, CleanStr, SearchText
 from shuniu.registry.models import Organization
 from shuniu.registry.selectors import (
@@ -142,20 +141,7 @@ def update_organization(
         actor=actor(request),
         organization=org,
         expected_version=expected,
-        uscc=changes.get("uscc", UNSET),
-        uscc_override_reason=changes.get("uscc_override_reason", UNSET),
-        name=changes.get("name", UNSET),
-        name_en=changes.get("name_en", UNSET),
-        kind=changes.get("kind", UNSET),
-        association_level=changes.get("association_level", UNSET),
-        legal_form=changes.get("legal_form", UNSET),
-        registrar_division=changes.get("registrar_division", UNSET),
-        address=changes.get("address", UNSET),
-        service_fields=changes.get("service_fields", UNSET),
-        formation=changes.get("formation", UNSET),
-        hub=changes.get("hub", UNSET),
-        sponsors=changes.get("sponsors", UNSET),
-        source=changes.get("source", UNSET),
+        **changes,
     )
     org = organization_get(actor=actor(request), pk=org_id)
     _with_etag(response, org)

@@ -175,10 +175,6 @@ class PersonDetailOut(PersonOut):
     def resolve_placements(obj: Any) -> list[Any]:
         return list(obj.placements.all())
 
-    @staticmethod
-    def resolve_overlapping_employments(obj: Any) -> list[list[int]]:
-        return [list(pair) for pair in getattr(obj, "overlap_ids", [])]
-
 
 class PersonPage(Schema):
     items: list[PersonOut]
@@ -297,8 +293,9 @@ class CertificateDetailOut(CertificateOut):
         return list(obj.registrations.all())
 
     @staticmethod
-    def resolve_status(obj: Any) -> Any:
-        return obj.registration_status
+    def resolve_status(obj: Any, context: dict[str, Any]) -> Any:
+        # The registration check on the date the caller asked for (``certificate_out``).
+        return context["registration_status"]
 
 
 class CertificatePage(Schema):
@@ -329,10 +326,6 @@ class EmploymentOut(EmploymentBrief):
     warnings: list[str] = Field(
         default_factory=list, description="E.g. an overlapping full-time job."
     )
-
-    @staticmethod
-    def resolve_warnings(obj: Any) -> list[str]:
-        return list(getattr(obj, "warnings", []))
 
 
 class EmploymentPage(Schema):

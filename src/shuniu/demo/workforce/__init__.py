@@ -19,18 +19,19 @@ start with ``SYN-`` (real certificate numbers are digits only, so none of these 
 real one). The universities' names are invented too (except 北京青年政治学院, named by the
 survey) and their graduate counts are illustrative.
 
-Loading is bulk: rows go in with ``bulk_create`` in chunks, the ID numbers are protected
-with one ``Protector``, and the audit trail gets one summary record per table and load
-(``<table>.demo_load`` with the count and the id range) instead of one per row, which would
-add some 100,000 audit rows to every demo load. Idempotent: people are matched by ID hash,
-certificates by number, employment by (person, organization, start), placements by
-(programme, person), cohorts by (university, year, degree level), universities by credit
-code, so a second load creates nothing.
+Loading goes through the workforce's bulk writes, the code path of ``shuniu import
+people``: the people import (people, certificates, employments: checked row by row, ID
+numbers protected, matched by ID hash, certificate number and (person, employer, start)),
+then ``workforce.bulk.pipeline`` for cohorts and placements. Their audit trail gets one
+summary record per table and load (``<table>.demo_load`` with the count and the id range)
+instead of one per row, which would add some 100,000 audit rows to every demo load; the
+universities, the programme and the few revocations go through the services one by one.
+Idempotent: a second load creates nothing.
 """
 
 from __future__ import annotations
 
-from shuniu.demo.workforce.load import CHUNK, STEPS, WorkforceTally, workforce_load
+from shuniu.demo.workforce.load import STEPS, WorkforceTally, workforce_load
 from shuniu.demo.workforce.plan import (
     CERTIFICATE_PREFIX,
     CERTIFIED_ON_SURVEY_DATE,
@@ -74,7 +75,6 @@ from shuniu.demo.workforce.staffing import (
 __all__ = [
     "CERTIFICATE_PREFIX",
     "CERTIFIED_ON_SURVEY_DATE",
-    "CHUNK",
     "CITY_REGISTERED_SHARE",
     "COHORT_YEARS",
     "EXAM_YEAR_WEIGHTS",

@@ -1,26 +1,26 @@
-"""Loading the demo workforce plan: bulk inserts, matched for idempotence, and one summary
-audit record per table and load."""
+"""Loading the demo workforce plan through the workforce's bulk writes: the people import
+(people, certificates, employments), the pipeline's cohorts and placements, each matched for
+idempotence and audited with one summary record per table and load; the few revocations,
+the universities and the programme through the domain services."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, models
-from django.db.models import Count, Max, Min
-from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from shuniu.core.actors import Actor
-from shuniu.core.audit import audit_build, audit_write_many
+from shuniu.core.errors import ValidationError
 from shuniu.demo import dataset as ds
 from shuniu.demo.workforce.plan import (
-    CERTIFICATE_PREFIX,
     PROGRAMME_NAME,
     PROGRAMME_SOURCE,
     SOURCE,
     UNIVERSITY_SOURCE,
+    CertificatePlan,
     WorkforcePlan,
     build_plan,
 )
@@ -29,6 +29,13 @@ from shuniu.divisions.models import Division
 from shuniu.registry.models import Kind, LegalForm, Organization, OrganizationPeriod
 from shuniu.registry.services import organization_register
 from shuniu.workforce import identity
+from shuniu.workforce.bulk import PersonRow, people_import
+from shuniu.workforce.bulk.pipeline import (
+    CohortRow,
+    PlacementRow,
+    cohorts_import,
+    placements_import,
+)
 from shuniu.workforce.models import (
     Certificate,
     Employment,
@@ -37,70 +44,19 @@ from shuniu.workforce.models import (
     Placement,
     Programme,
 )
-from shuniu.workforce.services import programme_create
+from shuniu.workforce.services import certificate_revoke, programme_create
 
-# Rows per INSERT statement, and the steps the load reports.
-CHUNK = 2000
+# The steps the load reports.
 STEPS = 6
+
+# The audit action of the summary records (``person.demo_load``, …).
+AUDIT_ACTION = "demo_load"
 
 
 @dataclass
 class WorkforceTally:
     created: dict[str, int] = field(default_factory=dict)
     unchanged: dict[str, int] = field(default_factory=dict)
-
-
-def _insert(model: type[models.Model], columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-    """Plain INSERTs with executemany: tens of thousands of rows without building a model
-    instance and an INSERT per row (what bulk_create does), on both databases. Timestamps
-    and the version of BaseModel are filled in here."""
-    if not rows:
-        return
-    quote = connection.ops.quote_name
-    names = ["created_at", "updated_at", "version", *columns]
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 quoted model table/column names; values are parameters
-        quote(model._meta.db_table),
-        ", ".join(quote(_column(model, n)) for n in names),
-        ", ".join(["%s"] * len(names)),
-    )
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), CHUNK):
-            cursor.executemany(sql, [(now, now, 1, *row) for row in rows[start : start + CHUNK]])
-
-
-def _column(model: type[models.Model], name: str) -> str:
-    field_ = model._meta.get_field(name)
-    assert isinstance(field_, models.Field)
-    return str(field_.column)
-
-
-def _day(value: dt.date | None) -> Any:
-    return connection.ops.adapt_datefield_value(value)
-
-
-def _last_id(model: type[models.Model]) -> int:
-    return int(model._default_manager.aggregate(m=Max("pk"))["m"] or 0)
-
-
-def _summary_audit(actor: Actor, model: type[models.Model], table: str, after_id: int) -> Any:
-    """One audit record for the rows a load created (their count and id range)."""
-    rows = model._default_manager.filter(pk__gt=after_id)
-    figures = rows.aggregate(n=Count("pk"), first=Min("pk"), last=Max("pk"))
-    if not figures["n"]:
-        return None
-    return audit_build(
-        actor=actor,
-        action=f"{table}.demo_load",
-        instance=rows.order_by("pk").first(),  # type: ignore[arg-type]
-        before=None,
-        after={
-            "created": figures["n"],
-            "first_id": figures["first"],
-            "last_id": figures["last"],
-            "source": SOURCE,
-        },
-    )
 
 
 def _ensure_universities(
@@ -150,6 +106,61 @@ def _person_ids(
     return stored
 
 
+def _person_rows(
+    plan: WorkforcePlan,
+    universities: dict[str, Organization],
+    employers: dict[int, str],
+    jobs: list[Any],
+) -> Iterator[PersonRow]:
+    """The plan as rows of the people import: each person with their certificates (their
+    own fields on the first row), then the employments in the plan's order, so that ids
+    follow the plan as before."""
+    row = 0
+    for person in plan.people:
+        university = universities.get(person.university_key)
+        certificates: list[CertificatePlan | None] = [*person.certificates] or [None]
+        for position, cert in enumerate(certificates):
+            row += 1
+            first = position == 0
+            yield PersonRow(
+                row=row,
+                name=person.name,
+                id_number=person.number,
+                education_level=person.education_level if first else "",
+                university=(university.uscc or university.name) if university and first else "",
+                major=person.major if first else "",
+                graduation_year=person.graduation_year if first else None,
+                source=SOURCE if first else "",
+                certificate_level=int(cert.level) if cert else None,
+                certificate_number=cert.number if cert else "",
+                exam_year=cert.exam_year if cert else None,
+                issued_on=cert.issued_on if cert else None,
+                registered_division=cert.division if cert else "",
+            )
+    for index, org_id, start, end, role in jobs:
+        row += 1
+        person = plan.people[index]
+        yield PersonRow(
+            row=row,
+            name=person.name,
+            id_number=person.number,
+            employer=employers[org_id],
+            role=str(role),
+            employment_starts_on=start,
+            employment_ends_on=end,
+        )
+
+
+def _employers(jobs: list[Any]) -> dict[int, str]:
+    """Each employer's credit code (its name when it has none), as the import names it."""
+    return {
+        pk: uscc or name
+        for pk, uscc, name in Organization.objects.filter(
+            pk__in={job[1] for job in jobs}
+        ).values_list("pk", "uscc", "name")
+    }
+
+
 def workforce_load(
     *,
     actor: Actor,
@@ -164,124 +175,43 @@ def workforce_load(
     tally.created["universities"] = created
     tally.unchanged["universities"] = len(plan.universities) - created
     step()
-    marks = {
-        model: _last_id(model)
-        for model in (Person, Certificate, GraduateCohort, Placement, Employment)
-    }
 
-    # People, matched by the keyed hash of their number.
-    protector = identity.Protector()
-    hashes = [identity.id_hash(p.number) for p in plan.people]
-    known = _person_ids(plan.people, hashes, protector)
-    new_people = []
-    sealing: dict[str, str] = {}
-    for person, digest in zip(plan.people, hashes, strict=True):
-        if digest in known:
-            continue
-        sealing[digest] = person.number
-        university = universities.get(person.university_key)
-        new_people.append(
-            (
-                person.name,
-                # Sealed below, once the row has the id the token is bound to.
-                identity.PENDING_TOKEN,
-                digest,
-                identity.mask(person.number),
-                "M" if int(person.number[16]) % 2 else "F",
-                _day(person.birth),
-                person.education_level,
-                university.pk if university is not None else None,
-                person.major,
-                person.graduation_year,
-                "",
-                SOURCE,
-                True,
-            )
-        )
-    _insert(
-        Person,
-        (
-            "name",
-            "id_cipher",
-            "id_hash",
-            "id_masked",
-            "sex",
-            "birth_date",
-            "education_level",
-            "university",
-            "major",
-            "graduation_year",
-            "phone",
-            "source",
-            "synthetic",
-        ),
-        new_people,
+    # People, certificates and employments: the people import, as `shuniu import people`.
+    jobs = plan_employment(plan, agency_lives())
+    result = people_import(
+        actor=actor,
+        rows=_person_rows(plan, universities, _employers(jobs), jobs),
+        dry_run=False,
+        synthetic=True,
+        summary_action=AUDIT_ACTION,
     )
-    if new_people:
-        known = _person_ids(plan.people, hashes, protector)
-        table = connection.ops.quote_name(Person._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                f"UPDATE {table} SET id_cipher = %s WHERE id = %s",  # noqa: S608 quoted model table/column names; values are parameters
-                [
-                    (protector.seal(number, row=known[digest]), known[digest])
-                    for digest, number in sealing.items()
-                ],
-            )
-    person_ids = [known[digest] for digest in hashes]
-    _count(tally, "people", len(new_people), len(plan.people))
+    if result.error_count:
+        raise ValidationError(
+            {
+                "workforce": [
+                    _("Row %(row)s, %(field)s: %(reason)s")
+                    % {"row": e.row, "field": e.field, "reason": e.reason}
+                    for e in result.errors[:20]
+                ]
+            }
+        )
+    _count(tally, "people", result.people_created, len(plan.people))
     step()
-
-    # Certificates, matched by number.
-    numbers = set(
-        Certificate.objects.filter(number__startswith=CERTIFICATE_PREFIX).values_list(
-            "number", flat=True
-        )
-    )
-    new_certificates = [
-        (
-            person_ids[index],
-            int(cert.level),
-            cert.number,
-            cert.exam_year,
-            _day(cert.issued_on),
-            divisions[cert.division].pk,
-            _day(cert.revoked_on),
-        )
-        for index, person in enumerate(plan.people)
-        for cert in person.certificates
-        if cert.number not in numbers
-    ]
-    _insert(
-        Certificate,
-        (
-            "person",
-            "level",
-            "number",
-            "exam_year",
-            "issued_on",
-            "registered_division",
-            "revoked_on",
-        ),
-        new_certificates,
-    )
+    _revoke(actor, plan)
     total = sum(len(p.certificates) for p in plan.people)
-    _count(tally, "certificates", len(new_certificates), total)
+    _count(tally, "certificates", result.certificates_created, total)
     step()
 
     # Graduate cohorts, the programme and its placements.
-    cohorts = set(
-        GraduateCohort.objects.filter(university__in=list(universities.values())).values_list(
-            "university_id", "year", "degree_level"
-        )
+    cohorts = cohorts_import(
+        actor=actor,
+        rows=[
+            CohortRow(universities[key].pk, year, degree, n)
+            for key, year, degree, n in plan.cohorts
+        ],
+        summary_action=AUDIT_ACTION,
     )
-    new_cohorts = [
-        (universities[key].pk, year, degree, n)
-        for key, year, degree, n in plan.cohorts
-        if (universities[key].pk, year, degree) not in cohorts
-    ]
-    _insert(GraduateCohort, ("university", "year", "degree_level", "graduates"), new_cohorts)
-    _count(tally, "cohorts", len(new_cohorts), len(plan.cohorts))
+    _count(tally, "cohorts", cohorts.created, len(plan.cohorts))
     programme = Programme.objects.filter(
         name=PROGRAMME_NAME, year=2009, region=divisions[ds.BEIJING]
     ).first()
@@ -294,52 +224,43 @@ def workforce_load(
             description="2009年北京市招聘应届高校毕业生到城乡社区从事社会工作",
             source=PROGRAMME_SOURCE,
         )
-    placed = set(Placement.objects.filter(programme=programme).values_list("person_id", flat=True))
-    new_placements = [
-        (programme.pk, person_ids[index], divisions[code].pk, community, _day(start), _day(end))
-        for index, code, community, start, end in plan.placements
-        if person_ids[index] not in placed
-    ]
-    _insert(
-        Placement,
-        ("programme", "person", "division", "community", "starts_on", "ends_on"),
-        new_placements,
+    protector = identity.Protector()
+    hashes = [identity.id_hash(p.number) for p in plan.people]
+    known = _person_ids(plan.people, hashes, protector)
+    placements = placements_import(
+        actor=actor,
+        programme=programme,
+        rows=[
+            PlacementRow(known[hashes[index]], divisions[code].pk, start, community, end)
+            for index, code, community, start, end in plan.placements
+        ],
+        summary_action=AUDIT_ACTION,
     )
-    _count(tally, "placements", len(new_placements), len(plan.placements))
+    _count(tally, "placements", placements.created, len(plan.placements))
     step()
 
-    # Employment at the agencies of the three cities.
-    jobs = plan_employment(plan, agency_lives())
-    existing_jobs = set(
-        Employment.objects.filter(person__synthetic=True, person__source=SOURCE).values_list(
-            "person_id", "organization_id", "starts_on"
-        )
-    )
-    new_jobs = [
-        (person_ids[index], org_id, role, _day(start), _day(end), True)
-        for index, org_id, start, end, role in jobs
-        if (person_ids[index], org_id, start) not in existing_jobs
-    ]
-    _insert(
-        Employment,
-        ("person", "organization", "role", "starts_on", "ends_on", "full_time"),
-        new_jobs,
-    )
-    _count(tally, "employments", len(new_jobs), len(jobs))
+    _count(tally, "employments", result.employments_created, len(jobs))
     step()
-
-    tables = {
-        Person: "person",
-        Certificate: "certificate",
-        GraduateCohort: "graduate_cohort",
-        Placement: "placement",
-        Employment: "employment",
-    }
-    audits = [_summary_audit(actor, model, tables[model], after) for model, after in marks.items()]
-    audit_write_many([a for a in audits if a is not None])
     _analyze([Person, Certificate, Employment, Placement, GraduateCohort, OrganizationPeriod])
     step()
     return tally
+
+
+def _revoke(actor: Actor, plan: WorkforcePlan) -> None:
+    """The plan's revocations (a few dozen) through the domain service; those stored
+    already revoked are left alone."""
+    revoked = {
+        cert.number: cert.revoked_on
+        for person in plan.people
+        for cert in person.certificates
+        if cert.revoked_on is not None
+    }
+    for certificate in Certificate.objects.filter(
+        number__in=list(revoked), revoked_on__isnull=True
+    ).order_by("pk"):
+        day = revoked[certificate.number]
+        assert day is not None
+        certificate_revoke(actor=actor, certificate=certificate, revoked_on=day)
 
 
 def _analyze(models_: Sequence[type[models.Model]]) -> None:

@@ -37,10 +37,11 @@ from shuniu.registry.selectors import (
     OrganizationFilter,
     organization_list,
 )
+from shuniu.web.fields import optional_choice
 from shuniu.web.forms import REGION_CODES, FlaggedForm, page_field, query_errors
 from shuniu.web.htmx import HtmxHttpRequest
 from shuniu.web.names import place_name
-from shuniu.web.paging import Pager, page_count, pager
+from shuniu.web.paging import Pager, pager, past_last_page, query_status
 
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = PAGE_SIZES[0]
@@ -84,48 +85,25 @@ class DirectoryQuery(FlaggedForm):
             attrs={"type": "search", "autocomplete": "off", "aria-describedby": "q-help"}
         ),
     )
-    district = forms.ChoiceField(
-        label=gettext_lazy("District"),
-        required=False,
-        error_messages={
-            "invalid_choice": gettext_lazy(
-                "“%(value)s” is not a city or district offered: choose one from the list."
-            )
-        },
+    district = optional_choice(
+        gettext_lazy("District"),
+        gettext_lazy("“%(value)s” is not a city or district offered: choose one from the list."),
     )
-    kind = forms.ChoiceField(
-        label=gettext_lazy("Kind"),
-        required=False,
-        error_messages={
-            "invalid_choice": gettext_lazy(
-                "Unknown organization kind “%(value)s”: choose one from the list."
-            )
-        },
+    kind = optional_choice(
+        gettext_lazy("Kind"),
+        gettext_lazy("Unknown organization kind “%(value)s”: choose one from the list."),
     )
-    status = forms.ChoiceField(
-        label=gettext_lazy("Status"),
-        required=False,
-        error_messages={
-            "invalid_choice": gettext_lazy("Unknown status “%(value)s”: choose one from the list.")
-        },
+    status = optional_choice(
+        gettext_lazy("Status"),
+        gettext_lazy("Unknown status “%(value)s”: choose one from the list."),
     )
-    formation = forms.ChoiceField(
-        label=gettext_lazy("Formation"),
-        required=False,
-        error_messages={
-            "invalid_choice": gettext_lazy(
-                "Unknown formation path “%(value)s”: choose one from the list."
-            )
-        },
+    formation = optional_choice(
+        gettext_lazy("Formation"),
+        gettext_lazy("Unknown formation path “%(value)s”: choose one from the list."),
     )
-    service_field = forms.ChoiceField(
-        label=gettext_lazy("Service field"),
-        required=False,
-        error_messages={
-            "invalid_choice": gettext_lazy(
-                "Unknown service field “%(value)s”: choose one from the list."
-            )
-        },
+    service_field = optional_choice(
+        gettext_lazy("Service field"),
+        gettext_lazy("Unknown service field “%(value)s”: choose one from the list."),
     )
     as_of = RangeDateField(
         label=gettext_lazy("As of"),
@@ -314,15 +292,8 @@ def directory(request: HtmxHttpRequest) -> HttpResponse:
         except ValidationError as exc:
             _selector_errors(form, exc)
         else:
-            pages = page_count(count, page_size)
-            if page > pages:
-                beyond_last = True
-                form.add_error(
-                    "page",
-                    _("There is no page %(page)d: the results fill %(pages)d.")
-                    % {"page": page, "pages": pages},
-                )
-            else:
+            beyond_last = past_last_page(form, page, count, page_size)
+            if not beyond_last:
                 context["results"] = Results(
                     rows=[directory_row(org) for org in found],
                     pager=pager(
@@ -336,11 +307,8 @@ def directory(request: HtmxHttpRequest) -> HttpResponse:
                     as_of=form.cleaned_data["as_of"],
                     today=today,
                 )
-    status = 200
+    status = query_status(form, past_last=beyond_last)
     if form.errors:
-        # A page past the last is a page that does not exist (404, with the form and the
-        # message); any other refused value is a bad request.
-        status = 404 if beyond_last and list(form.errors) == ["page"] else 400
         form.flag_invalid_fields()
         context["query_errors"] = query_errors(form)
     # An htmx request replaces only the results; going back in history needs the whole page.

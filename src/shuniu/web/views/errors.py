@@ -11,7 +11,7 @@ from shuniu.api.errors import api_not_found
 from shuniu.core.validation import body_limit_message
 
 
-def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     """handler400: a body over DATA_UPLOAD_MAX_MEMORY_SIZE (Django raises it as a suspicious
     operation when the CSRF check or a view reads the form) is a 413 page saying the limit;
     anything else gets Django's 400."""
@@ -22,7 +22,7 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
             {"detail": body_limit_message()},
             status=413,
         )
-    return defaults.bad_request(request, exception)  # type: ignore[arg-type]
+    return defaults.bad_request(request, exception)
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

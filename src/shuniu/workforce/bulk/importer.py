@@ -40,6 +40,7 @@ def people_import(
     dry_run: bool,
     progress: ImportProgress | None = None,
     synthetic: bool = False,
+    summary_action: str = "",
 ) -> ImportResult:
     """Check every row and, unless ``dry_run`` or any row has a problem, keep what they
     write (see the module's description).
@@ -51,12 +52,21 @@ def people_import(
     certificate in their own, the whole ID number being the proof) but not change that
     person's fields: each person column that would change is a row problem. Scope is that
     of ``selectors.can_manage_person`` as stored when the import began, one query a chunk.
+
+    ``summary_action`` (e.g. ``"demo_load"``) audits what was created with one record per
+    table (``person.demo_load``: count and id range) instead of one per record.
     """
     if not getattr(actor, "is_authenticated", False):
         raise PermissionDenied(_("You must be logged in to import people."))
     if not (is_admin(actor) or jurisdictions(actor)):
         raise PermissionDenied(_("Only officers and administrators may import people."))
-    job = _Import(actor=actor, dry_run=dry_run, progress=progress, synthetic=synthetic)
+    job = _Import(
+        actor=actor,
+        dry_run=dry_run,
+        progress=progress,
+        synthetic=synthetic,
+        summary_action=summary_action,
+    )
     with _collector_paused(), transaction.atomic():
         job.run(rows)
     return job.result()
@@ -84,8 +94,10 @@ class _Import(_Matching):
         dry_run: bool,
         progress: ImportProgress | None,
         synthetic: bool,
+        summary_action: str = "",
     ) -> None:
         self.actor = actor
+        self.summary_action = summary_action
         self.dry_run = dry_run
         self.progress = progress
         self.synthetic = synthetic
@@ -108,7 +120,10 @@ class _Import(_Matching):
             self._start()
             self._pass(rows)
             if not self.problems.count and not self.dry_run:
-                self._audit_created()
+                if self.summary_action:
+                    self._audit_summary(self.summary_action)
+                else:
+                    self._audit_created()
                 self.written = True
         finally:
             if self._cache_size and not connection.needs_rollback:

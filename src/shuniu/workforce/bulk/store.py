@@ -10,7 +10,7 @@ from typing import Any
 from django.db import connection
 
 from shuniu.workforce.bulk.rows import _PERSON_FIELDS, _blank
-from shuniu.workforce.models import Certificate, Employment, Person
+from shuniu.workforce.models import Certificate, Employment, GraduateCohort, Person, Placement
 
 # SQLite page cache (KiB) while importing: the indexes on ID hashes and certificate
 # numbers take random inserts, and the default 2 MiB cache makes each one a read.
@@ -70,6 +70,14 @@ _TABLES = {
     "person": Person._meta.db_table,
     "certificate": Certificate._meta.db_table,
     "employment": Employment._meta.db_table,
+}
+
+
+# Tables the store inserts into: the import's, whose ids it assigns, and the pipeline's.
+_INSERT_TABLES = {
+    **_TABLES,
+    "graduate_cohort": GraduateCohort._meta.db_table,
+    "placement": Placement._meta.db_table,
 }
 
 
@@ -141,7 +149,7 @@ class _Store:
     def insert(self, key: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
         if not rows:
             return
-        table = _TABLES[key]
+        table = _INSERT_TABLES[key]
         names = ", ".join(columns)
         if self.postgres:
             with self.cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:

@@ -25,7 +25,7 @@ from shuniu.api.schemas.workforce import (
 )
 from shuniu.api.versioning import optional_version as _optional_version
 from shuniu.core.validation import ApiDate, CleanStr, RecordId, SearchText
-from shuniu.workforce.models import Certificate, CertificateRegistration
+from shuniu.workforce.models import CertificateRegistration
 from shuniu.workforce.selectors import (
     CertificateFilter,
     certificate_get,
@@ -60,8 +60,8 @@ def list_certificates(request: HttpRequest, query: Query[CertificatesQuery]) -> 
         filters=CertificateFilter(
             person_id=query.person_id, level=query.level, number=query.number
         ),
-        offset=(query.page - 1) * query.page_size,
-        limit=query.page_size,
+        offset=query.offset,
+        limit=query.limit,
     )
     return _page(items, count, query)
 
@@ -70,12 +70,10 @@ class CertificateQuery(Schema):
     on: ApiDate | None = Field(None, description="Date of the registration check (today).")
 
 
-def _certificate_out(request: HttpRequest, pk: int, on: dt.date | None) -> Certificate:
+def _certificate_out(request: HttpRequest, pk: int, on: dt.date | None) -> CertificateDetailOut:
     cert = certificate_get(actor=actor(request), pk=pk)
-    cert.registration_status = registration_status(  # type: ignore[attr-defined]
-        cert, on or timezone.localdate()
-    )
-    return cert
+    status = registration_status(cert, on or timezone.localdate())
+    return CertificateDetailOut.from_orm(cert, context={"registration_status": status})
 
 
 @router.get(
@@ -89,7 +87,7 @@ def get_certificate(
     response: HttpResponse,
     certificate_id: int,
     query: Query[CertificateQuery],
-) -> Certificate:
+) -> CertificateDetailOut:
     """A certificate with its registration periods and the registration check on ``on``:
     renewal due (the period ends within 90 days or has ended) and short of hours (72 h
     junior, 90 h intermediate and senior per period)."""
@@ -106,7 +104,7 @@ def get_certificate(
 )
 def create_certificate(
     request: HttpRequest, response: HttpResponse, payload: NewCertificateIn
-) -> Status[Certificate]:
+) -> Status[CertificateDetailOut]:
     cert = certificate_add(
         actor=actor(request),
         person=person_ref(actor(request), payload.person_id, "person_id"),
@@ -118,7 +116,7 @@ def create_certificate(
     )
     found = _certificate_out(request, cert.pk, None)
     _etag(response, found.version)
-    response["Location"] = f"/api/v1/workforce/certificates/{found.pk}"
+    response["Location"] = f"/api/v1/workforce/certificates/{found.id}"
     return Status(201, found)
 
 
@@ -130,7 +128,7 @@ def create_certificate(
 )
 def revoke_certificate(
     request: HttpRequest, response: HttpResponse, certificate_id: int, payload: RevokeIn
-) -> Certificate:
+) -> CertificateDetailOut:
     certificate_revoke(
         actor=actor(request),
         certificate=certificate_for(actor(request), certificate_id),

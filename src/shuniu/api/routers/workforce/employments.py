@@ -50,8 +50,8 @@ def list_employments(request: HttpRequest, query: Query[EmploymentsQuery]) -> di
             organization_id=query.organization_id,
             active_on=query.active_on,
         ),
-        offset=(query.page - 1) * query.page_size,
-        limit=query.page_size,
+        offset=query.offset,
+        limit=query.limit,
     )
     return _page(items, count, query)
 
@@ -89,7 +89,7 @@ def _overlap_warnings(request: HttpRequest, job: Employment) -> list[str]:
 )
 def create_employment(
     request: HttpRequest, response: HttpResponse, payload: NewEmploymentIn
-) -> Status[Employment]:
+) -> Status[EmploymentOut]:
     """Record an employment. Agency staff may do so at their own organization only. An
     overlapping full-time job is accepted and reported in ``warnings``."""
     job = employment_start(
@@ -101,10 +101,11 @@ def create_employment(
         full_time=payload.full_time,
         ends_on=payload.ends_on,
     )
-    job.warnings = _overlap_warnings(request, job)  # type: ignore[attr-defined]
+    out = EmploymentOut.from_orm(job)
+    out.warnings = _overlap_warnings(request, job)
     _etag(response, job.version)
     response["Location"] = f"/api/v1/workforce/employments/{job.pk}"
-    return Status(201, job)
+    return Status(201, out)
 
 
 @router.patch(

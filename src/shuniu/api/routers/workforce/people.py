@@ -20,7 +20,6 @@ from shuniu.api.schemas.workforce import (
     PersonPatch,
 )
 from shuniu.api.versioning import expected_version
-from shuniu.core.unset import UNSET
 from shuniu.core.validation import CleanStr, CleanText, RecordId, SearchText
 from shuniu.workforce.models import Person
 from shuniu.workforce.selectors import (
@@ -40,12 +39,13 @@ from shuniu.workforce.services import (
 router = Router()
 
 
-def _with_overlaps(request: HttpRequest, person: Person) -> Person:
+def _with_overlaps(request: HttpRequest, person: Person) -> PersonDetailOut:
+    out = PersonDetailOut.from_orm(person)
     # Only between jobs the caller may see: agency staff are not told of jobs elsewhere.
-    person.overlap_ids = [  # type: ignore[attr-defined]
-        (a.pk, b.pk) for a, b in overlapping_employments(person=person, actor=actor(request))
+    out.overlapping_employments = [
+        [a.pk, b.pk] for a, b in overlapping_employments(person=person, actor=actor(request))
     ]
-    return person
+    return out
 
 
 class PeopleQuery(Paging):
@@ -67,8 +67,8 @@ def list_people(request: HttpRequest, query: Query[PeopleQuery]) -> dict[str, An
             level=query.level,
             synthetic=query.synthetic,
         ),
-        offset=(query.page - 1) * query.page_size,
-        limit=query.page_size,
+        offset=query.offset,
+        limit=query.limit,
     )
     return _page(items, count, query)
 
@@ -79,7 +79,7 @@ def list_people(request: HttpRequest, query: Query[PeopleQuery]) -> dict[str, An
     auth=WRITE_AUTH,
     operation_id="get_person",
 )
-def get_person(request: HttpRequest, response: HttpResponse, person_id: int) -> Person:
+def get_person(request: HttpRequest, response: HttpResponse, person_id: int) -> PersonDetailOut:
     person = person_get(actor=actor(request), pk=person_id)
     _etag(response, person.version)
     return _with_overlaps(request, person)
@@ -117,7 +117,7 @@ def get_person_id_number(
 )
 def create_person(
     request: HttpRequest, response: HttpResponse, payload: PersonIn
-) -> Status[Person]:
+) -> Status[PersonDetailOut]:
     """Enter a person with their ID number (stored encrypted, answered masked). Officers
     and agency staff enter a person together with a certificate or an employment that
     links them to their jurisdiction or organization."""
@@ -190,14 +190,7 @@ def update_person(
         actor=actor(request),
         person=person,
         expected_version=expected,
-        name=changes.get("name", UNSET),
-        id_number=changes.get("id_number", UNSET),
-        education_level=changes.get("education_level", UNSET),
-        university=changes.get("university", UNSET),
-        major=changes.get("major", UNSET),
-        graduation_year=changes.get("graduation_year", UNSET),
-        phone=changes.get("phone", UNSET),
-        source=changes.get("source", UNSET),
+        **changes,
     )
     found = person_get(actor=actor(request), pk=person_id)
     _etag(response, found.version)

@@ -95,8 +95,8 @@ def list_placements(
     items, count = placement_list(
         actor=actor(request),
         programme_id=programme_id,
-        offset=(query.page - 1) * query.page_size,
-        limit=query.page_size,
+        offset=query.offset,
+        limit=query.limit,
     )
     return _page(items, count, query)
 

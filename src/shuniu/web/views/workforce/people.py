@@ -25,9 +25,10 @@ from shuniu.core.errors import NotFound, PermissionDenied, Undecryptable
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.registry.models import Kind, Organization
 from shuniu.registry.selectors import OrganizationFilter, organization_get, organization_list
+from shuniu.web.fields import optional_choice
 from shuniu.web.forms import FlaggedForm, page_field, query_errors
 from shuniu.web.names import place_name
-from shuniu.web.paging import page_count, pager
+from shuniu.web.paging import pager, past_last_page, query_status
 from shuniu.web.views.workforce.common import (
     add_errors,
     choice_label,
@@ -104,12 +105,9 @@ class PeopleQuery(FlaggedForm):
             attrs={"type": "search", "autocomplete": "off", "aria-describedby": "q-help"}
         ),
     )
-    level = forms.ChoiceField(
-        label=gettext_lazy("Certificate level"),
-        required=False,
-        error_messages={
-            "invalid_choice": gettext_lazy("Unknown level “%(value)s”: choose one from the list.")
-        },
+    level = optional_choice(
+        gettext_lazy("Certificate level"),
+        gettext_lazy("Unknown level “%(value)s”: choose one from the list."),
     )
     employer = forms.TypedChoiceField(
         label=gettext_lazy("Employer"),
@@ -212,15 +210,8 @@ def people(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             add_errors(form, exc)
         else:
-            pages = page_count(count, PAGE_SIZE)
-            if number > pages:
-                beyond_last = True
-                form.add_error(
-                    "page",
-                    _("There is no page %(page)d: the results fill %(pages)d.")
-                    % {"page": number, "pages": pages},
-                )
-            else:
+            beyond_last = past_last_page(form, number, count, PAGE_SIZE)
+            if not beyond_last:
                 query = {
                     "q": form.cleaned_data["q"],
                     "level": form.cleaned_data["level"],
@@ -237,11 +228,8 @@ def people(request: HttpRequest) -> HttpResponse:
                         shown=len(found),
                     ),
                 )
-    status = 200
+    status = query_status(form, past_last=beyond_last)
     if form.errors:
-        # A page past the last is a page that does not exist (404, with the form and the
-        # message); any other refused value is a bad request.
-        status = 404 if beyond_last and list(form.errors) == ["page"] else 400
         form.flag_invalid_fields()
         context["query_errors"] = query_errors(form)
     context["scope"] = _scope(user)

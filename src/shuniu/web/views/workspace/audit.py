@@ -20,6 +20,7 @@ from django.views.decorators.http import require_safe
 from shuniu.core.selectors import AuditFilter, AuditSubject, audit_log
 from shuniu.core.validation import MAX_PAGE, PAGE_TOO_LARGE, RangeDateField
 from shuniu.divisions.selectors import DivisionIndex
+from shuniu.web.fields import optional_choice
 from shuniu.web.forms import query_errors
 from shuniu.web.paging import Pager, pager
 from shuniu.web.views.workspace.access import officer_required, writable_organization
@@ -68,12 +69,9 @@ class PageQuery(WorkspaceForm):
 
 
 class AuditQuery(PageQuery):
-    action = forms.ChoiceField(
-        required=False,
-        label=gettext_lazy("Action"),
-        error_messages={
-            "invalid_choice": gettext_lazy("Unknown action “%(value)s”: choose one from the list.")
-        },
+    action = optional_choice(
+        gettext_lazy("Action"),
+        gettext_lazy("Unknown action “%(value)s”: choose one from the list."),
     )
     user = forms.CharField(max_length=150, required=False, label=gettext_lazy("User"))
     since = RangeDateField(
@@ -86,7 +84,9 @@ class AuditQuery(PageQuery):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         actions = sorted(((k, action_label(k)) for k in ACTIONS), key=lambda c: c[1])
-        self.fields["action"].choices = [("", capfirst(_("all actions"))), *actions]  # type: ignore[attr-defined]
+        field = self.fields["action"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", capfirst(_("all actions"))), *actions]
         self.style()
 
     def clean(self) -> dict[str, Any]:

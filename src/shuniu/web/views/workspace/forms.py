@@ -56,7 +56,9 @@ _REFERENCE_SEPARATORS = re.compile(r"[\n;；,，、|｜]")
 
 
 def _label(model: type[models.Model], name: str) -> str:
-    return str(capfirst(model._meta.get_field(name).verbose_name))  # type: ignore[union-attr]
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return str(capfirst(field.verbose_name))
 
 
 def _blank(choices: Iterable[tuple[str, Any]]) -> list[tuple[str, Any]]:
@@ -284,23 +286,15 @@ class OrganizationForm(WorkspaceForm):
 
 
 def organization_initial(org: Organization) -> dict[str, Any]:
-    """The stored record as the form shows it."""
+    """The stored record as the form shows it: ``stored_values``, records by code or id."""
+    stored = stored_values(org)
     return {
         "version": org.version,
-        "name": org.name,
-        "name_en": org.name_en,
-        "uscc": org.uscc or "",
-        "uscc_override_reason": org.uscc_override_reason,
-        "kind": org.kind,
-        "association_level": org.association_level,
-        "legal_form": org.legal_form,
+        **stored,
         "registrar_division": org.registrar_division.code,
-        "address": org.address,
-        "formation": org.formation,
-        "service_fields": sorted(f.code for f in org.service_fields.all()),
+        "service_fields": sorted(stored["service_fields"]),
         "hub": str(org.hub_id) if org.hub_id else "",
-        "sponsors": reference_text(org.sponsors.all()),
-        "source": org.source,
+        "sponsors": reference_text(stored["sponsors"]),
     }
 
 

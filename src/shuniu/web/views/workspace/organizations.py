@@ -8,6 +8,7 @@ the stored one and keeps what was typed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -21,7 +22,6 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from shuniu.core.errors import StaleVersion
 from shuniu.core.selectors import AuditFilter, AuditSubject, audit_log
-from shuniu.core.unset import UNSET
 from shuniu.divisions.models import Division
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.registry.models import Organization
@@ -71,6 +71,32 @@ def _organization_page(org: Organization | int) -> str:
     return reverse("web:workspace_organization", args=[pk])
 
 
+def _saved(
+    request: HttpRequest,
+    form: WorkspaceForm,
+    write: Callable[[], tuple[Organization, str]],
+    *,
+    stale: Callable[[], HttpResponse] | None = None,
+) -> HttpResponse | None:
+    """Run a form's write (a service call giving the organization and the message to show):
+    on success, the message and the organization's page; a refused value goes to the form
+    (None: the form is shown again); a refused actor gets the 403 page; an edit of an older
+    version ``stale``'s answer."""
+    try:
+        org, message = write()
+    except StaleVersion:
+        if stale is None:
+            raise
+        return stale()
+    except ValidationError as exc:
+        _service_errors(form, exc)
+        return None
+    except PermissionDenied as exc:
+        return forbidden(request, str(exc))
+    messages.success(request, message)
+    return redirect(_organization_page(org))
+
+
 # ---------------------------------------------------------------------------------------
 # One organization
 # ---------------------------------------------------------------------------------------
@@ -110,7 +136,8 @@ def organization_create(request: HttpRequest) -> HttpResponse:
         form = OrganizationForm(request.POST, actor=request.user, index=index)
         if form.is_valid():
             data = form.cleaned_data
-            try:
+
+            def register() -> tuple[Organization, str]:
                 org = organization_register(
                     actor=request.user,
                     name=data["name"],
@@ -131,15 +158,11 @@ def organization_create(request: HttpRequest) -> HttpResponse:
                     registered_on=data["registered_on"],
                     source=data["source"],
                 )
-            except ValidationError as exc:
-                _service_errors(form, exc)
-            except PermissionDenied as exc:
-                return forbidden(request, str(exc))
-            else:
-                messages.success(
-                    request, _("%(name)s was entered in the registry.") % {"name": org.name}
-                )
-                return redirect(_organization_page(org))
+                return org, _("%(name)s was entered in the registry.") % {"name": org.name}
+
+            answer = _saved(request, form, register)
+            if answer is not None:
+                return answer
         status = 400
     else:
         form = OrganizationForm(actor=request.user, index=index)
@@ -151,7 +174,8 @@ def _shown(form: forms.Form, name: str, value: Any) -> str:
     if value in (None, "", []):
         return "—"
     if isinstance(value, Division):
-        return str(dict(form.fields["registrar_division"].choices).get(value.code, value))  # type: ignore[attr-defined]
+        labels = dict(getattr(form.fields["registrar_division"], "choices", ()))
+        return str(labels.get(value.code, value))
     if isinstance(value, Organization):
         return value.name
     if name == "sponsors":
@@ -233,40 +257,21 @@ def organization_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 _forget_conflict(request, org.pk)
                 messages.info(request, _("Nothing to save: the record already holds these values."))
                 return redirect(_organization_page(org))
-            try:
+
+            def save() -> tuple[Organization, str]:
                 organization_update(
                     actor=request.user,
                     organization=org,
                     expected_version=form.cleaned_data["version"],
-                    uscc=changes.get("uscc", UNSET),
-                    uscc_override_reason=changes.get("uscc_override_reason", UNSET),
-                    name=changes.get("name", UNSET),
-                    name_en=changes.get("name_en", UNSET),
-                    kind=changes.get("kind", UNSET),
-                    association_level=changes.get("association_level", UNSET),
-                    legal_form=changes.get("legal_form", UNSET),
-                    registrar_division=changes.get("registrar_division", UNSET),
-                    address=changes.get("address", UNSET),
-                    service_fields=changes.get("service_fields", UNSET),
-                    formation=changes.get("formation", UNSET),
-                    hub=changes.get("hub", UNSET),
-                    sponsors=changes.get("sponsors", UNSET),
-                    source=changes.get("source", UNSET),
+                    **changes,
                 )
-            except StaleVersion:
-                return _conflict(request, form, pk)
-            except ValidationError as exc:
-                _service_errors(form, exc)
-            except PermissionDenied as exc:
-                return forbidden(request, str(exc))
-            else:
                 _forget_conflict(request, org.pk)
-                messages.success(
-                    request,
-                    _("Saved: %(fields)s.")
-                    % {"fields": ", ".join(str(form.fields[n].label) for n in changes)},
-                )
-                return redirect(_organization_page(org))
+                saved = ", ".join(str(form.fields[n].label) for n in changes)
+                return org, _("Saved: %(fields)s.") % {"fields": saved}
+
+            answer = _saved(request, form, save, stale=lambda: _conflict(request, form, pk))
+            if answer is not None:
+                return answer
         status = 400
     else:
         form = OrganizationForm(
@@ -298,7 +303,8 @@ def event_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         )
         if form.is_valid():
             data = form.cleaned_data
-            try:
+
+            def add() -> tuple[Organization, str]:
                 event = organization_event_add(
                     actor=request.user,
                     organization=org,
@@ -309,17 +315,12 @@ def event_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                     note=data["note"],
                     **form.details(),
                 )
-            except ValidationError as exc:
-                _service_errors(form, exc)
-            except PermissionDenied as exc:
-                return forbidden(request, str(exc))
-            else:
-                messages.success(
-                    request,
-                    _("Event added: %(event)s.")
-                    % {"event": f"{event.date:%Y-%m-%d} {event.get_kind_display()}"},
-                )
-                return redirect(_organization_page(org))
+                shown = f"{event.date:%Y-%m-%d} {event.get_kind_display()}"
+                return org, _("Event added: %(event)s.") % {"event": shown}
+
+            answer = _saved(request, form, add)
+            if answer is not None:
+                return answer
         status = 400
         kind = None
     else:
@@ -382,7 +383,8 @@ def support_add(request: HttpRequest, pk: int) -> HttpResponse:
         form = SupportForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            try:
+
+            def record() -> tuple[Organization, str]:
                 support_record(
                     actor=request.user,
                     giver=data["giver"],
@@ -396,13 +398,11 @@ def support_add(request: HttpRequest, pk: int) -> HttpResponse:
                     source=data["source"],
                     note=data["note"],
                 )
-            except ValidationError as exc:
-                _service_errors(form, exc)
-            except PermissionDenied as exc:
-                return forbidden(request, str(exc))
-            else:
-                messages.success(request, _("Support recorded."))
-                return redirect(_organization_page(org))
+                return org, _("Support recorded.")
+
+            answer = _saved(request, form, record)
+            if answer is not None:
+                return answer
         status = 400
     else:
         form = SupportForm()
