@@ -22,7 +22,6 @@ from shuniu.procurement.scoring import (
     Output,
     band_fraction,
     computed_outputs,
-    contract_outputs,
     grade_for,
     output_ratio,
     output_score,
@@ -30,6 +29,7 @@ from shuniu.procurement.scoring import (
     total_score,
     tree_scores,
 )
+from shuniu.procurement.selectors import contract_outputs
 from tests.factories_procurement import contracted_purchase
 from tests.factories_procurement_eval import deliverable, report
 

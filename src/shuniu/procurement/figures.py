@@ -20,11 +20,11 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value, Window
 from django.db.models.functions import Coalesce, ExtractYear
-from django.utils.translation import gettext as _
 
-from shuniu.core.errors import NotFound
 from shuniu.divisions.models import Division
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.procurement.models import (
@@ -44,6 +44,7 @@ from shuniu.procurement.models import (
     Stage,
     StatusChange,
 )
+from shuniu.procurement.selectors import posts_in_force, purchase_detail
 from shuniu.registry.models import Organization
 from shuniu.stats.selectors import RegionRef, _region
 
@@ -131,14 +132,9 @@ def _share(part: Decimal, whole: Decimal) -> Decimal:
 def post_figures(
     *, division_ids: set[int] | list[int], as_of: dt.date
 ) -> dict[int, tuple[int, int]]:
-    """Posts funded and filled on ``as_of`` per purchase region id (of ``division_ids``)."""
-    in_force = Post.objects.filter(
-        contract__purchase__region_id__in=division_ids,
-        contract__purchase__kind=Kind.POST,
-        contract__signed_on__lte=as_of,
-        contract__starts_on__lte=as_of,
-        contract__ends_on__gte=as_of,
-    ).filter(Q(contract__terminated_on__isnull=True) | Q(contract__terminated_on__gt=as_of))
+    """Posts funded and filled on ``as_of`` per purchase region id (of ``division_ids``):
+    ``post_counts``'s rule (``posts_in_force``), grouped by region."""
+    in_force = posts_in_force(division_ids, as_of)
     funded = dict(
         in_force.values_list("contract__purchase__region_id").annotate(n=Sum("count")).order_by()
     )
@@ -324,37 +320,6 @@ def purchases_in_region(
     return rows.order_by("id")
 
 
-def public_purchases(
-    *,
-    region_code: str | None,
-    on: dt.date,
-    kind: str | None = None,
-    status: str | None = None,
-    method: str | None = None,
-    offset: int = 0,
-    limit: int = 25,
-) -> tuple[list[Purchase], int]:
-    """A page of purchases (public), newest first, and how many there are: in a region as its
-    territory stood on ``on`` (all when None), of a kind, status and method."""
-    rows = Purchase.objects.all()
-    if region_code:
-        index = DivisionIndex.load()
-        region = _region(index, region_code, on)
-        rows = rows.filter(region_id__in=sorted(region_division_ids(index, region, on)))
-    if kind:
-        rows = rows.filter(kind=kind)
-    if status:
-        rows = rows.filter(status=status)
-    if method:
-        rows = rows.filter(method=method)
-    page = list(
-        rows.select_related("buyer", "region", "award__supplier", "contract").order_by(
-            "-planned_on", "-id"
-        )[offset : offset + limit]
-    )
-    return page, rows.count()
-
-
 @dataclass(frozen=True)
 class PublicPurchase:
     """What anyone may see of a purchase: its timeline and what it bought, never a service
@@ -372,41 +337,32 @@ class PublicPurchase:
 
 
 def public_purchase(*, pk: int, on: dt.date) -> PublicPurchase:
-    """One purchase's public record (NotFound when there is none); posts filled on ``on``."""
-    try:
-        purchase = Purchase.objects.select_related(
-            "buyer", "region", "award__supplier", "contract"
-        ).get(pk=pk)
-    except Purchase.DoesNotExist as exc:
-        raise NotFound(_("No purchase with id %(id)s.") % {"id": pk}) from exc
-    award = Award.objects.filter(purchase=purchase).select_related("supplier").first()
-    contract = Contract.objects.filter(purchase=purchase).first()
+    """One purchase's public record (NotFound when there is none); posts filled on ``on``.
+    Read by ``purchase_detail`` (the API's detail), keeping only what anyone may see."""
+    purchase = purchase_detail(actor=AnonymousUser(), pk=pk, on=on)
+    award = getattr(purchase, "award", None) if _has(purchase, "award") else None
+    contract = purchase.contract if _has(purchase, "contract") else None
     return PublicPurchase(
         purchase=purchase,
-        timeline=list(purchase.status_changes.order_by("date", "id")),
-        bids=list(purchase.bids.select_related("bidder").order_by("amount", "id")),
+        timeline=sorted(purchase.status_changes.all(), key=lambda c: (c.date, c.pk)),
+        bids=sorted(purchase.bids.all(), key=lambda b: (b.amount, b.pk)),
         award=award,
         contract=contract,
-        deliverables=list(contract.deliverables.order_by("position", "id")) if contract else [],
-        payments=list(contract.payments.select_related("deliverable").order_by("position", "id"))
-        if contract
-        else [],
-        posts=list(
-            contract.posts.annotate(
-                filled=Count(
-                    "assignments",
-                    filter=Q(assignments__starts_on__lte=on)
-                    & (Q(assignments__ends_on__isnull=True) | Q(assignments__ends_on__gt=on)),
-                )
-            ).order_by("id")
-        )
-        if contract
-        else [],
-        grades=list(
-            Evaluation.objects.filter(contract=contract, status=EvaluationStatus.COMPLETED)
-            .select_related("evaluator")
-            .order_by("completed_on", "id")
+        deliverables=list(contract.deliverables.all()) if contract else [],
+        payments=list(contract.payments.all()) if contract else [],
+        posts=list(contract.posts.all()) if contract else [],
+        grades=sorted(
+            (e for e in contract.evaluations.all() if e.status == EvaluationStatus.COMPLETED),
+            key=lambda e: (e.completed_on or dt.date.min, e.pk),
         )
         if contract
         else [],
     )
+
+
+def _has(purchase: Purchase, name: str) -> bool:
+    try:
+        getattr(purchase, name)
+    except ObjectDoesNotExist:
+        return False
+    return True

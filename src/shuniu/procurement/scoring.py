@@ -20,18 +20,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import DecimalField, Q, Sum, Value
-from django.db.models.functions import Coalesce
-
 from shuniu.procurement.models import (
-    Contract,
-    Deliverable,
     EvaluationGrade,
     EvaluationScheme,
     Indicator,
     OutputBand,
-    OutputKind,
-    ReportStatus,
 )
 
 CENT = Decimal("0.01")
@@ -174,23 +167,3 @@ def scheme_nodes(scheme: EvaluationScheme) -> tuple[list[Indicator], list[Node],
         for b in OutputBand.objects.filter(scheme=scheme)
     ]
     return indicators, nodes, bands
-
-
-def contract_outputs(contract: Contract) -> list[Output]:
-    """The quantified deliverables of ``contract`` with the sum of their actuals in accepted
-    reports, in one query. (wt/deliver builds ``deliverable_progress``; until it merges this
-    reads ReportLine/ServiceReport directly.)"""
-    rows = (
-        Deliverable.objects.filter(contract=contract, planned__gt=0)
-        .exclude(kind=OutputKind.OUTCOME)
-        .annotate(
-            accepted=Coalesce(
-                Sum("lines__actual", filter=Q(lines__report__status=ReportStatus.ACCEPTED)),
-                Value(ZERO),
-                output_field=DecimalField(max_digits=14, decimal_places=2),
-            )
-        )
-        .order_by("position", "id")
-        .values_list("kind", "planned", "accepted")
-    )
-    return [Output(kind=k, planned=Decimal(str(p)), actual=Decimal(str(a))) for k, p, a in rows]

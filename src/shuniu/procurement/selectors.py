@@ -29,7 +29,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from shuniu.accounts.permissions import covered_division_ids, is_officer
+from shuniu.accounts.permissions import (
+    covered_division_ids,
+    evaluator_organization_ids,
+    is_officer,
+)
 from shuniu.core.actors import Actor
 from shuniu.core.errors import NotFound, PermissionDenied, ValidationError
 from shuniu.core.selectors import MAX_PAGE_SIZE
@@ -44,7 +48,11 @@ from shuniu.procurement.models import (
     Deliverable,
     EligibilityRule,
     Evaluation,
+    EvaluationScheme,
+    EvaluationStatus,
+    Indicator,
     Kind,
+    Method,
     OutputKind,
     Payment,
     Post,
@@ -52,10 +60,19 @@ from shuniu.procurement.models import (
     Purchase,
     RefusedAttempt,
     ReportStatus,
+    Score,
     ServiceReport,
     Status,
 )
 from shuniu.procurement.permissions import is_buyer_side, may_see_delivery
+from shuniu.procurement.scoring import (
+    Output,
+    computed_outputs,
+    leaves,
+    scheme_nodes,
+    total_score,
+    tree_scores,
+)
 
 POST_FLAG_FROM = dt.date(2020, 3, 1)
 
@@ -224,6 +241,7 @@ class PurchaseFilter:
     buyer: int | None = None
     supplier: int | None = None
     q: str | None = None
+    method: str | None = None
 
 
 def _choice_filter(field: str, value: str | None, allowed: list[str]) -> None:
@@ -247,6 +265,7 @@ def _region_ids(code: str) -> set[int]:
 def _purchase_query(filters: PurchaseFilter) -> QuerySet[Purchase]:
     _choice_filter("kind", filters.kind, Kind.values)
     _choice_filter("status", filters.status, Status.values)
+    _choice_filter("method", filters.method, Method.values)
     qs = Purchase.objects.all()
     if filters.region:
         qs = qs.filter(region_id__in=_region_ids(filters.region))
@@ -254,6 +273,8 @@ def _purchase_query(filters: PurchaseFilter) -> QuerySet[Purchase]:
         qs = qs.filter(kind=filters.kind)
     if filters.status:
         qs = qs.filter(status=filters.status)
+    if filters.method:
+        qs = qs.filter(method=filters.method)
     if filters.buyer is not None:
         qs = qs.filter(buyer_id=filters.buyer)
     if filters.supplier is not None:
@@ -426,6 +447,16 @@ def deliverable_progress(
     return result
 
 
+def contract_outputs(contract: Contract) -> list[Output]:
+    """The quantified deliverables of ``contract`` with the actuals of its accepted reports,
+    as output scoring reads them (``deliverable_progress`` without the outcomes)."""
+    return [
+        Output(kind=p.deliverable.kind, planned=p.planned, actual=p.actual)
+        for p in deliverable_progress(contract)
+        if p.ratio is not None and p.planned is not None
+    ]
+
+
 def report_list(
     *, actor: Actor, contract: Contract, offset: int = 0, limit: int = MAX_PAGE_SIZE
 ) -> tuple[list[ServiceReport], int]:
@@ -448,7 +479,7 @@ class PostCounts:
     vacant: int
 
 
-def _posts_in_force(division_ids: Iterable[int] | None, as_of: dt.date) -> QuerySet[Post]:
+def posts_in_force(division_ids: Iterable[int] | None, as_of: dt.date) -> QuerySet[Post]:
     """Post rows of ``post`` contracts signed on or before ``as_of``, whose term contains
     it and that were not terminated on or before it, in purchases of these regions."""
     posts = Post.objects.filter(
@@ -467,7 +498,7 @@ def post_counts(*, division_ids: Iterable[int] | None, as_of: dt.date) -> PostCo
     ``division_ids`` (None: everywhere). Funded: the ``count`` of the post rows in force;
     filled: their assignments with starts_on <= as_of < ends_on (or open); vacant: the
     difference. Two queries."""
-    posts = _posts_in_force(division_ids, as_of)
+    posts = posts_in_force(division_ids, as_of)
     funded = posts.aggregate(total=Sum("count"))["total"] or 0
     filled = PostAssignment.objects.filter(
         Q(ends_on__isnull=True) | Q(ends_on__gt=as_of),
@@ -506,25 +537,6 @@ def post_turnover(*, division_ids: Iterable[int] | None, year: int) -> PostTurno
 
 # Evaluations (wt/eval): schemes, what an actor may see of an evaluation, the evaluator's list
 # and the scoring sheet.
-
-from dataclasses import dataclass  # noqa: E402
-from decimal import Decimal  # noqa: E402
-
-from shuniu.accounts.permissions import evaluator_organization_ids  # noqa: E402
-from shuniu.procurement.models import (  # noqa: E402
-    EvaluationScheme,
-    EvaluationStatus,
-    Indicator,
-    Score,
-)
-from shuniu.procurement.scoring import (  # noqa: E402
-    computed_outputs,
-    contract_outputs,
-    leaves,
-    scheme_nodes,
-    total_score,
-    tree_scores,
-)
 
 
 def evaluation_scheme_list() -> QuerySet[EvaluationScheme]:

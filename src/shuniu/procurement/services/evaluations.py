@@ -49,12 +49,12 @@ from shuniu.procurement.permissions import (
 from shuniu.procurement.scoring import (
     Node,
     computed_outputs,
-    contract_outputs,
     grade_for,
     leaves,
     scheme_nodes,
     total_score,
 )
+from shuniu.procurement.selectors import contract_outputs
 from shuniu.registry.models import (
     EVENT_ORDER,
     EventKind,

@@ -28,10 +28,10 @@ from shuniu.divisions.selectors import DivisionIndex
 from shuniu.procurement.figures import (
     PurchasingStats,
     public_purchase,
-    public_purchases,
     purchasing_stats,
 )
 from shuniu.procurement.models import EvaluationGrade, Kind, Method, Status
+from shuniu.procurement.selectors import PurchaseFilter, purchase_list
 from shuniu.web.forms import (
     DOWNLOAD_FORMATS,
     DashboardQuery,
@@ -352,18 +352,16 @@ def purchases(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         number = data["page"] or 1
         try:
-            rows, count = public_purchases(
-                region_code=data["region"] or None,
-                on=timezone.localdate(),
-                kind=data["kind"] or None,
-                status=data["status"] or None,
-                method=data["method"] or None,
+            rows, count = purchase_list(
+                actor=request.user,
+                filters=PurchaseFilter(
+                    region=data["region"] or None,
+                    kind=data["kind"] or None,
+                    status=data["status"] or None,
+                    method=data["method"] or None,
+                ),
                 offset=(number - 1) * PER_PAGE,
                 limit=PER_PAGE,
-            )
-        except NotFound:
-            form.add_error(
-                "region", _("Unknown region code “%(value)s”.") % {"value": data["region"]}
             )
         except ValidationError as exc:
             _add_errors(form, exc)
