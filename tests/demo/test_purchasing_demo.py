@@ -273,15 +273,10 @@ def test_reports_and_scores_are_by_the_supplier_and_evaluator_accounts(loaded):
             "actor_label", flat=True
         )
     )
-    assert labels == {
-        "demo_staff_pengxing",
-        "demo_staff_yuequn",
-        "demo_staff_chenyang",
-        "demo_staff_zhuren",
-    }
+    assert labels == {"demo_staff"}
     labels = set(
         AuditRecord.objects.filter(action="evaluation.complete").values_list(
             "actor_label", flat=True
         )
     )
-    assert labels == {"demo_evaluator_bj", "demo_evaluator_sz"}
+    assert labels == {"demo_evaluator"}

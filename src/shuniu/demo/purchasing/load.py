@@ -19,8 +19,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.db.models import Q
 
-from shuniu.accounts.models import Role
-from shuniu.accounts.services import user_create
+from shuniu.accounts.models import Role, RoleAssignment
+from shuniu.accounts.services import role_assign, user_create
 from shuniu.core.actors import Actor
 from shuniu.core.errors import ValidationError
 from shuniu.demo.purchasing.plan import (
@@ -130,22 +130,29 @@ def _count(tally: PurchasingTally, name: str, created: int, total: int) -> None:
 
 
 def _ensure_accounts(actor: Actor, known: dict[str, Organization], password: str) -> int:
+    """The demo accounts and their roles for the plan's organizations; returns how many roles
+    were given. An existing account keeps its password; a missing role is given back."""
     created = 0
     users = get_user_model().objects
-    for role, accounts in (
-        (Role.AGENCY_STAFF, STAFF_ACCOUNTS),
-        (Role.EVALUATOR, EVALUATOR_ACCOUNTS),
-    ):
+    roles = ((Role.AGENCY_STAFF, STAFF_ACCOUNTS), (Role.EVALUATOR, EVALUATOR_ACCOUNTS))
+    for role, accounts in roles:
         for username, key in accounts:
-            if users.filter(username=username).exists():
+            organization = known[key]
+            user = users.filter(username=username).first()
+            if user is None:
+                user_create(
+                    actor=actor,
+                    username=username,
+                    password=password,
+                    role=role,
+                    organization_id=organization.pk,
+                )
+            elif not RoleAssignment.objects.filter(
+                user=user, role=role, organization=organization
+            ).exists():
+                role_assign(actor=actor, user=user, role=role, organization_id=organization.pk)
+            else:
                 continue
-            user_create(
-                actor=actor,
-                username=username,
-                password=password,
-                role=role,
-                organization_id=known[key].pk,
-            )
             created += 1
     return created
 
@@ -238,7 +245,7 @@ def _load_purchase(
                 actor=actor, post=post, person=person_id, starts_on=c.starts_on, ends_on=until
             )
     deliverables = list(contract.deliverables.order_by("position"))
-    staff = _account(STAFF_ACCOUNTS, known, supplier_key) if plan.reports else None
+    staff = _account(STAFF_ACCOUNTS, supplier_key) if plan.reports else None
     for report_plan in plan.reports:
         assert staff is not None
         report = report_submit(
@@ -274,7 +281,7 @@ def _load_purchase(
             stage=e.stage,
             assigned_on=e.assigned_on,
         )
-        scorer = _account(EVALUATOR_ACCOUNTS, known, e.evaluator)
+        scorer = _account(EVALUATOR_ACCOUNTS, e.evaluator)
         evaluation = evaluation_score(
             actor=scorer,
             evaluation=evaluation,
@@ -321,9 +328,6 @@ def _post_people(post: PostPlan, starts_on: dt.date) -> list[int]:
     return people
 
 
-def _account(
-    accounts: tuple[tuple[str, str], ...], known: dict[str, Organization], key: str
-) -> User:
+def _account(accounts: tuple[tuple[str, str], ...], key: str) -> User:
     """The demo account acting for the organization ``key``."""
-    username = next(u for u, k in accounts if known[k].pk == known[key].pk)
-    return _user(username)
+    return _user(next(username for username, k in accounts if k == key))

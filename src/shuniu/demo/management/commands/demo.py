@@ -109,7 +109,7 @@ class Command(BaseCommand):
             "targets": _("targets"),
             "users": _("demo accounts"),
             "purchasing_organizations": _("buyers and evaluation institutions"),
-            "purchasing_users": _("supplier and evaluator accounts"),
+            "purchasing_users": _("supplier and evaluator roles"),
             "purchases": _("demo purchases"),
         }
         for name, tally in summary.tallies.items():
