@@ -28,6 +28,8 @@ from shuniu.core.errors import ValidationError
 from shuniu.demo import dataset as ds
 from shuniu.demo.dataset import Dataset, EventSpec, OrgSpec
 from shuniu.demo.generator import DivisionInfo, build_dataset
+from shuniu.demo.purchasing import STEPS as PURCHASING_STEPS
+from shuniu.demo.purchasing import purchasing_load
 from shuniu.demo.workforce import STEPS as WORKFORCE_STEPS
 from shuniu.demo.workforce import workforce_load
 from shuniu.divisions.models import Division
@@ -92,7 +94,14 @@ def demo_load(
     started = time.monotonic()
     data = demo_dataset()
     summary = LoadSummary()
-    total = len(data.organizations) + len(data.support) + len(data.figures) + 2 + WORKFORCE_STEPS
+    total = (
+        len(data.organizations)
+        + len(data.support)
+        + len(data.figures)
+        + 2
+        + WORKFORCE_STEPS
+        + PURCHASING_STEPS
+    )
     done = 0
 
     def step() -> None:
@@ -116,6 +125,12 @@ def demo_load(
             tally.created, tally.unchanged = created, workforce.unchanged[name]
         _ensure_users(actor, password, summary)
         step()
+        purchasing = purchasing_load(
+            actor=actor, orgs=orgs, divisions=divisions, password=password, step=step
+        )
+        for name, created in purchasing.created.items():
+            tally = summary.tally(name)
+            tally.created, tally.unchanged = created, purchasing.unchanged[name]
     summary.seconds = time.monotonic() - started
     return summary
 

@@ -198,8 +198,10 @@ def purchase_create(
     service_fields: Sequence[str] = (),
     rules: Sequence[Mapping[str, Any]] | None = None,
     source: str = "",
+    synthetic: bool = False,
 ) -> Purchase:
-    """Open a purchase in ``planning`` (its first timeline row) with its eligibility rules."""
+    """Open a purchase in ``planning`` (its first timeline row) with its eligibility rules.
+    ``synthetic`` marks an invented purchase (the demo's)."""
     _require_buyer(actor, buyer)
     _require_region(actor, region)
     purchase = Purchase(
@@ -214,6 +216,7 @@ def purchase_create(
         planned_on=date_clean(planned_on, field="planned_on"),
         source=clean_text(source or "", field="source", max_length=255).strip(),
         status=Status.PLANNING,
+        synthetic=bool(synthetic),
     )
     fields = _service_fields(service_fields)
     rule_rows = rules_clean(rules)

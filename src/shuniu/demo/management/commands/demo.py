@@ -108,6 +108,9 @@ class Command(BaseCommand):
             "published_figures": _("published figures"),
             "targets": _("targets"),
             "users": _("demo accounts"),
+            "purchasing_organizations": _("buyers and evaluation institutions"),
+            "purchasing_users": _("supplier and evaluator roles"),
+            "purchases": _("demo purchases"),
         }
         for name, tally in summary.tallies.items():
             parts = [_("%(n)d created") % {"n": tally.created}]
