@@ -2,10 +2,10 @@
 
 A grant is a ``funds`` support with an amount: money one body gave another. Office space,
 guidance, training and other support in kind have no amount to award, so they are left out
-(360Giving describes money given). The support belongs to the region where its receiver is
-registered on the as-of date and counts when it started on or before that date. Funders and
-recipients carry ``CN-USCI-<code>`` ids where they have a credit code. Public fields only:
-the note is not exported.
+(360Giving describes money given). The support belongs to the region holding its receiver's
+(current) registrar division on the as-of date and counts when it started on or before then.
+Funders and recipients carry ``CN-USCI-<code>`` ids where they have a credit code. Public
+fields only: the note is not exported.
 """
 
 from __future__ import annotations
