@@ -15,6 +15,7 @@ from shuniu.core.actors import cli_actor
 from shuniu.core.models import AuditRecord
 from shuniu.divisions.models import Division
 from shuniu.registry.models import Organization, OrganizationEvent
+from tests.api.opendata_routes import OPENDATA_ROUTES
 from tests.api.operations import api_operations, operation_of
 from tests.api.purchasing_figs_routes import FIGS_ROUTES
 from tests.factories import make_organization
@@ -171,6 +172,7 @@ def test_the_matrix_covers_every_endpoint():
     covered |= PURCHASE_OPERATIONS
     covered |= DELIVERY_OPERATIONS  # tests/procurement/test_delivery_api.py
     covered |= EVALUATION_OPERATIONS  # tests/procurement/test_evaluations_api.py
+    covered |= set(OPENDATA_ROUTES)  # tests/interop/test_opendata.py
     assert operations - covered == set(), "operations without a permission test"
     assert covered - operations == set(), "permission tests of operations that do not exist"
     # and each workforce operation is in exactly one of the two
@@ -192,6 +194,7 @@ def test_each_matrix_entry_calls_the_operation_it_names():
     rows += delivery_rows()
     rows += [(name, method, url(anything)) for name, (method, url) in EVALUATION_ROUTES.items()]
     rows += [(name, method, url(anything)) for name, (method, url) in FIGS_ROUTES.items()]
+    rows += [(name, method, url(anything)) for name, (method, url) in OPENDATA_ROUTES.items()]
     # then each one reaches the operation it is named after, and every operation is reached
     assert [(name, operation_of(method, url)) for name, method, url in rows] == [
         (name, name) for name, _, _ in rows

@@ -12,11 +12,11 @@ The package writers yield text in pieces, a purchase at a time, so a whole regio
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
+from shuniu.interop.streaming import json_stream as _stream
 from shuniu.procurement.models import (
     Contract,
     Method,
@@ -319,14 +319,6 @@ def _header(uri: str, published: dt.datetime) -> dict[str, Any]:
 def in_range(release: dict[str, Any], start: dt.date | None, end: dt.date | None) -> bool:
     day = dt.date.fromisoformat(release["date"][:10])
     return (start is None or day >= start) and (end is None or day <= end)
-
-
-def _stream(head: dict[str, Any], key: str, items: Iterable[dict[str, Any]]) -> Iterator[str]:
-    opening = json.dumps({**head, key: []}, ensure_ascii=False)
-    yield opening[: -len("[]}")] + "["
-    for i, item in enumerate(items):
-        yield ("," if i else "") + json.dumps(item, ensure_ascii=False)
-    yield "]}"
 
 
 def release_package(purchase: Purchase, *, uri: str, published: dt.datetime) -> dict[str, Any]:
