@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
+from shuniu.interop.opendata import SCHEME, org_identifier
 from shuniu.interop.streaming import json_stream as _stream
 from shuniu.procurement.models import (
     Contract,
@@ -27,7 +28,6 @@ from shuniu.registry.models import Organization
 
 VERSION = "1.1"
 CURRENCY = "CNY"
-SCHEME = "CN-USCI"
 # Beijing time: the timeline holds dates; a release is dated at the start of its day.
 TZ = dt.timezone(dt.timedelta(hours=8))
 PUBLISHER = {"name": "Shuniu", "uri": "https://github.com/shuniu"}
@@ -74,7 +74,7 @@ def value(amount: Decimal) -> dict[str, Any]:
 
 
 def party_id(org: Organization) -> str:
-    return f"{SCHEME}-{org.uscc}" if org.uscc else f"shuniu-org-{org.pk}"
+    return org_identifier(org.uscc, org.pk)
 
 
 def reference(org: Organization) -> dict[str, Any]:
