@@ -4,7 +4,7 @@ collecting errors per field, and writing a purchase's status with its dated time
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from shuniu.core.actors import Actor
 from shuniu.core.audit import audit_write, snapshot
 from shuniu.core.errors import ValidationError
-from shuniu.core.validation import date_problem, text_problem
+from shuniu.core.validation import date_problem, decimal_parse, text_problem
 from shuniu.procurement.models import Purchase, StatusChange
 
 Errors = dict[str, list[str]]
@@ -39,15 +39,11 @@ def decimal_of(
     if raw is None or raw == "":
         add_error(errors, field, _("This value is required."))
         return None
-    if isinstance(raw, bool | float):
-        raw = str(raw) if isinstance(raw, float) else "x"
-    try:
-        value = Decimal(str(raw))
-    except InvalidOperation:
+    value = decimal_parse(raw)
+    if value is None:
         add_error(errors, field, _("Enter a number."))
         return None
-    # NaN (even signalling) and infinities are refused before any comparison or quantize.
-    in_range = value.is_finite() and (value > 0 if positive else value >= 0) and value <= maximum
+    in_range = (value > 0 if positive else value >= 0) and value <= maximum
     if not in_range or value != value.quantize(CENT):
         add_error(
             errors,

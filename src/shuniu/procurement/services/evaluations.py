@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -26,7 +26,7 @@ from shuniu.accounts.permissions import is_admin
 from shuniu.core.actors import Actor
 from shuniu.core.audit import audit_write, snapshot
 from shuniu.core.errors import NotFound, PermissionDenied, ValidationError
-from shuniu.core.validation import check_date, clean_text
+from shuniu.core.validation import check_date, clean_text, decimal_parse
 from shuniu.core.versioning import check_version
 from shuniu.procurement.attempts import attempt_record
 from shuniu.procurement.models import (
@@ -74,12 +74,8 @@ _MAX_SCORE = Decimal("9999.99")
 
 
 def _decimal(value: Any, field: str, errors: dict[str, list[str]]) -> Decimal | None:
-    try:
-        number = Decimal(str(value))
-    except (InvalidOperation, ValueError, TypeError):
-        errors.setdefault(field, []).append(_("Enter a number."))
-        return None
-    if not number.is_finite():
+    number = decimal_parse(value)
+    if number is None:
         errors.setdefault(field, []).append(_("Enter a number."))
         return None
     return number

@@ -19,7 +19,7 @@ from shuniu.api.auth import WRITE_AUTH, actor
 from shuniu.api.pagination import Paging, page_of
 from shuniu.api.versioning import expected_version
 from shuniu.core.errors import NotFound
-from shuniu.core.validation import ApiDate, CleanStr, CleanText, RecordId
+from shuniu.core.validation import ApiDate, ApiDecimal, CleanStr, CleanText, RecordId
 from shuniu.procurement.models import (
     Contract,
     OutputKind,
@@ -54,12 +54,12 @@ def _etag(response: HttpResponse, version: int) -> None:
 class DeliverableIn(Schema):
     kind: OutputKind
     description: CleanStr = Field(..., max_length=255)
-    planned: Decimal | None = Field(None, description="Required for quantified kinds; > 0.")
+    planned: ApiDecimal | None = Field(None, description="Required for quantified kinds; > 0.")
     due_on: ApiDate
 
 
 class PaymentIn(Schema):
-    amount: Decimal = Field(..., description="Yuan, 2 decimal places.")
+    amount: ApiDecimal = Field(..., description="Yuan, 2 decimal places.")
     deliverable: int = Field(..., ge=0, description="Position of its deliverable (from 0).")
     due_on: ApiDate | None = None
 
@@ -68,7 +68,7 @@ class ContractIn(Schema):
     signed_on: ApiDate
     starts_on: ApiDate
     ends_on: ApiDate
-    amount: Decimal = Field(..., description="Yuan; at most the awarded amount.")
+    amount: ApiDecimal = Field(..., description="Yuan; at most the awarded amount.")
     number: CleanStr = Field("", max_length=64)
     deliverables: list[DeliverableIn] = Field(..., max_length=100)
     payments: list[PaymentIn] = Field(..., max_length=100)
@@ -133,7 +133,7 @@ class ReleaseIn(Schema):
 
 class LineIn(Schema):
     deliverable: RecordId = Field(..., description="Id of a deliverable of this contract.")
-    actual: Decimal | None = Field(None, description="Quantified kinds: 0 or more.")
+    actual: ApiDecimal | None = Field(None, description="Quantified kinds: 0 or more.")
     text: CleanText = Field("", max_length=5000)
 
 
@@ -184,7 +184,7 @@ class PostIn(Schema):
     title: CleanStr = Field(..., max_length=100)
     count: int = Field(..., ge=1, le=10000)
     required_level: int = Field(..., ge=1, le=3, description="1 junior, 2 intermediate, 3 senior.")
-    monthly_salary: Decimal = Field(..., description="Yuan per month.")
+    monthly_salary: ApiDecimal = Field(..., description="Yuan per month.")
 
 
 class AssignmentIn(Schema):

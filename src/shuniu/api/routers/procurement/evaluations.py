@@ -23,7 +23,7 @@ from shuniu.api.pagination import Paging, page_of
 from shuniu.api.versioning import expected_version
 from shuniu.core.errors import NotFound, ValidationError
 from shuniu.core.problem import problem
-from shuniu.core.validation import ApiDate, CleanText, RecordId
+from shuniu.core.validation import ApiDate, ApiDecimal, CleanText, RecordId
 from shuniu.procurement.models import Evaluation, EvaluationScheme, Indicator
 from shuniu.procurement.selectors import (
     contract_get,
@@ -138,7 +138,7 @@ class EvaluationAssignIn(Schema):
 
 
 class EvaluationScoreIn(Schema):
-    score: Decimal = Field(..., ge=0, le=Decimal("9999.99"))
+    score: ApiDecimal = Field(..., ge=0, le=Decimal("9999.99"))
     comment: CleanText = Field("", max_length=2000)
 
 
