@@ -112,3 +112,29 @@ def test_other_scripts_digits_are_refused_naming_the_field(
     assert any(field in error["loc"] for error in errors), errors
     assert {e["msg"] for e in errors} == {"Enter a number, such as 1200.50."}
     assert every_table() == before
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "message"),
+    [
+        (f"{API}/payments/999999/release", {"paid_on": "2011-01-01", "version": 1}, "付款"),
+        (f"{API}/posts/999999/assignments", {"person_id": 1, "starts_on": "2010-08-01"}, "岗位"),
+        (f"{API}/assignments/999999/end", {"ends_on": "2011-01-01", "version": 1}, "岗位任职记录"),
+        (f"{API}/contracts/999999/terminate", {"date": "2011-01-01", "reason": "x"}, "合同"),
+    ],
+)
+def test_an_unknown_part_of_a_contract_is_a_404_saying_which(client, world, url, body, message):  # noqa: F811
+    # given no record with that id
+    before = every_table()
+    # when the administrator writes to it, reading zh-hans
+    response = client.post(
+        url,
+        json.dumps(body),
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+        **world["headers"]["admin"],
+    )
+    # then it is a 404 naming the kind of record (through the selectors), nothing written
+    assert response.status_code == 404, response.content
+    assert f"没有编号为 999999 的{message}" in response.json()["detail"]
+    assert every_table() == before
