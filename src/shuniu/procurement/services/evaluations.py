@@ -68,6 +68,8 @@ from shuniu.registry.models import (
 
 DEFAULT_SCHEME = "default-2012"
 _MAX_SCORE = Decimal("9999.99")
+# Unknown indicator codes named one by one, up to this many (then one message for all).
+_MAX_UNKNOWN = 10
 
 # ---------------------------------------------------------------------------------------
 # Schemes
@@ -530,10 +532,23 @@ def evaluation_score(
         clean: dict[str, tuple[Decimal, str]] = {}
         if not isinstance(scores, Mapping) or not scores:
             raise ValidationError({"scores": [_("Give at least one score.")]})
+        unknown = [code for code in scores if code not in by_code]
+        if len(unknown) > _MAX_UNKNOWN:
+            # One message per unknown indicator would echo a hostile body back in full.
+            raise ValidationError(
+                {
+                    "scores": [
+                        _("%(count)d scores name no indicator of the scheme.")
+                        % {"count": len(unknown)}
+                    ]
+                }
+            )
         for code, given in scores.items():
             field = f"scores.{code}"
             if code not in by_code:
-                errors[field] = [_("The scheme has no indicator %(code)s.") % {"code": code}]
+                errors[field[:100]] = [
+                    _("The scheme has no indicator %(code)s.") % {"code": code[:80]}
+                ]
                 continue
             if code not in leaf_codes:
                 errors[field] = [_("A parent indicator's score is the sum of its children's.")]
