@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from shuniu.core.errors import ValidationError, VersionRequired
 
-__all__ = ["VersionRequired", "expected_version", "optional_version"]
+__all__ = ["VersionRequired", "etag", "expected_version", "optional_version"]
 
 # At most 19 digits, as many as a version (a 64-bit integer) has: a longer number is no
 # version, and int() refuses one of more than 4300 digits with a ValueError (a 500).
@@ -43,3 +43,8 @@ def optional_version(request: HttpRequest, body_version: int | None) -> int | No
         return expected_version(request, body_version)
     except VersionRequired:
         return None
+
+
+def etag(response: HttpResponse, version: int) -> None:
+    """Tell the client the version it read (``ETag: "3"``), to send back in ``If-Match``."""
+    response["ETag"] = f'"{version}"'

@@ -27,6 +27,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Collection, Iterable
+from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from django import forms
@@ -63,6 +64,9 @@ _INVISIBLE = frozenset(
     "\u3164\ufeff\uffa0"
 )
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# A number as people type it, in ASCII digits only: Python's Decimal (and pydantic's) also
+# reads other scripts' digits ("١٢" is 12), underscores ("1_000") and "NaN"/"Infinity".
+_ASCII_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,4})?", re.ASCII)
 
 
 def _code(ch: str) -> str:
@@ -116,6 +120,28 @@ def date_problem(value: dt.date) -> str | None:
         "first": MIN_DATE.isoformat(),
         "last": MAX_DATE.isoformat(),
     }
+
+
+def decimal_parse(raw: Any) -> Decimal | None:
+    """``raw`` as a finite Decimal when it is one, an int or a finite float, or text of ASCII
+    digits (spaces around allowed, an exponent of at most 4 digits); None for anything else
+    (booleans, NaN, infinities, other scripts' digits, "1_000", lists...)."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, Decimal | int | float):
+        text = str(raw)
+    elif isinstance(raw, str):
+        text = raw.strip()
+        if not _ASCII_NUMBER.fullmatch(text):
+            return None
+    else:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return None
+    # "-0" is 0 (a stored amount is never negative zero).
+    return value + 0 if value.is_finite() else None
 
 
 def body_limit_message() -> str:
@@ -186,6 +212,13 @@ def _in_range(value: dt.date) -> dt.date:
     return value
 
 
+def _ascii_number(value: Any) -> Any:
+    # pydantic reads "١٢" as 12 and "1_000" as 1000; an amount is written in ASCII digits.
+    if isinstance(value, str) and decimal_parse(value) is None:
+        raise PydanticCustomError("decimal_format", _("Enter a number, such as 1200.50."))
+    return value
+
+
 _DATE_SCHEMA = {
     "type": "string",
     "format": "date",
@@ -202,6 +235,9 @@ CleanStr = Annotated[str, _pydantic_text(multiline=False)]
 CleanText = Annotated[str, _pydantic_text(multiline=True)]
 # A search fragment.
 SearchText = Annotated[str, Field(max_length=MAX_SEARCH_LENGTH), _pydantic_text(multiline=False)]
+# A number (an amount, a quantity, a score) written in ASCII digits; its range is the
+# service's to check.
+ApiDecimal = Annotated[Decimal, BeforeValidator(_ascii_number)]
 # A date written YYYY-MM-DD within the documented range.
 ApiDate = Annotated[
     dt.date,

@@ -87,13 +87,46 @@ def purchase_get(*, actor: Actor, pk: int) -> Purchase:
         raise NotFound(_("No purchase with id %(id)s.") % {"id": pk}) from exc
 
 
+# What a write on a contract (or on a part of one) reads of its purchase.
+_CONTRACT_PURCHASE = (
+    "purchase__buyer__registrar_division",
+    "purchase__region",
+    "purchase__award__supplier",
+)
+
+
 def contract_get(*, actor: Actor, pk: int) -> Contract:
     try:
-        return Contract.objects.select_related(
-            "purchase__buyer__registrar_division", "purchase__region", "purchase__award__supplier"
-        ).get(pk=pk)
+        return Contract.objects.select_related(*_CONTRACT_PURCHASE).get(pk=pk)
     except Contract.DoesNotExist as exc:
         raise NotFound(_("No contract with id %(id)s.") % {"id": pk}) from exc
+
+
+def payment_get(*, actor: Actor, pk: int) -> Payment:
+    """A staged payment: public like its contract (NotFound only when there is none)."""
+    related = [f"contract__{path}" for path in _CONTRACT_PURCHASE]
+    try:
+        return Payment.objects.select_related(*related).get(pk=pk)
+    except Payment.DoesNotExist as exc:
+        raise NotFound(_("No payment with id %(id)s.") % {"id": pk}) from exc
+
+
+def post_get(*, actor: Actor, pk: int) -> Post:
+    """A funded post: public like its contract (NotFound only when there is none)."""
+    related = [f"contract__{path}" for path in _CONTRACT_PURCHASE]
+    try:
+        return Post.objects.select_related(*related).get(pk=pk)
+    except Post.DoesNotExist as exc:
+        raise NotFound(_("No post with id %(id)s.") % {"id": pk}) from exc
+
+
+def assignment_get(*, actor: Actor, pk: int) -> PostAssignment:
+    """A person's assignment to a post: public like its post (NotFound only when none)."""
+    related = [f"post__contract__{path}" for path in _CONTRACT_PURCHASE]
+    try:
+        return PostAssignment.objects.select_related(*related).get(pk=pk)
+    except PostAssignment.DoesNotExist as exc:
+        raise NotFound(_("No post assignment with id %(id)s.") % {"id": pk}) from exc
 
 
 def report_get(*, actor: Actor, pk: int) -> ServiceReport:

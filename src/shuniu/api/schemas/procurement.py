@@ -10,7 +10,7 @@ from typing import Any
 from ninja import Field, Schema
 
 from shuniu.api.schemas.common import DivisionRef
-from shuniu.core.validation import ApiDate, CleanStr, CleanText, RecordId
+from shuniu.core.validation import ApiDate, ApiDecimal, CleanStr, CleanText, RecordId
 
 
 class PartyRef(Schema):
@@ -234,7 +234,7 @@ class PurchaseIn(Schema):
     region: str = Field(..., pattern=r"^\d{6}$", description="Code of a city or district.")
     kind: CleanStr
     title: CleanStr = Field(..., min_length=1, max_length=200)
-    budget: Decimal = Field(..., description="Yuan, at most 2 decimal places.")
+    budget: ApiDecimal = Field(..., description="Yuan, at most 2 decimal places.")
     method: CleanStr
     planned_on: ApiDate
     title_en: CleanStr = ""
@@ -257,7 +257,7 @@ class PurchasePatch(Schema):
     source: CleanStr | None = None
     service_fields: list[CleanStr] | None = None
     planned_on: ApiDate | None = None
-    budget: Decimal | None = None
+    budget: ApiDecimal | None = None
     method: CleanStr | None = None
     rules: list[RuleIn] | None = None
 
@@ -271,13 +271,13 @@ class StatusIn(Schema):
 
 class BidIn(Schema):
     bidder: RecordId
-    amount: Decimal
+    amount: ApiDecimal
     submitted_on: ApiDate | None = None
 
 
 class AwardIn(Schema):
     supplier: RecordId = Field(..., description="Id of the supplying organization.")
-    amount: Decimal
+    amount: ApiDecimal
     awarded_on: ApiDate
     override_reason: CleanText = ""
     bids: list[BidIn] = []

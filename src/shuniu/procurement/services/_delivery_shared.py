@@ -4,18 +4,23 @@ collecting errors per field, and writing a purchase's status with its dated time
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from decimal import Decimal
+from typing import Any, TypeVar
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from shuniu.core.actors import Actor
 from shuniu.core.audit import audit_write, snapshot
 from shuniu.core.errors import ValidationError
-from shuniu.core.validation import date_problem, text_problem
+from shuniu.core.models import BaseModel
+from shuniu.core.validation import date_problem, decimal_parse, text_problem
+from shuniu.core.versioning import check_version
 from shuniu.procurement.models import Purchase, StatusChange
+from shuniu.procurement.permissions import require_buyer_side
 
 Errors = dict[str, list[str]]
+Row = TypeVar("Row", bound=BaseModel)
 
 # Amounts fit DecimalField(max_digits=14, decimal_places=2); quantities (max_digits=12).
 MAX_MONEY = Decimal("999999999999.99")
@@ -39,15 +44,11 @@ def decimal_of(
     if raw is None or raw == "":
         add_error(errors, field, _("This value is required."))
         return None
-    if isinstance(raw, bool | float):
-        raw = str(raw) if isinstance(raw, float) else "x"
-    try:
-        value = Decimal(str(raw))
-    except InvalidOperation:
+    value = decimal_parse(raw)
+    if value is None:
         add_error(errors, field, _("Enter a number."))
         return None
-    # NaN (even signalling) and infinities are refused before any comparison or quantize.
-    in_range = value.is_finite() and (value > 0 if positive else value >= 0) and value <= maximum
+    in_range = (value > 0 if positive else value >= 0) and value <= maximum
     if not in_range or value != value.quantize(CENT):
         add_error(
             errors,
@@ -102,6 +103,21 @@ def locked_purchase(pk: int) -> Purchase:
         .select_related("buyer__registrar_division", "region", "award__supplier")
         .get(pk=pk)
     )
+
+
+def locked_for_buyer(actor: Actor, pk: int) -> Purchase:
+    """The purchase locked, once the actor is checked again on the buyer's side (the side
+    was checked before the lock too; a role may have been withdrawn in between)."""
+    locked = locked_purchase(pk)
+    require_buyer_side(actor, locked)
+    return locked
+
+
+def locked_at(rows: QuerySet[Row], pk: int, version: int | None) -> Row:
+    """The row locked for update, refused (StaleVersion) unless it is at ``version``."""
+    current = rows.select_for_update().get(pk=pk)
+    check_version(current, expected=version)
+    return current
 
 
 def text_of(raw: Any, *, field: str, errors: Errors, max_length: int, required: bool) -> str:

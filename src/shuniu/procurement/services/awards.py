@@ -43,6 +43,7 @@ from shuniu.procurement.services.purchases import (
     timeline_check,
 )
 from shuniu.registry.models import EventKind, Organization
+from shuniu.registry.models import Kind as OrgKind
 
 _FACT_EVENTS = (
     EventKind.REGISTERED,
@@ -110,6 +111,17 @@ class _Ineligible(Exception):
         self.failures = failures
 
 
+def _require_not_government(organization: Organization, field: str) -> None:
+    """A government unit buys; it never supplies or bids (not even another unit's purchase)."""
+    if organization.kind == OrgKind.GOVERNMENT:
+        raise ValidationError(
+            {
+                field: _("A government unit cannot supply a purchase (%(name)s is one).")
+                % {"name": organization.name}
+            }
+        )
+
+
 def _bids_clean(purchase: Purchase, bids: Sequence[Mapping[str, Any]]) -> list[Bid]:
     made: list[Bid] = []
     seen: set[int] = set()
@@ -117,6 +129,7 @@ def _bids_clean(purchase: Purchase, bids: Sequence[Mapping[str, Any]]) -> list[B
         bidder = item.get("bidder")
         if not isinstance(bidder, Organization):
             raise ValidationError({"bids": _("Each bid names its bidder.")})
+        _require_not_government(bidder, "bids")
         if bidder.pk in seen:
             raise ValidationError({"bids": _("%(name)s has two bids.") % {"name": bidder.name}})
         seen.add(bidder.pk)
@@ -151,6 +164,7 @@ def award_create(
     is audited as ``award.override``. An amount above the budget is flagged, not refused.
     """
     require_buyer_side(actor, purchase)
+    _require_not_government(supplier, "supplier")
     reason = clean_text(override_reason or "", field="override_reason", multiline=True).strip()
     try:
         with transaction.atomic():

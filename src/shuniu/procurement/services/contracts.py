@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from shuniu.core.actors import Actor
 from shuniu.core.audit import audit_write, snapshot
 from shuniu.core.errors import ValidationError
-from shuniu.core.versioning import check_version
 from shuniu.procurement.attempts import attempt_record
 from shuniu.procurement.models import (
     AttemptCode,
@@ -33,7 +32,8 @@ from shuniu.procurement.services._delivery_shared import (
     add_error,
     date_of,
     decimal_of,
-    locked_purchase,
+    locked_at,
+    locked_for_buyer,
     raise_errors,
     status_move,
     text_of,
@@ -192,8 +192,7 @@ def contract_sign(
     amount, which may not exceed the award's. Each error names its field (with the index)."""
     require_buyer_side(actor, purchase)
     with transaction.atomic():
-        locked = locked_purchase(purchase.pk)
-        require_buyer_side(actor, locked)
+        locked = locked_for_buyer(actor, purchase.pk)
         errors: Errors = {}
         award = getattr(locked, "award", None)
         if locked.status != Status.AWARDED or award is None:
@@ -277,10 +276,8 @@ def contract_terminate(
     kept on the timeline and in the audit trail)."""
     require_buyer_side(actor, contract.purchase)
     with transaction.atomic():
-        locked = locked_purchase(contract.purchase_id)
-        require_buyer_side(actor, locked)
-        current = Contract.objects.select_for_update().get(pk=contract.pk)
-        check_version(current, expected=version)
+        locked = locked_for_buyer(actor, contract.purchase_id)
+        current = locked_at(Contract.objects.all(), contract.pk, version)
         errors: Errors = {}
         if locked.status not in (Status.CONTRACTED, Status.IN_DELIVERY):
             raise ValidationError(
@@ -329,14 +326,10 @@ def payment_release(
     refusal: dict[str, object] | None = None
     try:
         with transaction.atomic():
-            locked = locked_purchase(purchase.pk)
-            require_buyer_side(actor, locked)
-            current = (
-                Payment.objects.select_for_update()
-                .select_related("deliverable", "contract")
-                .get(pk=payment.pk)
+            locked = locked_for_buyer(actor, purchase.pk)
+            current = locked_at(
+                Payment.objects.select_related("deliverable", "contract"), payment.pk, version
             )
-            check_version(current, expected=version)
             if current.paid_on is not None:
                 raise ValidationError(
                     {

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -26,7 +26,7 @@ from shuniu.accounts.permissions import is_admin
 from shuniu.core.actors import Actor
 from shuniu.core.audit import audit_write, snapshot
 from shuniu.core.errors import NotFound, PermissionDenied, ValidationError
-from shuniu.core.validation import check_date, clean_text
+from shuniu.core.validation import check_date, clean_text, decimal_parse
 from shuniu.core.versioning import check_version
 from shuniu.procurement.attempts import attempt_record
 from shuniu.procurement.models import (
@@ -68,18 +68,16 @@ from shuniu.registry.models import (
 
 DEFAULT_SCHEME = "default-2012"
 _MAX_SCORE = Decimal("9999.99")
+# Unknown indicator codes named one by one, up to this many (then one message for all).
+_MAX_UNKNOWN = 10
 
 # ---------------------------------------------------------------------------------------
 # Schemes
 
 
 def _decimal(value: Any, field: str, errors: dict[str, list[str]]) -> Decimal | None:
-    try:
-        number = Decimal(str(value))
-    except (InvalidOperation, ValueError, TypeError):
-        errors.setdefault(field, []).append(_("Enter a number."))
-        return None
-    if not number.is_finite():
+    number = decimal_parse(value)
+    if number is None:
         errors.setdefault(field, []).append(_("Enter a number."))
         return None
     return number
@@ -534,10 +532,23 @@ def evaluation_score(
         clean: dict[str, tuple[Decimal, str]] = {}
         if not isinstance(scores, Mapping) or not scores:
             raise ValidationError({"scores": [_("Give at least one score.")]})
+        unknown = [code for code in scores if code not in by_code]
+        if len(unknown) > _MAX_UNKNOWN:
+            # One message per unknown indicator would echo a hostile body back in full.
+            raise ValidationError(
+                {
+                    "scores": [
+                        _("%(count)d scores name no indicator of the scheme.")
+                        % {"count": len(unknown)}
+                    ]
+                }
+            )
         for code, given in scores.items():
             field = f"scores.{code}"
             if code not in by_code:
-                errors[field] = [_("The scheme has no indicator %(code)s.") % {"code": code}]
+                errors[field[:100]] = [
+                    _("The scheme has no indicator %(code)s.") % {"code": code[:80]}
+                ]
                 continue
             if code not in leaf_codes:
                 errors[field] = [_("A parent indicator's score is the sum of its children's.")]

@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 from shuniu.core.actors import Actor
 from shuniu.core.audit import audit_write, snapshot
 from shuniu.core.errors import NotFound, ValidationError
-from shuniu.core.versioning import check_version
 from shuniu.procurement.models import Contract, Kind, Post, PostAssignment, Status
 from shuniu.procurement.permissions import require_buyer_side
 from shuniu.procurement.services._delivery_shared import (
@@ -21,7 +20,8 @@ from shuniu.procurement.services._delivery_shared import (
     add_error,
     date_of,
     decimal_of,
-    locked_purchase,
+    locked_at,
+    locked_for_buyer,
     raise_errors,
     text_of,
 )
@@ -52,8 +52,7 @@ def post_add(
     certified at ``required_level`` (1 junior, 2 intermediate, 3 senior) or above."""
     require_buyer_side(actor, contract.purchase)
     with transaction.atomic():
-        locked = locked_purchase(contract.purchase_id)
-        require_buyer_side(actor, locked)
+        locked = locked_for_buyer(actor, contract.purchase_id)
         if locked.kind != Kind.POST:
             raise ValidationError(
                 {"contract": _("Posts are funded only by a post purchase's contract.")}
@@ -139,8 +138,7 @@ def post_assign(
     except NotFound as exc:
         raise NotFound(f"person_id={pk}") from exc
     with transaction.atomic():
-        locked = locked_purchase(contract.purchase_id)
-        require_buyer_side(actor, locked)
+        locked = locked_for_buyer(actor, contract.purchase_id)
         current = Post.objects.select_for_update().select_related("contract").get(pk=post.pk)
         term = current.contract
         if locked.status not in _OPEN:
@@ -244,14 +242,10 @@ def post_assignment_end(
     contract = assignment.post.contract
     require_buyer_side(actor, contract.purchase)
     with transaction.atomic():
-        locked = locked_purchase(contract.purchase_id)
-        require_buyer_side(actor, locked)
-        current = (
-            PostAssignment.objects.select_for_update()
-            .select_related("post__contract")
-            .get(pk=assignment.pk)
+        locked = locked_for_buyer(actor, contract.purchase_id)
+        current = locked_at(
+            PostAssignment.objects.select_related("post__contract"), assignment.pk, version
         )
-        check_version(current, expected=version)
         if current.ends_on is not None:
             raise ValidationError(
                 {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -17,7 +17,7 @@ from shuniu.core.actors import Actor
 from shuniu.core.audit import audit_write, snapshot
 from shuniu.core.errors import PermissionDenied, ValidationError
 from shuniu.core.unset import UNSET, Unset
-from shuniu.core.validation import clean_text, date_problem
+from shuniu.core.validation import clean_text, date_problem, decimal_parse
 from shuniu.core.versioning import check_version
 from shuniu.divisions.models import COUNTY_LEVELS, Division
 from shuniu.divisions.models import Level as DivisionLevel
@@ -43,6 +43,8 @@ BEFORE_AWARD = (Status.PLANNING, Status.TENDERING)
 # Moved by their own services (award_create, the contract's signing), not by purchase_status_set.
 MOVED_BY_SERVICES = (Status.AWARDED, Status.CONTRACTED)
 MAX_AMOUNT = Decimal("999999999999.99")  # 14 digits, 2 decimal places
+# A purchase's description: a few paragraphs (the longest text of the delivery step too).
+MAX_DESCRIPTION = 5000
 
 
 def ocid_new(planned_on: dt.date) -> str:
@@ -54,11 +56,8 @@ def ocid_new(planned_on: dt.date) -> str:
 
 def money_clean(value: Any, *, field: str, allow_zero: bool = True) -> Decimal:
     """A non-negative amount of yuan with at most 2 decimal places, or a ValidationError."""
-    try:
-        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-    except (InvalidOperation, ValueError, TypeError):
-        raise ValidationError({field: _("Enter an amount in yuan, such as 500000.00.")}) from None
-    if not amount.is_finite():
+    amount = decimal_parse(value)
+    if amount is None:
         raise ValidationError({field: _("Enter an amount in yuan, such as 500000.00.")})
     if amount < 0 or (amount == 0 and not allow_zero):
         raise ValidationError({field: _("Enter an amount greater than zero.")})
@@ -210,7 +209,9 @@ def purchase_create(
         kind=_choice(kind, Kind.values, "kind"),
         title=_required_text(title, field="title", max_length=200),
         title_en=clean_text(title_en or "", field="title_en", max_length=255).strip(),
-        description=clean_text(description or "", field="description", multiline=True),
+        description=clean_text(
+            description or "", field="description", multiline=True, max_length=MAX_DESCRIPTION
+        ),
         budget=money_clean(budget, field="budget"),
         method=_choice(method, Method.values, "method"),
         planned_on=date_clean(planned_on, field="planned_on"),
@@ -283,7 +284,9 @@ def purchase_update(
         if title_en is not UNSET:
             row.title_en = clean_text(title_en or "", field="title_en", max_length=255).strip()
         if description is not UNSET:
-            row.description = clean_text(description or "", field="description", multiline=True)
+            row.description = clean_text(
+                description or "", field="description", multiline=True, max_length=MAX_DESCRIPTION
+            )
         if source is not UNSET:
             row.source = clean_text(source or "", field="source", max_length=255).strip()
         if budget is not UNSET:

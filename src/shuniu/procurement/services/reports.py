@@ -16,7 +16,6 @@ from shuniu.core.actors import Actor
 from shuniu.core.audit import audit_write, snapshot
 from shuniu.core.errors import NotFound, PermissionDenied, ValidationError
 from shuniu.core.validation import text_problem
-from shuniu.core.versioning import check_version
 from shuniu.procurement.models import (
     Contract,
     Deliverable,
@@ -37,6 +36,8 @@ from shuniu.procurement.services._delivery_shared import (
     add_error,
     date_of,
     decimal_of,
+    locked_at,
+    locked_for_buyer,
     locked_purchase,
     raise_errors,
     status_move,
@@ -206,9 +207,8 @@ def _decide(
         raise NotFound(_("No service report with id %(id)s.") % {"id": report.pk})
     require_buyer_side(actor, purchase)
     with transaction.atomic():
-        locked = locked_purchase(purchase.pk)
-        current = ServiceReport.objects.select_for_update().get(pk=report.pk)
-        check_version(current, expected=version)
+        locked = locked_for_buyer(actor, purchase.pk)
+        current = locked_at(ServiceReport.objects.all(), report.pk, version)
         if current.status != ReportStatus.SUBMITTED:
             raise ValidationError(
                 {

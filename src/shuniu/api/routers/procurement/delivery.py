@@ -9,6 +9,7 @@ the reports of its contract and for each report, whatever the verb."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -17,9 +18,8 @@ from ninja import Field, Query, Router, Schema, Status
 
 from shuniu.api.auth import WRITE_AUTH, actor
 from shuniu.api.pagination import Paging, page_of
-from shuniu.api.versioning import expected_version
-from shuniu.core.errors import NotFound
-from shuniu.core.validation import ApiDate, CleanStr, CleanText, RecordId
+from shuniu.api.versioning import etag, expected_version
+from shuniu.core.validation import ApiDate, ApiDecimal, CleanStr, CleanText, RecordId
 from shuniu.procurement.models import (
     Contract,
     OutputKind,
@@ -28,7 +28,15 @@ from shuniu.procurement.models import (
     PostAssignment,
     ServiceReport,
 )
-from shuniu.procurement.selectors import contract_get, purchase_get, report_get, report_list
+from shuniu.procurement.selectors import (
+    assignment_get,
+    contract_get,
+    payment_get,
+    post_get,
+    purchase_get,
+    report_get,
+    report_list,
+)
 from shuniu.procurement.services import (
     contract_sign,
     contract_terminate,
@@ -44,22 +52,18 @@ from shuniu.procurement.services import (
 router = Router(tags=["purchasing"])
 
 
-def _etag(response: HttpResponse, version: int) -> None:
-    response["ETag"] = f'"{version}"'
-
-
 # --- schemas ------------------------------------------------------------------------------
 
 
 class DeliverableIn(Schema):
     kind: OutputKind
     description: CleanStr = Field(..., max_length=255)
-    planned: Decimal | None = Field(None, description="Required for quantified kinds; > 0.")
+    planned: ApiDecimal | None = Field(None, description="Required for quantified kinds; > 0.")
     due_on: ApiDate
 
 
 class PaymentIn(Schema):
-    amount: Decimal = Field(..., description="Yuan, 2 decimal places.")
+    amount: ApiDecimal = Field(..., description="Yuan, 2 decimal places.")
     deliverable: int = Field(..., ge=0, description="Position of its deliverable (from 0).")
     due_on: ApiDate | None = None
 
@@ -68,7 +72,7 @@ class ContractIn(Schema):
     signed_on: ApiDate
     starts_on: ApiDate
     ends_on: ApiDate
-    amount: Decimal = Field(..., description="Yuan; at most the awarded amount.")
+    amount: ApiDecimal = Field(..., description="Yuan; at most the awarded amount.")
     number: CleanStr = Field("", max_length=64)
     deliverables: list[DeliverableIn] = Field(..., max_length=100)
     payments: list[PaymentIn] = Field(..., max_length=100)
@@ -133,7 +137,7 @@ class ReleaseIn(Schema):
 
 class LineIn(Schema):
     deliverable: RecordId = Field(..., description="Id of a deliverable of this contract.")
-    actual: Decimal | None = Field(None, description="Quantified kinds: 0 or more.")
+    actual: ApiDecimal | None = Field(None, description="Quantified kinds: 0 or more.")
     text: CleanText = Field("", max_length=5000)
 
 
@@ -184,7 +188,7 @@ class PostIn(Schema):
     title: CleanStr = Field(..., max_length=100)
     count: int = Field(..., ge=1, le=10000)
     required_level: int = Field(..., ge=1, le=3, description="1 junior, 2 intermediate, 3 senior.")
-    monthly_salary: Decimal = Field(..., description="Yuan per month.")
+    monthly_salary: ApiDecimal = Field(..., description="Yuan per month.")
 
 
 class AssignmentIn(Schema):
@@ -221,29 +225,23 @@ def _contract_body(contract: Contract) -> dict[str, Any]:
 _CHILDREN = {"deliverables", "payments"}
 
 
-def _payment_for(request: HttpRequest, pk: int) -> Payment:
-    """Payments are public like their contract: 404 only when there is none."""
-    payment = Payment.objects.filter(pk=pk).first()
-    if payment is None:
-        raise NotFound(pk)
-    payment.contract = contract_get(actor=actor(request), pk=payment.contract_id)
-    return payment
-
-
-def _post_for(request: HttpRequest, pk: int) -> Post:
-    post = Post.objects.filter(pk=pk).first()
-    if post is None:
-        raise NotFound(pk)
-    post.contract = contract_get(actor=actor(request), pk=post.contract_id)
-    return post
-
-
-def _assignment_for(request: HttpRequest, pk: int) -> PostAssignment:
-    assignment = PostAssignment.objects.filter(pk=pk).first()
-    if assignment is None:
-        raise NotFound(pk)
-    assignment.post = _post_for(request, assignment.post_id)
-    return assignment
+def _decide(
+    decide: Callable[..., ServiceReport],
+    request: HttpRequest,
+    response: HttpResponse,
+    report_id: int,
+    payload: DecisionIn,
+) -> ServiceReport:
+    """Accept or return a report: the same reading of the request, another service."""
+    report = decide(
+        actor=actor(request),
+        report=report_get(actor=actor(request), pk=report_id),
+        decided_on=payload.decided_on,
+        comment=payload.comment,
+        version=expected_version(request, payload.version),
+    )
+    etag(response, report.version)
+    return report
 
 
 # --- operations -----------------------------------------------------------------------------
@@ -272,7 +270,7 @@ def sign_contract(
         deliverables=[d.model_dump() for d in payload.deliverables],
         payments=[p.model_dump() for p in payload.payments],
     )
-    _etag(response, contract.version)
+    etag(response, contract.version)
     return Status(201, _contract_body(contract))
 
 
@@ -293,7 +291,7 @@ def terminate_contract(
         reason=payload.reason,
         version=expected_version(request, payload.version),
     )
-    _etag(response, contract.version)
+    etag(response, contract.version)
     return _contract_body(contract)
 
 
@@ -310,11 +308,11 @@ def release_payment(
     deliverable was accepted on or before ``paid_on``; the attempt is kept for compliance."""
     payment = payment_release(
         actor=actor(request),
-        payment=_payment_for(request, payment_id),
+        payment=payment_get(actor=actor(request), pk=payment_id),
         paid_on=payload.paid_on,
         version=expected_version(request, payload.version),
     )
-    _etag(response, payment.version)
+    etag(response, payment.version)
     return payment
 
 
@@ -360,7 +358,7 @@ def submit_report(
         submitted_on=payload.submitted_on,
         lines=[line.model_dump() for line in payload.lines],
     )
-    _etag(response, report.version)
+    etag(response, report.version)
     response["Location"] = f"/api/v1/reports/{report.pk}"
     return Status(201, report)
 
@@ -376,15 +374,7 @@ def accept_report(
 ) -> ServiceReport:
     """Accept a submitted report: the deliverables it reports on are accepted on
     ``decided_on`` (those not accepted before)."""
-    report = report_accept(
-        actor=actor(request),
-        report=report_get(actor=actor(request), pk=report_id),
-        decided_on=payload.decided_on,
-        comment=payload.comment,
-        version=expected_version(request, payload.version),
-    )
-    _etag(response, report.version)
-    return report
+    return _decide(report_accept, request, response, report_id, payload)
 
 
 @router.post(
@@ -397,15 +387,7 @@ def return_report(
     request: HttpRequest, response: HttpResponse, report_id: int, payload: DecisionIn
 ) -> ServiceReport:
     """Return a submitted report with a comment (required); the supplier resubmits."""
-    report = report_return(
-        actor=actor(request),
-        report=report_get(actor=actor(request), pk=report_id),
-        decided_on=payload.decided_on,
-        comment=payload.comment,
-        version=expected_version(request, payload.version),
-    )
-    _etag(response, report.version)
-    return report
+    return _decide(report_return, request, response, report_id, payload)
 
 
 @router.post(
@@ -437,10 +419,9 @@ def assign_post(
     request: HttpRequest, post_id: int, payload: AssignmentIn
 ) -> Status[PostAssignment]:
     """Assign a certified person (one the caller may see) to the post from ``starts_on``."""
-    post = _post_for(request, post_id)
     assignment = post_assign(
         actor=actor(request),
-        post=post,
+        post=post_get(actor=actor(request), pk=post_id),
         person=payload.person_id,
         starts_on=payload.starts_on,
         ends_on=payload.ends_on,
@@ -460,9 +441,9 @@ def end_post_assignment(
     """End an assignment: ``ends_on`` is the first day the post is vacant again."""
     assignment = post_assignment_end(
         actor=actor(request),
-        assignment=_assignment_for(request, assignment_id),
+        assignment=assignment_get(actor=actor(request), pk=assignment_id),
         ends_on=payload.ends_on,
         version=expected_version(request, payload.version),
     )
-    _etag(response, assignment.version)
+    etag(response, assignment.version)
     return assignment

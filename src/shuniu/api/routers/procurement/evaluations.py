@@ -20,10 +20,11 @@ from ninja import Field, Query, Router, Schema, Status
 from shuniu.api.auth import WRITE_AUTH, actor
 from shuniu.api.lookups import organization_ref
 from shuniu.api.pagination import Paging, page_of
-from shuniu.api.versioning import expected_version
+from shuniu.api.versioning import etag, expected_version
+from shuniu.core.actors import Actor
 from shuniu.core.errors import NotFound, ValidationError
 from shuniu.core.problem import problem
-from shuniu.core.validation import ApiDate, CleanText, RecordId
+from shuniu.core.validation import ApiDate, ApiDecimal, CleanText, RecordId
 from shuniu.procurement.models import Evaluation, EvaluationScheme, Indicator
 from shuniu.procurement.selectors import (
     contract_get,
@@ -138,7 +139,7 @@ class EvaluationAssignIn(Schema):
 
 
 class EvaluationScoreIn(Schema):
-    score: Decimal = Field(..., ge=0, le=Decimal("9999.99"))
+    score: ApiDecimal = Field(..., ge=0, le=Decimal("9999.99"))
     comment: CleanText = Field("", max_length=2000)
 
 
@@ -224,10 +225,6 @@ def _evaluation(evaluation: Evaluation, *, scores: bool) -> dict[str, Any]:
             for row in sheet.rows
         ]
     return body
-
-
-def _etag(response: HttpResponse, version: int) -> None:
-    response["ETag"] = f'"{version}"'
 
 
 # ---------------------------------------------------------------------------------------
@@ -319,8 +316,15 @@ def list_evaluations(request: HttpRequest, query: Query[EvaluationsQuery]) -> di
 )
 def get_evaluation(request: HttpRequest, response: HttpResponse, evaluation_id: int) -> Any:
     evaluation, involved = evaluation_visible(actor=actor(request), pk=evaluation_id)
-    _etag(response, evaluation.version)
+    etag(response, evaluation.version)
     return _evaluation(evaluation, scores=involved)
+
+
+def _written(who: Actor, response: HttpResponse, evaluation_id: int) -> Any:
+    """The evaluation as the write left it, with its scores and its new ETag."""
+    evaluation = evaluation_involved_get(actor=who, pk=evaluation_id)
+    etag(response, evaluation.version)
+    return _evaluation(evaluation, scores=True)
 
 
 @router.put(
@@ -340,9 +344,7 @@ def score_evaluation(
         for code, given in payload.scores.items()
     }
     evaluation_score(actor=who, evaluation=evaluation, scores=scores, version=version)
-    evaluation = evaluation_involved_get(actor=who, pk=evaluation_id)
-    _etag(response, evaluation.version)
-    return _evaluation(evaluation, scores=True)
+    return _written(who, response, evaluation_id)
 
 
 @router.post(
@@ -364,6 +366,4 @@ def complete_evaluation(
         summary=payload.summary,
         version=version,
     )
-    evaluation = evaluation_involved_get(actor=who, pk=evaluation_id)
-    _etag(response, evaluation.version)
-    return _evaluation(evaluation, scores=True)
+    return _written(who, response, evaluation_id)

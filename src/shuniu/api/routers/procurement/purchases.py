@@ -25,7 +25,7 @@ from shuniu.api.schemas.procurement import (
     PurchasePatch,
     StatusIn,
 )
-from shuniu.api.versioning import expected_version
+from shuniu.api.versioning import etag, expected_version
 from shuniu.core.actors import Actor
 from shuniu.core.errors import PermissionDenied, ValidationError
 from shuniu.core.validation import CleanStr, RecordId, SearchText
@@ -47,10 +47,6 @@ from shuniu.procurement.services import (
 )
 
 router = Router(tags=["purchasing"])
-
-
-def _etag(response: HttpResponse, version: int) -> None:
-    response["ETag"] = f'"{version}"'
 
 
 class PurchasesQuery(Paging):
@@ -97,7 +93,7 @@ def _reader(request: HttpRequest) -> Actor:
 
 def _detail(request: HttpRequest, response: HttpResponse, pk: int) -> Any:
     purchase = purchase_detail(actor=_reader(request), pk=pk)
-    _etag(response, purchase.version)
+    etag(response, purchase.version)
     return purchase
 
 
