@@ -10,6 +10,8 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from shuniu.core.models import AuditRecord
 from shuniu.procurement.models import (
@@ -582,3 +584,86 @@ def test_an_eligible_supplier_is_offered_in_the_picker(w):
     offered = {c for c, _label in form.fields["supplier"].choices}
     assert {str(w.good.pk), str(w.failed.pk)} <= offered
     assert str(w.buyer.pk) not in offered
+
+
+def test_what_waits_counts_each_thing_once(w):
+    # given a refused award then an override on a second purchase, and a contract whose two
+    # reports were submitted, one of them accepted (its payment ready)
+    from shuniu.procurement.selectors import purchasing_waiting
+    from shuniu.procurement.services import award_create, report_accept
+
+    second = purchase(w.officer, w.buyer, title="第二个采购")
+    client = client_for(w, "officer")
+    client.post(f"/workspace/purchases/{second.pk}/award/", award_data(w.failed))
+    award_create(
+        actor=w.officer,
+        purchase=second,
+        supplier=w.failed,
+        amount=Decimal("1000"),
+        awarded_on=dt.date(2010, 5, 1),
+        override_reason="唯一机构",
+    )
+    contract = signed(w)
+    first, outcome = contract.deliverables.order_by("position")
+    reports = [
+        report_submit(
+            actor=w.staff,
+            contract=contract,
+            period_start=start,
+            period_end=end,
+            submitted_on=end,
+            lines=[line],
+        )
+        for start, end, line in [
+            (dt.date(2010, 6, 1), dt.date(2010, 12, 31), {"deliverable": first.pk, "actual": "9"}),
+            (dt.date(2011, 1, 1), dt.date(2011, 5, 31), {"deliverable": outcome.pk, "text": "好"}),
+        ]
+    ]
+    report_accept(actor=w.officer, report=reports[0], decided_on=dt.date(2011, 1, 10), version=1)
+    # when the officer's waiting counts are read
+    waiting = purchasing_waiting(actor=w.officer)
+    # then each is counted once, and a Chaoyang officer has none of them
+    assert (
+        waiting.reports_to_accept,
+        waiting.payments_ready,
+        waiting.awards_refused,
+        waiting.awards_overridden,
+        waiting.flagged,
+    ) == (1, 1, 1, 1, 1)
+    other = purchasing_waiting(actor=w.other_officer)
+    assert (other.reports_to_accept, other.payments_ready, other.awards_refused) == (0, 0, 0)
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    budget=st.one_of(
+        st.text(max_size=20),
+        st.decimals(allow_nan=True, allow_infinity=True).map(str),
+        st.integers(-(10**16), 10**16).map(str),
+    ),
+    planned_on=st.one_of(st.text(max_size=12), st.dates().map(dt.date.isoformat)),
+    title=st.text(max_size=250),
+)
+def test_whatever_is_typed_in_a_new_purchase_is_saved_clean_or_refused(
+    w, budget, planned_on, title
+):
+    client = client_for(w, "officer")
+    before = state()
+    # when the officer types anything in the budget, the date and the title
+    response = client.post(
+        "/workspace/purchases/new/",
+        {"buyer": w.buyer.pk, "region": "110101", "kind": "service", "method": "open",
+         "title": title, "budget": budget, "planned_on": planned_on},
+    )  # fmt: skip
+    # then the purchase is either made as typed or refused naming the fields, never a 500
+    assert response.status_code in (302, 400)
+    if response.status_code == 400:
+        assert response.context["form"].errors
+        assert state() == before
+    else:
+        made = Purchase.objects.order_by("-pk").first()
+        assert made.budget == Decimal(budget.strip())
+        assert made.planned_on == dt.date.fromisoformat(planned_on.strip())
+        made.delete()

@@ -701,24 +701,33 @@ class PurchasingWaiting:
 
 def purchasing_waiting(*, actor: Actor) -> PurchasingWaiting:
     """Counts of submitted reports, unpaid payments whose deliverable is accepted, refused
-    and overridden awards, and flagged purchases of the actor's purchases."""
-    scoped = _buyer_side_purchases(actor).values("pk")
+    and overridden awards, and flagged purchases of the actor's purchases: one aggregate
+    and the compliance list's reads."""
+    counts = _buyer_side_purchases(actor).aggregate(
+        reports=Count(
+            "contract__reports",
+            filter=Q(contract__reports__status=ReportStatus.SUBMITTED),
+            distinct=True,
+        ),
+        payments=Count(
+            "contract__payments",
+            filter=Q(
+                contract__payments__paid_on__isnull=True,
+                contract__payments__deliverable__accepted_on__isnull=False,
+            ),
+            distinct=True,
+        ),
+        refused=Count(
+            "refusals", filter=Q(refusals__code=AttemptCode.INELIGIBLE_AWARD), distinct=True
+        ),
+        overridden=Count("award", filter=Q(award__override_reason__gt=""), distinct=True),
+    )
     _rows, flagged = compliance_list(actor=actor, limit=1)
     return PurchasingWaiting(
-        reports_to_accept=ServiceReport.objects.filter(
-            contract__purchase__in=scoped, status=ReportStatus.SUBMITTED
-        ).count(),
-        payments_ready=Payment.objects.filter(
-            contract__purchase__in=scoped,
-            paid_on__isnull=True,
-            deliverable__accepted_on__isnull=False,
-        ).count(),
-        awards_refused=RefusedAttempt.objects.filter(
-            purchase__in=scoped, code=AttemptCode.INELIGIBLE_AWARD
-        ).count(),
-        awards_overridden=Award.objects.filter(purchase__in=scoped)
-        .exclude(override_reason="")
-        .count(),
+        reports_to_accept=counts["reports"],
+        payments_ready=counts["payments"],
+        awards_refused=counts["refused"],
+        awards_overridden=counts["overridden"],
         flagged=flagged,
     )
 
