@@ -667,3 +667,82 @@ def test_whatever_is_typed_in_a_new_purchase_is_saved_clean_or_refused(
         assert made.budget == Decimal(budget.strip())
         assert made.planned_on == dt.date.fromisoformat(planned_on.strip())
         made.delete()
+
+
+# ---------------------------------------------------------------------------------------
+# Posts
+
+
+@pytest.mark.parametrize("role", ["anonymous", "other_officer", "officer"])
+def test_an_officer_adds_posts_and_assigns_a_person_they_may_see(db, role):
+    from shuniu.procurement.models import Kind, Post, PostAssignment
+    from tests.factories_procurement_deliver import buyer_officer, other_officer
+    from tests.factories_procurement_deliver import signed as signed_contract
+    from tests.workforce.factories import employ, make_certified
+
+    # given a Xicheng post purchase's contract and an intermediate social worker of its supplier
+    officer = buyer_officer()
+    contract = signed_contract(officer, kind=Kind.POST)
+    person = make_certified(level="intermediate", issued_on=dt.date(2010, 1, 1))
+    employ(person, contract.purchase.award.supplier, starts_on=dt.date(2010, 1, 1))
+    users = {"anonymous": None, "other_officer": other_officer(), "officer": officer}
+    client = logged_in(users[role])
+    base = f"/workspace/purchases/{contract.purchase_id}/"
+    # when the user adds two posts
+    added = client.post(
+        base + "posts/",
+        {"post-title": "社区社工岗位", "post-count": "2", "post-required_level": "2",
+         "post-monthly_salary": "3500"},
+    )  # fmt: skip
+    if role != "officer":
+        # then only the buyer's officer may; nothing is written
+        assert added.status_code == {"anonymous": 302, "other_officer": 404}[role]
+        assert Post.objects.count() == 0
+        return
+    assert added.status_code == 302
+    post = Post.objects.get()
+    # the picker shows the person as the workforce pages do: name, masked number, birth year
+    page = client.get(base)
+    form = page.context["posts"][0][1]
+    label = dict(form.fields["person"].choices)[str(person.pk)]
+    assert label == f"{person.name} ({person.id_shown}, {person.birth_year})"
+    assert person.id_shown in page.content.decode()
+    # when the officer assigns the person from 2010-07-01
+    response = client.post(
+        base + f"posts/{post.pk}/assign/",
+        {f"assign-{post.pk}-person": person.pk, f"assign-{post.pk}-starts_on": "2010-07-01"},
+    )
+    # then the assignment is made
+    assert response.status_code == 302
+    assert list(PostAssignment.objects.values_list("person_id", "starts_on")) == [
+        (person.pk, dt.date(2010, 7, 1))
+    ]
+
+
+def test_a_person_without_the_required_level_is_refused_next_to_the_picker(db):
+    from shuniu.procurement.models import Kind, PostAssignment
+    from shuniu.procurement.services import post_add
+    from tests.factories_procurement_deliver import buyer_officer
+    from tests.factories_procurement_deliver import signed as signed_contract
+    from tests.workforce.factories import employ, make_certified
+
+    officer = buyer_officer()
+    contract = signed_contract(officer, kind=Kind.POST)
+    post = post_add(
+        actor=officer,
+        contract=contract,
+        title="督导岗位",
+        count=1,
+        required_level=3,
+        monthly_salary=Decimal("6000"),
+    )
+    junior = make_certified(level="junior", issued_on=dt.date(2010, 1, 1))
+    employ(junior, contract.purchase.award.supplier, starts_on=dt.date(2010, 1, 1))
+    response = logged_in(officer).post(
+        f"/workspace/purchases/{contract.purchase_id}/posts/{post.pk}/assign/",
+        {f"assign-{post.pk}-person": junior.pk, f"assign-{post.pk}-starts_on": "2010-07-01"},
+    )
+    assert response.status_code == 400
+    form = response.context["posts"][0][1]
+    assert list(form.errors) == ["person"]
+    assert PostAssignment.objects.count() == 0

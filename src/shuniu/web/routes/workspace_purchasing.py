@@ -37,6 +37,16 @@ urlpatterns: list[URLPattern] = [
         purchasing.evaluator,
         name="workspace_purchase_evaluator",
     ),
+    path(
+        "workspace/purchases/<int:pk>/posts/",
+        purchasing.post_new,
+        name="workspace_purchase_post",
+    ),
+    path(
+        "workspace/purchases/<int:pk>/posts/<int:post_pk>/assign/",
+        purchasing.assign,
+        name="workspace_purchase_assign",
+    ),
     path("workspace/contracts/", contracts.contract_list, name="workspace_contracts"),
     path("workspace/contracts/<int:pk>/", contracts.contract_page, name="workspace_contract"),
 ]

@@ -38,6 +38,7 @@ from shuniu.procurement.models import (
     Method,
     OutputKind,
     Payment,
+    Post,
     Purchase,
     ReportStatus,
     Rule,
@@ -58,6 +59,8 @@ from shuniu.procurement.services import (
     contract_sign,
     evaluation_assign,
     payment_release,
+    post_add,
+    post_assign,
     purchase_create,
     purchase_status_set,
     report_accept,
@@ -72,6 +75,8 @@ from shuniu.web.paging import pager
 from shuniu.web.views.workspace.access import forbidden, officer_required
 from shuniu.web.views.workspace.forms import WorkspaceForm
 from shuniu.web.views.workspace.home import finder_regions
+from shuniu.workforce.models import Level
+from shuniu.workforce.selectors import PersonFilter, person_list
 
 PER_PAGE = 25
 PICKER_LIMIT = 200
@@ -409,6 +414,47 @@ class EvaluatorForm(WorkspaceForm):
         self.style()
 
 
+class PostForm(WorkspaceForm):
+    title = CleanCharField(max_length=100, label=gettext_lazy("Post title"))
+    count = forms.IntegerField(min_value=1, max_value=10000, label=gettext_lazy("Posts"))
+    required_level = forms.TypedChoiceField(
+        coerce=int, choices=Level.choices, label=gettext_lazy("Required certificate level")
+    )
+    monthly_salary = forms.DecimalField(
+        min_value=Decimal(0),
+        max_digits=10,
+        decimal_places=2,
+        label=gettext_lazy("Monthly salary standard (yuan)"),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "post")
+        super().__init__(*args, **kwargs)
+        self.style()
+
+
+class AssignForm(WorkspaceForm):
+    person = forms.TypedChoiceField(coerce=int, label=gettext_lazy("Person"))
+    starts_on = RangeDateField(label=gettext_lazy("Starts on"), widget=_DATE)
+
+    def __init__(self, *args: Any, people: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person"].choices = _blank(people)  # type: ignore[attr-defined]
+        self.style()
+
+
+def _people(user: Any, purchase: Purchase) -> list[tuple[str, str]]:
+    """The supplier's people the user may see, shown as the workforce pages show them: the
+    name, the masked ID number and the birth year, never more."""
+    award = getattr(purchase, "award", None)
+    if award is None:
+        return []
+    found, _count = person_list(
+        actor=user, filters=PersonFilter(organization_id=award.supplier_id), limit=PICKER_LIMIT
+    )
+    return [(str(p.pk), f"{p.name} ({p.id_shown}, {p.birth_year})") for p in found]
+
+
 def _organizations(user: Any, filters: OrganizationFilter) -> list[tuple[str, str]]:
     found, _count = organization_list(actor=user, filters=filters, limit=PICKER_LIMIT)
     return [(str(org.pk), org.name) for org in found]
@@ -464,6 +510,16 @@ def _page(
             evaluator_form = EvaluatorForm(
                 institutions=_institutions(request.user), initial={"assigned_on": today}
             )
+    post_form = forms_.get("post_form")
+    assign_forms: dict[int, AssignForm] = forms_.get("assign_forms", {})
+    if contract is not None and purchase.kind == Kind.POST:
+        post_form = post_form or PostForm()
+        people = _people(request.user, purchase)
+        for post in record.posts:
+            if post.pk not in assign_forms:
+                assign_forms[post.pk] = AssignForm(
+                    people=people, prefix=f"assign-{post.pk}", initial={"starts_on": today}
+                )
     decide_forms: dict[int, DecideForm] = forms_.get("decide_forms", {})
     release_forms: dict[int, ReleaseForm] = forms_.get("release_forms", {})
     for report in reports:
@@ -506,6 +562,8 @@ def _page(
             ],
             "payments": [(p, release_forms.get(p.pk)) for p in record.payments],
             "evaluator_form": evaluator_form,
+            "post_form": post_form,
+            "posts": [(p, assign_forms.get(p.pk)) for p in record.posts],
             "evaluations": list(contract.evaluations.all()) if contract is not None else [],
         },
         status=status,
@@ -761,6 +819,63 @@ def evaluator(request: HttpRequest, pk: int) -> HttpResponse:
             return _back(pk, "evaluations")
     form.style()
     return _page(request, purchase, status=400, evaluator_form=form)
+
+
+@require_POST
+@officer_required
+def post_new(request: HttpRequest, pk: int) -> HttpResponse:
+    purchase = _buyer_purchase(request, pk)
+    contract = _contract(purchase)
+    if contract is None:
+        raise Http404(_("This purchase has no contract yet."))
+    form = PostForm(request.POST)
+    if form.is_valid():
+        contract.purchase = purchase
+        try:
+            post_add(actor=request.user, contract=contract, **form.cleaned_data)
+        except ValidationError as exc:
+            _service_errors(form, exc)
+        except PermissionDenied as exc:
+            return forbidden(request, str(exc))
+        else:
+            messages.success(request, _("Posts added."))
+            return _back(pk, "posts")
+    form.style()
+    return _page(request, purchase, status=400, post_form=form)
+
+
+@require_POST
+@officer_required
+def assign(request: HttpRequest, pk: int, post_pk: int) -> HttpResponse:
+    purchase = _buyer_purchase(request, pk)
+    contract = _contract(purchase)
+    post = Post.objects.filter(pk=post_pk, contract=contract).first()
+    if contract is None or post is None:
+        raise Http404(_("No post with id %(id)s.") % {"id": post_pk})
+    contract.purchase = purchase
+    post.contract = contract
+    form = AssignForm(
+        request.POST, people=_people(request.user, purchase), prefix=f"assign-{post.pk}"
+    )
+    if form.is_valid():
+        try:
+            post_assign(
+                actor=request.user,
+                post=post,
+                person=form.cleaned_data["person"],
+                starts_on=form.cleaned_data["starts_on"],
+            )
+        except ValidationError as exc:
+            _service_errors(form, exc, {"person_id": "person"})
+        except NotFound:
+            form.add_error("person", _("No such person among those you may see."))
+        except PermissionDenied as exc:
+            return forbidden(request, str(exc))
+        else:
+            messages.success(request, _("Person assigned."))
+            return _back(pk, "posts")
+    form.style()
+    return _page(request, purchase, status=400, assign_forms={post.pk: form})
 
 
 def waiting_for(user: Any) -> Any:
