@@ -746,3 +746,41 @@ def test_a_person_without_the_required_level_is_refused_next_to_the_picker(db):
     form = response.context["posts"][0][1]
     assert list(form.errors) == ["person"]
     assert PostAssignment.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("role", "linked"),
+    [("anonymous", False), ("staff", False), ("other_officer", False), ("officer", True)],
+)
+def test_the_public_purchase_page_links_the_buyers_officers_to_their_actions(w, role, linked):
+    # when each side opens the public page of the purchase
+    html = client_for(w, role).get(f"/purchasing/purchases/{w.purchase.pk}/").content.decode()
+    # then only the buyer's officers get the link, and nobody gets a form
+    assert ('id="workspace-link"' in html) == linked
+    assert 'id="award-form"' not in html
+
+
+def test_the_officers_purchase_page_reads_as_many_queries_for_one_report_as_for_three(w):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    contract = signed(w)
+    first = contract.deliverables.order_by("position").first()
+    client = client_for(w, "officer")
+    url = f"/workspace/purchases/{w.purchase.pk}/"
+    counts = []
+    for month in (6, 8, 10):
+        report_submit(
+            actor=w.staff,
+            contract=contract,
+            period_start=dt.date(2010, month, 1),
+            period_end=dt.date(2010, month + 1, 28),
+            submitted_on=dt.date(2010, month + 2, 1),
+            lines=[{"deliverable": first.pk, "actual": "10"}],
+        )
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        counts.append(len(queries))
+    # then the page's reads do not grow with the reports (30 on SQLite, 34 on PostgreSQL)
+    assert counts[0] == counts[1] == counts[2]
+    assert counts[0] <= 40
