@@ -65,7 +65,8 @@ def test_anonymous_visitors_are_sent_to_the_login_page(orgs):
 def test_agency_staff_are_refused_with_a_reason(orgs):
     # given a user who acts for one agency only
     client = logged_in(make_agency_staff(orgs["xicheng"]))
-    for url in all_pages(orgs):
+    # (the home serves agency staff their contracts since issue 8: every other page says no)
+    for url in [u for u in all_pages(orgs) if u != "/workspace/"]:
         # when
         response = client.get(url)
         # then

@@ -174,14 +174,18 @@ def test_registering_organizations_are_counted_for_the_jurisdiction(orgs, xichen
 
 
 @pytest.mark.parametrize("who", ["anonymous", "agency_staff"])
-def test_the_home_is_closed_to_the_public_and_agency_staff(orgs, who):
+def test_the_home_is_closed_to_the_public_and_shows_agency_staff_their_contracts(orgs, who):
     user = None if who == "anonymous" else make_agency_staff(orgs["xicheng"])
     response = logged_in(user).get(HOME)
     if who == "anonymous":
         assert response.status_code == 302
         assert response["Location"].startswith("/accounts/login/")
     else:
-        assert response.status_code == 403
+        # agency staff get their contracts (issue 8), not the officer's finder
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert 'id="home-contracts"' in html
+        assert 'id="finder"' not in html
 
 
 def test_the_home_reads_in_a_bounded_number_of_queries(

@@ -686,3 +686,110 @@ def evaluation_sheet(*, evaluation: Evaluation) -> Sheet:
         total=total_score(nodes, leaf_scores),
         complete=leaf_codes <= set(leaf_scores),
     )
+
+
+# =======================================================================================
+# Workspace (wt/pweb): the officer's purchases and what waits for them; the agency's
+# contracts.
+
+from shuniu.accounts.permissions import staff_organization_ids  # noqa: E402
+
+
+def _buyer_side_purchases(actor: Actor) -> QuerySet[Purchase]:
+    """Purchases whose buyer lies in the actor's jurisdiction (all for an administrator);
+    PermissionDenied for anyone who is neither."""
+    if not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied(_("You must be logged in to work on purchases."))
+    covered = covered_division_ids(actor)
+    if covered is None:
+        return Purchase.objects.all()
+    if not is_officer(actor):
+        raise PermissionDenied(_("Only officers and administrators work on purchases."))
+    return Purchase.objects.filter(buyer__registrar_division_id__in=covered)
+
+
+def purchase_list_buyer_side(
+    *,
+    actor: Actor,
+    filters: PurchaseFilter | None = None,
+    offset: int = 0,
+    limit: int = 25,
+) -> tuple[list[Purchase], int]:
+    """One page of the purchases the actor buys for (newest planned first) and their count;
+    two queries (three with a region)."""
+    scoped = _buyer_side_purchases(actor)
+    qs = _purchase_query(filters or PurchaseFilter()).filter(pk__in=scoped.values("pk"))
+    count = qs.count()
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    rows = list(
+        qs.select_related("buyer", "region", "award__supplier").order_by("-planned_on", "-id")[
+            offset : offset + limit
+        ]
+    )
+    return rows, count
+
+
+@dataclass(frozen=True)
+class PurchasingWaiting:
+    """What waits for an officer in their purchases."""
+
+    reports_to_accept: int
+    payments_ready: int
+    awards_refused: int
+    awards_overridden: int
+    flagged: int
+
+    @property
+    def total(self) -> int:
+        return self.reports_to_accept + self.payments_ready
+
+
+def purchasing_waiting(*, actor: Actor) -> PurchasingWaiting:
+    """Counts of submitted reports, unpaid payments whose deliverable is accepted, refused
+    and overridden awards, and flagged purchases of the actor's purchases: one aggregate
+    and the compliance list's reads."""
+    counts = _buyer_side_purchases(actor).aggregate(
+        reports=Count(
+            "contract__reports",
+            filter=Q(contract__reports__status=ReportStatus.SUBMITTED),
+            distinct=True,
+        ),
+        payments=Count(
+            "contract__payments",
+            filter=Q(
+                contract__payments__paid_on__isnull=True,
+                contract__payments__deliverable__accepted_on__isnull=False,
+            ),
+            distinct=True,
+        ),
+        refused=Count(
+            "refusals", filter=Q(refusals__code=AttemptCode.INELIGIBLE_AWARD), distinct=True
+        ),
+        overridden=Count("award", filter=Q(award__override_reason__gt=""), distinct=True),
+    )
+    _rows, flagged = compliance_list(actor=actor, limit=1)
+    return PurchasingWaiting(
+        reports_to_accept=counts["reports"],
+        payments_ready=counts["payments"],
+        awards_refused=counts["refused"],
+        awards_overridden=counts["overridden"],
+        flagged=flagged,
+    )
+
+
+def contract_list_supplier_side(*, actor: Actor) -> list[Contract]:
+    """The contracts of the organizations the actor works for as agency staff, newest signed
+    first, each with ``submitted``, ``returned`` and ``accepted`` report counts; one query."""
+    ids = staff_organization_ids(actor)
+    if not ids:
+        return []
+    return list(
+        Contract.objects.filter(purchase__award__supplier_id__in=ids)
+        .select_related("purchase__buyer", "purchase__award__supplier")
+        .annotate(
+            submitted=Count("reports", filter=Q(reports__status=ReportStatus.SUBMITTED)),
+            returned=Count("reports", filter=Q(reports__status=ReportStatus.RETURNED)),
+            accepted=Count("reports", filter=Q(reports__status=ReportStatus.ACCEPTED)),
+        )
+        .order_by("-signed_on", "-id")
+    )

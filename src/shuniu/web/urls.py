@@ -1,6 +1,13 @@
 from django.urls import include, path
 
-from shuniu.web.routes import accounts, dashboard, directory, workforce, workspace
+from shuniu.web.routes import (
+    accounts,
+    dashboard,
+    directory,
+    workforce,
+    workspace,
+    workspace_purchasing,
+)
 from shuniu.web.routes import evaluations as evaluation_routes
 from shuniu.web.routes import purchasing as purchasing_routes
 from shuniu.web.views import stats
@@ -16,4 +23,5 @@ urlpatterns = [
     path("", include(evaluation_routes)),
     path("", include(accounts)),
     path("", include(purchasing_routes)),
+    path("", include(workspace_purchasing)),
 ]

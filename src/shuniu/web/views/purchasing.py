@@ -31,6 +31,7 @@ from shuniu.procurement.figures import (
     purchasing_stats,
 )
 from shuniu.procurement.models import EvaluationGrade, Kind, Method, Status
+from shuniu.procurement.permissions import is_buyer_side
 from shuniu.procurement.selectors import PurchaseFilter, purchase_list
 from shuniu.web.forms import (
     DOWNLOAD_FORMATS,
@@ -403,6 +404,12 @@ def purchase(request: HttpRequest, pk: int) -> HttpResponse:
             "purchase": record.purchase,
             "ocds_url": f"/api/v1/purchases/{record.purchase.pk}/ocds",
             "region_name": place_name(record.purchase.region),
+            # the buyer's officers get a link to the page with their actions
+            "workspace_url": (
+                reverse("web:workspace_purchase", args=[record.purchase.pk])
+                if is_buyer_side(request.user, record.purchase)
+                else None
+            ),
         },
     )
 

@@ -7,19 +7,29 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
-from shuniu.accounts.permissions import evaluator_organization_ids, is_admin, jurisdictions
+from shuniu.accounts.permissions import (
+    evaluator_organization_ids,
+    is_admin,
+    jurisdictions,
+    staff_organization_ids,
+)
 from shuniu.core.errors import NotFound
 from shuniu.core.selectors import audit_log
 from shuniu.core.validation import CleanCharField
 from shuniu.divisions.models import COUNTY_LEVELS, Division, Level
 from shuniu.divisions.selectors import DivisionIndex
+from shuniu.procurement.selectors import (
+    contract_list_supplier_side,
+    evaluation_list_mine,
+    purchasing_waiting,
+)
 from shuniu.registry.models import Organization, Status
 from shuniu.registry.selectors import OrganizationFilter, organization_get, organization_list
 from shuniu.web.forms import query_errors
@@ -106,8 +116,36 @@ def _conflicted(request: HttpRequest, index: DivisionIndex) -> list[Organization
 
 
 @require_safe
+def home(request: HttpRequest) -> HttpResponseBase:
+    """Officers and administrators get the workspace; evaluators and agency staff a home
+    of what they may do (their evaluations, their contracts); anyone else the 403 page."""
+    user = request.user
+    if (
+        user.is_authenticated
+        and not (is_admin(user) or jurisdictions(user))
+        and (evaluator_organization_ids(user) or staff_organization_ids(user))
+    ):
+        return _roles_home(request)
+    return _officer_home(request)
+
+
+def _roles_home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    contracts = contract_list_supplier_side(actor=user)
+    return render(
+        request,
+        "web/workspace/home_roles.html",
+        {
+            "evaluations": list(evaluation_list_mine(actor=user)[:RECENT_CHANGES])
+            if evaluator_organization_ids(user)
+            else None,
+            "contracts": contracts if staff_organization_ids(user) else None,
+        },
+    )
+
+
 @officer_required
-def home(request: HttpRequest) -> HttpResponse:
+def _officer_home(request: HttpRequest) -> HttpResponse:
     user = request.user
     index = DivisionIndex.load()
     areas = jurisdictions(user)
@@ -120,6 +158,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "areas": [(d.code, place_name(d)) for d in areas],
         "finder": finder,
         "waiting_import": waiting_import(request),
+        "purchasing": purchasing_waiting(actor=user),
     }
     status = 200
     if finder.is_valid():
