@@ -171,6 +171,7 @@ def test_the_matrix_covers_every_endpoint():
     covered |= PURCHASE_OPERATIONS
     covered |= DELIVERY_OPERATIONS  # tests/procurement/test_delivery_api.py
     covered |= EVALUATION_OPERATIONS  # tests/procurement/test_evaluations_api.py
+    covered |= {"list_targets", "get_target"}  # tests/api/test_targets_api.py
     assert operations - covered == set(), "operations without a permission test"
     assert covered - operations == set(), "permission tests of operations that do not exist"
     # and each workforce operation is in exactly one of the two

@@ -8,6 +8,7 @@ can run them again without duplicating anything.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -21,6 +22,7 @@ from shuniu.core.errors import PermissionDenied, ValidationError
 from shuniu.divisions.models import Division
 from shuniu.registry.models import DatePrecision, Kind
 from shuniu.targets.models import PolicyDocument, PublishedFigure, Target
+from shuniu.targets.progress import SCOPED_METRICS
 
 
 def _require_editor(actor: Actor) -> None:
@@ -198,10 +200,14 @@ def target_record(
     kind: str = "",
     document: PolicyDocument | None = None,
     description: str = "",
+    scope: Sequence[Division] = (),
 ) -> Target:
-    """Record a target; one per (document, region, metric, kind, due date)."""
+    """Record a target; one per (document, region, metric, kind, due date).
+
+    ``scope``: the districts the target covers as the plan names them (empty: the whole
+    region); recording a different scope replaces it (a new version, audited)."""
     _require_editor(actor)
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[str]] = _scope_errors(region, metric, scope)
     number = _decimal(value, "value")
     if number < 0:
         errors["value"] = [_("A target cannot be negative.")]
@@ -226,4 +232,42 @@ def target_record(
             action="target",
             region=region,
         )
+        _set_scope(actor, result, region, scope)
     return result
+
+
+def _scope_errors(region: Division, metric: str, scope: Sequence[Division]) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if not scope:
+        return errors
+    if metric not in SCOPED_METRICS:
+        errors["scope"] = [
+            _("This metric is counted for a whole region; leave the districts empty.")
+        ]
+        return errors
+    outside = [d.name for d in scope if d.parent_id != region.pk]
+    if outside:
+        errors["scope"] = [
+            _("Not a district of %(region)s: %(names)s")
+            % {"region": region.name, "names": ", ".join(outside)}
+        ]
+    return errors
+
+
+def _set_scope(actor: Actor, target: Target, region: Division, scope: Sequence[Division]) -> None:
+    wanted = sorted({d.pk for d in scope})
+    current = sorted(target.scope.values_list("pk", flat=True))
+    if wanted == current:
+        return
+    before = {"scope": current}
+    target.scope.set(wanted)
+    target.version += 1
+    target.save(update_fields=["version", "updated_at"])
+    audit_write(
+        actor=actor,
+        action="target.scope",
+        instance=target,
+        before=before,
+        after={"scope": wanted},
+        division_code=region.code,
+    )
