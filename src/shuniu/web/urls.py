@@ -3,6 +3,7 @@ from django.urls import include, path
 from shuniu.web.routes import accounts, dashboard, directory, workforce, workspace
 from shuniu.web.routes import evaluations as evaluation_routes
 from shuniu.web.routes import purchasing as purchasing_routes
+from shuniu.web.routes import targets as targets_routes
 from shuniu.web.views import stats
 
 app_name = "web"
@@ -16,4 +17,5 @@ urlpatterns = [
     path("", include(evaluation_routes)),
     path("", include(accounts)),
     path("", include(purchasing_routes)),
+    path("", include(targets_routes)),
 ]
