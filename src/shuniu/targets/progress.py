@@ -115,17 +115,37 @@ def _scope_holders(target: Target, on: dt.date, index: DivisionIndex) -> set[int
 
 def actual_on(target: Target, on: dt.date, index: DivisionIndex) -> Decimal:
     """The statistic the target is held against, for its region (or scope) on ``on``."""
-    region = target.region
-    holders = _scope_holders(target, on, index)
-    metric = target.metric
-    if metric in (Metric.ORGANIZATIONS, Metric.DISTRICTS_COVERED):
+    return metric_value(
+        region=target.region,
+        metric=target.metric,
+        kind=target.kind,
+        on=on,
+        index=index,
+        holders=_scope_holders(target, on, index),
         # A plan's organizations are cultivated once registered: those still registering
         # are left out (the dashboard's totals count them, as the 2012 survey did).
+        include_registering=False,
+    )
+
+
+def metric_value(
+    *,
+    region: Division,
+    metric: str,
+    kind: str,
+    on: dt.date,
+    index: DivisionIndex,
+    holders: set[int] | None = None,
+    include_registering: bool = True,
+) -> Decimal:
+    """A catalogue metric for ``region`` on ``on`` from the statistics the pages use;
+    ``holders``: add up only these county-level divisions' figures."""
+    if metric in (Metric.ORGANIZATIONS, Metric.DISTRICTS_COVERED):
         stats = organization_stats(
             region_code=region.code,
             as_of=on,
-            kind=target.kind or None,
-            include_registering=False,
+            kind=kind or None,
+            include_registering=include_registering,
             index=index,
         )
         if holders is None:
@@ -151,6 +171,8 @@ def actual_on(target: Target, on: dt.date, index: DivisionIndex) -> Decimal:
             employed_in_sector=0,
         )
         return Decimal(pipeline.placed)
+    if metric not in (Metric.POSTS_FUNDED, Metric.CONTRACTED_AMOUNT, Metric.SUPPLIERS_GOOD_SHARE):
+        raise ValueError(metric)
     purchasing = purchasing_stats(region_code=region.code, as_of=on, index=index)
     if metric == Metric.SUPPLIERS_GOOD_SHARE:
         graded = sum(purchasing.by_grade.values())

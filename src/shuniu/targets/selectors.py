@@ -11,11 +11,19 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from shuniu.core.errors import NotFound, ValidationError
+from shuniu.accounts.permissions import covered_division_ids, is_admin, jurisdictions
+from shuniu.core.actors import Actor
+from shuniu.core.errors import NotFound, PermissionDenied, ValidationError
 from shuniu.divisions.models import Division
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.targets.models import Metric, PublishedFigure, Target
-from shuniu.targets.progress import Progress, first_record_on, target_progress
+from shuniu.targets.progress import (
+    TARGET_METRICS,
+    Progress,
+    first_record_on,
+    metric_value,
+    target_progress,
+)
 
 # The metrics an organization statistic can be held against: its total and its coverage.
 ORGANIZATION_METRICS = (Metric.ORGANIZATIONS, Metric.DISTRICTS_COVERED)
@@ -151,3 +159,84 @@ def target_payload(item: TargetWithProgress) -> dict[str, Any]:
             "pace_expected": float(progress.pace_expected),
         },
     }
+
+
+# Qualifiers a published figure may carry: "over N" is consistent with any count at or above
+# N, "nearly N" with any at or below it; "about N" (or none) is held to N both ways.
+AT_LEAST = frozenset({"over", "超过", "more than", "逾"})
+AT_MOST = frozenset({"nearly", "近", "almost", "接近"})
+
+
+@dataclass(frozen=True)
+class FigureComparison:
+    """A published figure beside the value computed for the same metric, region, kind and
+    date. ``computed`` is ``None`` when the catalogue has no statistic for the metric (or the
+    region did not exist on the date)."""
+
+    figure: PublishedFigure
+    computed: Decimal | None
+    difference: Decimal | None  # computed - published
+    relative: Decimal | None  # difference / published, per cent, two places
+    outside: bool  # beyond the threshold, the qualifier taken into account
+
+
+def _comparison(
+    figure: PublishedFigure, computed: Decimal | None, threshold: Decimal
+) -> FigureComparison:
+    if computed is None:
+        return FigureComparison(figure, None, None, None, False)
+    difference = computed - figure.value
+    relative = (difference * 100 / figure.value).quantize(Decimal("0.01")) if figure.value else None
+    qualifier = figure.qualifier.strip().lower()
+    if relative is None:
+        outside = difference != 0
+    elif qualifier in AT_LEAST:
+        outside = relative < -threshold
+    elif qualifier in AT_MOST:
+        outside = relative > threshold
+    else:
+        outside = abs(relative) > threshold
+    return FigureComparison(figure, computed, difference, relative, outside)
+
+
+def published_vs_computed(
+    *, actor: Actor, threshold: Decimal, index: DivisionIndex | None = None
+) -> list[FigureComparison]:
+    """Every published figure the actor may review (an officer: those about divisions of
+    their jurisdiction; an administrator: all), each beside the computed value; the caller
+    keeps the ones ``outside`` the threshold (per cent) for the data-quality view.
+
+    One statistic per distinct (region, metric, kind, date), read by the same functions as
+    the pages (``targets.progress.metric_value``)."""
+    if not (is_admin(actor) or jurisdictions(actor)):
+        raise PermissionDenied(_("Only officers and administrators review published figures."))
+    index = index or DivisionIndex.load()
+    covered = covered_division_ids(actor, index)
+    figures = PublishedFigure.objects.select_related("region").order_by(
+        "region__code", "metric", "as_of", "source", "id"
+    )
+    if covered is not None:
+        figures = figures.filter(region_id__in=covered)
+    cache: dict[tuple[int, str, str, dt.date], Decimal | None] = {}
+    result = []
+    for figure in figures:
+        key = (figure.region_id, figure.metric, figure.kind, figure.as_of)
+        if key not in cache:
+            cache[key] = _computed(figure, index)
+        result.append(_comparison(figure, cache[key], threshold))
+    return result
+
+
+def _computed(figure: PublishedFigure, index: DivisionIndex) -> Decimal | None:
+    if figure.metric not in TARGET_METRICS:
+        return None
+    try:
+        return metric_value(
+            region=figure.region,
+            metric=figure.metric,
+            kind=figure.kind,
+            on=figure.as_of,
+            index=index,
+        )
+    except (ValidationError, NotFound):
+        return None
