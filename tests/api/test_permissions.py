@@ -193,6 +193,8 @@ def test_each_matrix_entry_calls_the_operation_it_names():
     rows += delivery_rows()
     rows += [(name, method, url(anything)) for name, (method, url) in EVALUATION_ROUTES.items()]
     rows += [(name, method, url(anything)) for name, (method, url) in FIGS_ROUTES.items()]
+    rows += [("list_targets", "get", f"{API}/targets?region=110000")]
+    rows += [("get_target", "get", f"{API}/targets/7")]  # tests/api/test_targets_api.py
     # then each one reaches the operation it is named after, and every operation is reached
     assert [(name, operation_of(method, url)) for name, method, url in rows] == [
         (name, name) for name, _, _ in rows

@@ -65,6 +65,7 @@ _PROBLEM_STATUSES = {
 # Statistics of a region answer 404 for a region code that names no division.
 _REGION_STATISTICS = {"get_organization_stats", "get_organization_series", "get_workforce_stats"}
 _REGION_STATISTICS |= {"get_purchasing_stats", "list_ocds_releases"}  # purchasing (wt/figs)
+_REGION_STATISTICS |= {"list_targets"}  # targets (wt/targets)
 
 
 def problem_statuses(method: str, operation: dict[str, Any]) -> list[int]:
