@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from shuniu.web.views.workspace import audit, discrepancies, home, imports, organizations
+from shuniu.web.views.workspace import (
+    audit,
+    discrepancies,
+    home,
+    imports,
+    organizations,
+    targets,
+)
 
 urlpatterns: list[URLPattern] = [
     path("workspace/", home.home, name="workspace"),
@@ -45,6 +52,7 @@ urlpatterns: list[URLPattern] = [
         discrepancies.discrepancies,
         name="workspace_discrepancies",
     ),
+    path("workspace/targets/", targets.targets_entry, name="workspace_targets"),
     path("workspace/import/", imports.upload, name="workspace_import"),
     path("workspace/import/confirm/", imports.confirm, name="workspace_import_confirm"),
     path("workspace/import/template.xlsx", imports.template, name="workspace_import_template"),
