@@ -10,7 +10,11 @@ from shuniu.core.actors import cli_actor
 from shuniu.core.models import AuditRecord
 from shuniu.divisions.models import Division
 from shuniu.targets.models import Target
-from shuniu.targets.services import policy_document_record, target_record
+from shuniu.targets.services import (
+    policy_document_record,
+    published_figure_record,
+    target_record,
+)
 from tests.factories import make_organization
 
 
@@ -108,3 +112,26 @@ def test_the_list_reads_a_bounded_number_of_queries(client, target, django_asser
     with django_assert_max_num_queries(80):
         response = client.get("/targets/", {"region": "110000", "as_of": "2010-12-31"})
     assert response.content.decode().count('id="target-') == 4
+
+
+def test_the_target_page_sets_published_figures_beside_the_computed_ones(client, target):
+    # given two published counts of Beijing's agencies: 2 at the end of 2010, 3 in mid-2010
+    for as_of, value, source in (
+        (dt.date(2010, 12, 31), 2, "年报"),
+        (dt.date(2010, 6, 30), 3, "简报"),
+    ):
+        published_figure_record(
+            actor=cli_actor("test"),
+            region=Division.objects.get(code="110000"),
+            metric="organizations",
+            kind="agency",
+            value=value,
+            as_of=as_of,
+            source=source,
+        )
+    # when the target's page is read
+    html = client.get(f"/targets/{target.pk}/", {"as_of": "2010-12-31"}).content.decode()
+    # then each figure has its computed value of its own date and the difference
+    assert '<tr class="table-warning"><td>2010-06-30</td><td class="text-end"> 3</td>' in html
+    assert '<td class="text-end">-2 (-66.67 %)</td><td>简报</td>' in html
+    assert '<td class="text-end">0 (0.00 %)</td><td>年报</td>' in html

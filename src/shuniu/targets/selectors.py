@@ -240,3 +240,15 @@ def _computed(figure: PublishedFigure, index: DivisionIndex) -> Decimal | None:
         )
     except (ValidationError, NotFound):
         return None
+
+
+def figures_beside_target(
+    *, target: Target, threshold: Decimal = Decimal(5), index: DivisionIndex | None = None
+) -> list[FigureComparison]:
+    """The published figures about the target's region, metric and kind (public statements),
+    each beside the value computed for its own date, by date."""
+    index = index or DivisionIndex.load()
+    figures = PublishedFigure.objects.filter(
+        region_id=target.region_id, metric=target.metric, kind=target.kind
+    ).select_related("region")
+    return [_comparison(f, _computed(f, index), threshold) for f in figures.order_by("as_of", "id")]

@@ -23,6 +23,7 @@ from shuniu.targets.models import Metric
 from shuniu.targets.progress import CurvePoint, target_curve
 from shuniu.targets.selectors import (
     TargetWithProgress,
+    figures_beside_target,
     target_with_progress,
     targets_with_progress,
 )
@@ -183,6 +184,7 @@ def target(request: HttpRequest, pk: int) -> HttpResponse:
         "downloads": {
             f: f"{base}?{urlencode({'as_of': as_of, 'format': f})}" for f in DOWNLOAD_FORMATS
         },
+        "figures": figures_beside_target(target=item.target, index=index),
         "api_url": f"/api/v1/targets/{pk}?" + urlencode({"as_of": as_of}),
         "list_url": reverse("web:targets")
         + "?"
