@@ -4,8 +4,6 @@ checks the jurisdiction, validates, writes and audits; a refusal is a message on
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from shuniu.core.actors import Actor
 from shuniu.core.validation import CleanCharField, RangeDateField
 from shuniu.divisions.models import Division
 from shuniu.registry.models import Kind
@@ -103,7 +102,7 @@ FORMS: dict[str, type[_RegionForm]] = {
 }
 
 
-def _save(entry: str, form: _RegionForm, actor: Any) -> None:
+def _save(entry: str, form: _RegionForm, actor: Actor) -> None:
     data = dict(form.cleaned_data)
     if entry == "document":
         policy_document_create(actor=actor, **data)
