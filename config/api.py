@@ -9,7 +9,7 @@ from ninja.openapi.schema import OpenAPISchema
 
 from shuniu.api.errors import document_problems, install_error_handlers
 from shuniu.api.renderers import Utf8JSONRenderer
-from shuniu.api.routers import divisions, opendata, organizations, stats, workforce
+from shuniu.api.routers import divisions, opendata, organizations, stats, targets, workforce
 from shuniu.api.routers.procurement import delivery as procurement_delivery
 from shuniu.api.routers.procurement import evaluations as procurement_evaluations
 from shuniu.api.routers.procurement import figs as purchasing_figs
@@ -42,6 +42,7 @@ api.add_router("/divisions", divisions.router)
 api.add_router("/organizations", organizations.router)
 api.add_router("/stats", stats.router)
 api.add_router("/workforce", workforce.router)
+api.add_router("/targets", targets.router)
 api.add_router("", procurement_purchases.router)
 api.add_router("", procurement_delivery.router)
 api.add_router("", procurement_evaluations.router)

@@ -173,6 +173,7 @@ def test_the_matrix_covers_every_endpoint():
     covered |= DELIVERY_OPERATIONS  # tests/procurement/test_delivery_api.py
     covered |= EVALUATION_OPERATIONS  # tests/procurement/test_evaluations_api.py
     covered |= set(OPENDATA_ROUTES)  # tests/interop/test_opendata.py
+    covered |= {"list_targets", "get_target"}  # tests/api/test_targets_api.py
     assert operations - covered == set(), "operations without a permission test"
     assert covered - operations == set(), "permission tests of operations that do not exist"
     # and each workforce operation is in exactly one of the two
@@ -195,6 +196,8 @@ def test_each_matrix_entry_calls_the_operation_it_names():
     rows += [(name, method, url(anything)) for name, (method, url) in EVALUATION_ROUTES.items()]
     rows += [(name, method, url(anything)) for name, (method, url) in FIGS_ROUTES.items()]
     rows += [(name, method, url(anything)) for name, (method, url) in OPENDATA_ROUTES.items()]
+    rows += [("list_targets", "get", f"{API}/targets?region=110000")]
+    rows += [("get_target", "get", f"{API}/targets/7")]  # tests/api/test_targets_api.py
     # then each one reaches the operation it is named after, and every operation is reached
     assert [(name, operation_of(method, url)) for name, method, url in rows] == [
         (name, name) for name, _, _ in rows

@@ -66,6 +66,7 @@ _PROBLEM_STATUSES = {
 _REGION_STATISTICS = {"get_organization_stats", "get_organization_series", "get_workforce_stats"}
 _REGION_STATISTICS |= {"get_purchasing_stats", "list_ocds_releases"}  # purchasing (wt/figs)
 _REGION_STATISTICS |= {"export_hsds", "export_360giving", "export_datapackage"}  # open data
+_REGION_STATISTICS |= {"list_targets"}  # targets (wt/targets)
 
 
 def problem_statuses(method: str, operation: dict[str, Any]) -> list[int]:

@@ -107,6 +107,7 @@ class DocumentSpec:
     region: str
     issuer: str = ""
     note: str = ""
+    issued_on: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,7 @@ class TargetSpec:
     value: Decimal
     due_on: dt.date
     description: str
+    scope: tuple[str, ...] = ()  # district codes as the plan named them; () = the region
 
 
 @dataclass
@@ -620,7 +622,30 @@ FIGURES = (
 )
 
 PLAN_2010 = "2010年北京市折子工程"
-DOCUMENTS = (DocumentSpec(title=PLAN_2010, region=BEIJING, issuer="北京市人民政府"),)
+# Demo plans (not real documents) so the demo shows a coverage target met in 2012 and a
+# target whose deadline is still ahead on the survey's dates.
+PLAN_COVERAGE = "北京市社工事务所区县全覆盖工作方案（演示）"
+PLAN_2015 = "北京市社工事务所发展目标（2011—2015，演示）"
+# 城八区 as they were in 2010 (崇文 and 宣武 merged into 东城 and 西城 in July 2010) + 顺义 + 昌平.
+PLAN_2010_SCOPE = (
+    "110101",
+    "110102",
+    "110103",
+    "110104",
+    "110105",
+    "110106",
+    "110107",
+    "110108",
+    "110113",
+    "110114",
+)
+DOCUMENTS = (
+    DocumentSpec(title=PLAN_2010, region=BEIJING, issuer="北京市人民政府", issued_on=d(2010, 1, 1)),
+    DocumentSpec(
+        title=PLAN_COVERAGE, region=BEIJING, issuer="北京市民政局", issued_on=d(2011, 1, 1)
+    ),
+    DocumentSpec(title=PLAN_2015, region=BEIJING, issuer="北京市民政局", issued_on=d(2011, 1, 1)),
+)
 TARGETS = (
     TargetSpec(
         document=PLAN_2010,
@@ -630,6 +655,25 @@ TARGETS = (
         value=Decimal(10),
         due_on=END_2010,
         description="2010年在城八区及顺义、昌平培育10家社工事务所",
+        scope=PLAN_2010_SCOPE,
+    ),
+    TargetSpec(
+        document=PLAN_COVERAGE,
+        region=BEIJING,
+        metric=Metric.DISTRICTS_COVERED,
+        kind=Kind.AGENCY,
+        value=Decimal(16),
+        due_on=d(2012, 12, 31),
+        description="2012年底前社工事务所覆盖全市16个区县",
+    ),
+    TargetSpec(
+        document=PLAN_2015,
+        region=BEIJING,
+        metric=Metric.ORGANIZATIONS,
+        kind=Kind.AGENCY,
+        value=Decimal(100),
+        due_on=d(2015, 12, 31),
+        description="2015年底前全市社工事务所达到100家",
     ),
 )
 

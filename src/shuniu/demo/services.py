@@ -338,7 +338,11 @@ def _load_targets(
     documents = {}
     for doc in data.documents:
         documents[doc.title] = policy_document_record(
-            actor=actor, title=doc.title, region=divisions[doc.region], issuer=doc.issuer
+            actor=actor,
+            title=doc.title,
+            region=divisions[doc.region],
+            issuer=doc.issuer,
+            issued_on=doc.issued_on,
         )
     versions = {t.pk: t.version for t in Target.objects.all()}
     for spec in data.targets:
@@ -351,6 +355,7 @@ def _load_targets(
             value=spec.value,
             due_on=spec.due_on,
             description=spec.description,
+            scope=[divisions[code] for code in spec.scope],
         )
         if target.pk not in versions:
             tally.created += 1

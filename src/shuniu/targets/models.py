@@ -14,6 +14,9 @@ class Metric(models.TextChoices):
     UNIVERSITIES = "universities", _("universities with social-work departments")
     GRADUATES_PER_YEAR = "graduates_per_year", _("social-work graduates per year")
     PROGRAMME_PLACEMENTS = "programme_placements", _("programme placements")
+    POSTS_FUNDED = "posts_funded", _("posts funded")
+    CONTRACTED_AMOUNT = "contracted_amount", _("contracted amount")
+    SUPPLIERS_GOOD_SHARE = "suppliers_good_share", _("share of suppliers graded good or better")
 
 
 class PolicyDocument(BaseModel):
@@ -54,6 +57,14 @@ class Target(BaseModel):
     value = models.DecimalField(_("target value"), max_digits=14, decimal_places=2)
     due_on = models.DateField(_("due on"))
     description = models.TextField(_("description"), blank=True)
+    # The districts the target covers, as named by the plan (possibly abolished since: they
+    # resolve to the division holding their territory on the date asked). None: the region.
+    scope = models.ManyToManyField(
+        "divisions.Division",
+        verbose_name=_("districts covered by the target"),
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("target")

@@ -8,19 +8,21 @@ can run them again without duplicating anything.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from shuniu.accounts.permissions import is_admin
+from shuniu.accounts.permissions import can_write_in, is_admin
 from shuniu.core.actors import Actor
 from shuniu.core.audit import audit_write, snapshot
 from shuniu.core.errors import PermissionDenied, ValidationError
 from shuniu.divisions.models import Division
 from shuniu.registry.models import DatePrecision, Kind
 from shuniu.targets.models import PolicyDocument, PublishedFigure, Target
+from shuniu.targets.progress import SCOPED_METRICS
 
 
 def _require_editor(actor: Actor) -> None:
@@ -198,10 +200,14 @@ def target_record(
     kind: str = "",
     document: PolicyDocument | None = None,
     description: str = "",
+    scope: Sequence[Division] = (),
 ) -> Target:
-    """Record a target; one per (document, region, metric, kind, due date)."""
+    """Record a target; one per (document, region, metric, kind, due date).
+
+    ``scope``: the districts the target covers as the plan names them (empty: the whole
+    region); recording a different scope replaces it (a new version, audited)."""
     _require_editor(actor)
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[str]] = _scope_errors(region, metric, scope)
     number = _decimal(value, "value")
     if number < 0:
         errors["value"] = [_("A target cannot be negative.")]
@@ -226,4 +232,180 @@ def target_record(
             action="target",
             region=region,
         )
+        _set_scope(actor, result, region, scope)
     return result
+
+
+def _scope_errors(region: Division, metric: str, scope: Sequence[Division]) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if not scope:
+        return errors
+    if metric not in SCOPED_METRICS:
+        errors["scope"] = [
+            _("This metric is counted for a whole region; leave the districts empty.")
+        ]
+        return errors
+    outside = [d.name for d in scope if d.parent_id != region.pk]
+    if outside:
+        errors["scope"] = [
+            _("Not a district of %(region)s: %(names)s")
+            % {"region": region.name, "names": ", ".join(outside)}
+        ]
+    return errors
+
+
+def _set_scope(actor: Actor, target: Target, region: Division, scope: Sequence[Division]) -> None:
+    wanted = sorted({d.pk for d in scope})
+    current = sorted(target.scope.values_list("pk", flat=True))
+    if wanted == current:
+        return
+    before = {"scope": current}
+    target.scope.set(wanted)
+    target.version += 1
+    target.save(update_fields=["version", "updated_at"])
+    audit_write(
+        actor=actor,
+        action="target.scope",
+        instance=target,
+        before=before,
+        after={"scope": wanted},
+        division_code=region.code,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Officers' entries: one new row each, within the officer's jurisdiction (administrators
+# anywhere), checked, written and audited in one transaction.
+
+
+def _require_jurisdiction(actor: Actor, region: Division) -> None:
+    if not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied(_("You must be logged in to change targets and figures."))
+    if not can_write_in(actor, region):
+        raise PermissionDenied(
+            _("%(region)s is outside your jurisdiction.") % {"region": region.name}
+        )
+
+
+def _create(actor: Actor, instance: Any, action: str, region: Division) -> None:
+    instance.save()
+    audit_write(
+        actor=actor,
+        action=f"{action}.create",
+        instance=instance,
+        before=None,
+        after=snapshot(instance),
+        division_code=region.code,
+    )
+
+
+def policy_document_create(
+    *,
+    actor: Actor,
+    title: str,
+    region: Division,
+    issuer: str = "",
+    number: str = "",
+    issued_on: dt.date | None = None,
+    url: str = "",
+) -> PolicyDocument:
+    """Record a new policy document of ``region`` (one title per region)."""
+    _require_jurisdiction(actor, region)
+    document = PolicyDocument(
+        title=title.strip(),
+        region=region,
+        issuer=issuer.strip(),
+        number=number.strip(),
+        issued_on=issued_on,
+        url=url,
+    )
+    _validate(document, {}, exclude=["region"])
+    with transaction.atomic():
+        if PolicyDocument.objects.filter(title=document.title, region=region).exists():
+            raise ValidationError(
+                {"title": [_("A document of this region already has this title.")]}
+            )
+        _create(actor, document, "policy_document", region)
+    return document
+
+
+def target_create(
+    *,
+    actor: Actor,
+    region: Division,
+    metric: str,
+    value: Any,
+    due_on: dt.date,
+    kind: str = "",
+    document: PolicyDocument | None = None,
+    description: str = "",
+    scope: Sequence[Division] = (),
+) -> Target:
+    """Record a new target of ``region`` (its districts in ``scope``, or the whole region)."""
+    _require_jurisdiction(actor, region)
+    errors = _scope_errors(region, metric, scope)
+    number = _decimal(value, "value")
+    if number < 0:
+        errors["value"] = [_("A target cannot be negative.")]
+    if kind and kind not in Kind.values:
+        errors["kind"] = [_("Unknown organization kind: %(kind)s") % {"kind": kind}]
+    if document is not None and document.region_id != region.pk:
+        errors["document"] = [_("The document belongs to another region.")]
+    target = Target(
+        document=document,
+        region=region,
+        metric=metric,
+        kind=kind,
+        due_on=due_on,
+        value=number,
+        description=description.strip(),
+    )
+    _validate(target, errors, exclude=["region", "document"])
+    with transaction.atomic():
+        _create(actor, target, "target", region)
+        if scope:
+            target.scope.set([d.pk for d in scope])
+    return target
+
+
+def published_figure_create(
+    *,
+    actor: Actor,
+    region: Division,
+    metric: str,
+    value: Any,
+    as_of: dt.date,
+    source: str,
+    kind: str = "",
+    qualifier: str = "",
+    note: str = "",
+) -> PublishedFigure:
+    """Record a new published figure (with its source, date and a qualifier such as 约,
+    超过 or 近) about ``region``."""
+    _require_jurisdiction(actor, region)
+    errors: dict[str, list[str]] = {}
+    number = _decimal(value, "value")
+    if number < 0:
+        errors["value"] = [_("A published figure cannot be negative.")]
+    if kind and kind not in Kind.values:
+        errors["kind"] = [_("Unknown organization kind: %(kind)s") % {"kind": kind}]
+    figure = PublishedFigure(
+        region=region,
+        metric=metric,
+        kind=kind,
+        value=number,
+        qualifier=qualifier.strip(),
+        as_of=as_of,
+        source=source.strip(),
+        note=note.strip(),
+    )
+    _validate(figure, errors, exclude=["region"])
+    with transaction.atomic():
+        if PublishedFigure.objects.filter(
+            region=region, metric=metric, kind=kind, as_of=as_of, source=figure.source
+        ).exists():
+            raise ValidationError(
+                {"source": [_("This source already gives this figure for that date.")]}
+            )
+        _create(actor, figure, "published_figure", region)
+    return figure

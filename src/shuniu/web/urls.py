@@ -10,6 +10,7 @@ from shuniu.web.routes import (
 )
 from shuniu.web.routes import evaluations as evaluation_routes
 from shuniu.web.routes import purchasing as purchasing_routes
+from shuniu.web.routes import targets as targets_routes
 from shuniu.web.views import stats
 
 app_name = "web"
@@ -24,4 +25,5 @@ urlpatterns = [
     path("", include(accounts)),
     path("", include(purchasing_routes)),
     path("", include(workspace_purchasing)),
+    path("", include(targets_routes)),
 ]

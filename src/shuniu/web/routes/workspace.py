@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from shuniu.web.views.workspace import audit, home, imports, organizations
+from shuniu.web.views.workspace import (
+    audit,
+    discrepancies,
+    home,
+    imports,
+    organizations,
+    targets,
+)
 
 urlpatterns: list[URLPattern] = [
     path("workspace/", home.home, name="workspace"),
@@ -40,6 +47,12 @@ urlpatterns: list[URLPattern] = [
     ),
     path("workspace/organizations/<int:pk>/history/", audit.history, name="workspace_history"),
     path("workspace/audit/", audit.audit, name="workspace_audit"),
+    path(
+        "workspace/discrepancies/",
+        discrepancies.discrepancies,
+        name="workspace_discrepancies",
+    ),
+    path("workspace/targets/", targets.targets_entry, name="workspace_targets"),
     path("workspace/import/", imports.upload, name="workspace_import"),
     path("workspace/import/confirm/", imports.confirm, name="workspace_import_confirm"),
     path("workspace/import/template.xlsx", imports.template, name="workspace_import_template"),
