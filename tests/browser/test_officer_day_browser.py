@@ -6,6 +6,9 @@ One test walks through all of it: loading the demo dataset takes most of its tim
 
 from __future__ import annotations
 
+import os
+import shutil
+
 import pytest
 from django.contrib.auth import get_user_model
 
@@ -13,6 +16,7 @@ from shuniu.core.actors import cli_actor
 from shuniu.demo.dataset import DEMO_OFFICER
 from shuniu.demo.services import demo_load
 from shuniu.registry.models import Organization
+from tests.browser.conftest import REPO_ROOT
 from tests.browser.test_workspace_browser import log_in
 
 WIDTHS = (1280, 390)
@@ -125,4 +129,19 @@ def test_the_officers_day_at_two_widths(live_server, browser, demo, artifacts):
         page.click("#records-end-link")
         page.wait_for_selector("#retention-chart[data-rendered=true]")
         assert page.locator("#records-end").count() == 0
+
+        # when the purchasing dashboard of the demo's Beijing opens at the end of 2012
+        page.goto(live_server.url + "/purchasing/?region=110000&as_of=2012-12-31")
+        page.wait_for_selector("#years-chart canvas, #years-chart svg")
+        page.wait_for_timeout(500)  # let the charts' entry animation finish for the picture
+        # then it counts the demo's six service purchases and the post pilot
+        assert page.locator("#figure-service").inner_text() == "6"
+        assert page.locator("#figure-post").inner_text() == "1"
+        page.screenshot(path=str(artifacts / f"purchasing-demo-{width}.png"), full_page=True)
+        if width == 1280 and os.environ.get("SHUNIU_UPDATE_SNAPSHOTS"):
+            # the README's picture (docs/screenshot-purchasing.png), refreshed on request only
+            shutil.copyfile(
+                artifacts / "purchasing-demo-1280.png",
+                REPO_ROOT / "docs" / "screenshot-purchasing.png",
+            )
         context.close()

@@ -9,7 +9,6 @@ award and not before."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 
 import pytest
 from django.conf import settings
@@ -17,7 +16,6 @@ from django.test import Client
 
 from shuniu.procurement.models import Contract, Evaluation, Payment, Purchase
 from shuniu.registry.models import Support
-from tests.browser.conftest import REPO_ROOT
 from tests.factories_pweb import world
 
 
@@ -232,8 +230,5 @@ def test_the_purchasing_journey(live_server, page, w, artifacts):
     assert figure(page, base, "2011-12-31", "paid") == "480000.00"
     assert figure(page, base, "2011-12-31", "service") == "1"  # the refused one is not counted
     shot("dashboard")
-    shutil.copyfile(
-        artifacts / "purchasing-dashboard.png", REPO_ROOT / "docs" / "screenshot-purchasing.png"
-    )
     # the refusals are 400 pages by design; nothing else went wrong in the browser
     assert [m for m in page.problems.messages if "400" not in m] == []
