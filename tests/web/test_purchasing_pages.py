@@ -206,3 +206,19 @@ def test_the_navigation_links_to_purchasing(client):
 def test_the_dashboard_defaults_to_a_valid_query(english):
     # A bare URL is a valid query (the default region and today)
     assert english.get("/purchasing/").status_code == 200
+
+
+def test_the_tables_write_amounts_as_money(english):
+    # Given the scene
+    scene()
+    # When the dashboard is read in English
+    html = english.get("/purchasing/", {"region": "110000", "as_of": "2011-06-10"}).content.decode()
+    # Then the suppliers' table writes amounts with grouped thousands and two decimals
+    # (the downloads keep them as plain numbers)
+    suppliers = html[html.index('id="suppliers-table"') :]
+    suppliers = suppliers[: suppliers.index("</table>")]
+    assert '<td class="text-end">900,000.00</td>' in suppliers
+    assert '<td class="text-end">65.22</td>' in suppliers
+    assert "900000.0<" not in suppliers
+    # and the figure cards keep the amounts on one line
+    assert 'class="figure-value figure-amount" id="figure-contracted"' in html

@@ -135,3 +135,11 @@ def test_the_target_page_sets_published_figures_beside_the_computed_ones(client,
     assert '<tr class="table-warning"><td>2010-06-30</td><td class="text-end"> 3</td>' in html
     assert '<td class="text-end">-2 (-66.67 %)</td><td>简报</td>' in html
     assert '<td class="text-end">0 (0.00 %)</td><td>年报</td>' in html
+
+
+def test_the_dashboard_leads_to_the_targets_of_its_region_and_date(client, target):
+    # Given a region's dashboard on a date
+    html = client.get("/", {"region": "110000", "as_of": "2010-12-31"}).content.decode()
+    # Then it links to the targets list of the same region and date, which answers
+    assert 'href="/targets/?region=110000&amp;as_of=2010-12-31" id="targets-link"' in html
+    assert client.get("/targets/", {"region": "110000", "as_of": "2010-12-31"}).status_code == 200
