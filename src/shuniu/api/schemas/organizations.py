@@ -4,6 +4,7 @@ import datetime as dt
 from typing import Any
 
 from ninja import Field, Schema
+from pydantic import ConfigDict
 
 from shuniu.api.schemas.common import DivisionRef, OrganizationRef
 from shuniu.core.validation import ApiDate, CleanStr, CleanText
@@ -107,6 +108,10 @@ class OrganizationIn(Schema):
 class OrganizationPatch(Schema):
     """Only the fields sent are changed. Send the version you edited as ``If-Match`` or
     ``version``."""
+
+    # An edit naming a field that does not exist is refused, not dropped: a misspelt
+    # field would otherwise change nothing and still count as a new version.
+    model_config = ConfigDict(extra="forbid")
 
     version: int | None = None
     name: CleanStr | None = None

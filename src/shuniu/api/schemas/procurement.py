@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from ninja import Field, Schema
+from pydantic import ConfigDict
 
 from shuniu.api.schemas.common import DivisionRef
 from shuniu.core.validation import ApiDate, ApiDecimal, CleanStr, CleanText, RecordId
@@ -249,6 +250,10 @@ class PurchaseIn(Schema):
 class PurchasePatch(Schema):
     """Only the fields sent are changed. Send the version you edited as ``If-Match`` or
     ``version``."""
+
+    # An edit naming a field that does not exist is refused, not dropped: a misspelt
+    # field would otherwise change nothing and still count as a new version.
+    model_config = ConfigDict(extra="forbid")
 
     version: int | None = None
     title: CleanStr | None = None

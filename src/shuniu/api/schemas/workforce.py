@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from ninja import Field, Schema
+from pydantic import ConfigDict
 
 from shuniu.api.schemas.common import DivisionRef, OrganizationRef
 from shuniu.core.validation import ApiDate, CleanStr, CleanText
@@ -230,6 +231,10 @@ class PersonPatch(Schema):
     """Only the fields sent are changed. Send the version you edited as ``If-Match`` or
     ``version``."""
 
+    # An edit naming a field that does not exist is refused, not dropped: a misspelt
+    # field would otherwise change nothing and still count as a new version.
+    model_config = ConfigDict(extra="forbid")
+
     version: int | None = None
     name: CleanStr | None = None
     id_number: CleanStr | None = None
@@ -311,6 +316,10 @@ class RegistrationIn(Schema):
 
 
 class RegistrationPatch(Schema):
+    # An edit naming a field that does not exist is refused, not dropped: a misspelt
+    # field would otherwise change nothing and still count as a new version.
+    model_config = ConfigDict(extra="forbid")
+
     ce_hours: Decimal
     version: int | None = None
 
@@ -336,6 +345,10 @@ class EmploymentPage(Schema):
 
 
 class EmploymentPatch(Schema):
+    # An edit naming a field that does not exist is refused, not dropped: a misspelt
+    # field would otherwise change nothing and still count as a new version.
+    model_config = ConfigDict(extra="forbid")
+
     ends_on: ApiDate
     version: int | None = None
 
