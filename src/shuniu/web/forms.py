@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from shuniu.core.validation import MAX_PAGE, PAGE_TOO_LARGE, RangeDateField
@@ -275,3 +276,17 @@ def query_errors(form: forms.Form) -> list[tuple[str, str]]:
         label = str(field.label) if field is not None and field.label else ""
         shown.extend((label, str(message)) for message in messages)
     return shown
+
+
+def attach_service_errors(
+    form: forms.Form,
+    exc: ValidationError,
+    rename: Mapping[str, str] | Callable[[str], str | None] | None = None,
+) -> None:
+    """Attach a service's ValidationError to the inputs it names, so each message stands next
+    to its field (``rename`` maps a service's field name to the form's, as a mapping or a
+    function); a message about no field of the form goes to the form as a whole."""
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    for field, messages in errors.items():
+        name = rename(field) if callable(rename) else (rename or {}).get(field, field)
+        form.add_error(name if name in form.fields else None, list(messages))

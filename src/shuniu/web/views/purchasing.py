@@ -38,6 +38,7 @@ from shuniu.web.forms import (
     DashboardQuery,
     FlaggedForm,
     _DownloadFields,
+    attach_service_errors,
     page_field,
     query_errors,
 )
@@ -191,12 +192,6 @@ TABLES: dict[str, Callable[[PurchasingStats, Division], ChartTable]] = {
 # The dashboard
 
 
-def _add_errors(form: forms.Form, exc: ValidationError) -> None:
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-    for name, messages in errors.items():
-        form.add_error(name if name in form.fields else None, messages)
-
-
 @require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Purchases of a city or district contracted by a date: figures, charts and tables."""
@@ -217,7 +212,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         except NotFound:
             form.add_error("region", _("Unknown region code “%(value)s”.") % {"value": region.code})
         except ValidationError as exc:
-            _add_errors(form, exc)
+            attach_service_errors(form, exc)
         else:
             context.update(_dashboard(stats, region, index))
     status = 200
@@ -292,7 +287,7 @@ def dashboard_download(request: HttpRequest) -> HttpResponse:
         form.add_error("region", _("Unknown region code “%(value)s”.") % {"value": region.code})
         return _bad_request(form)
     except ValidationError as exc:
-        _add_errors(form, exc)
+        attach_service_errors(form, exc)
         return _bad_request(form)
     table = TABLES[chart](stats, region)
     name = f"shuniu-purchasing-{region.code}-{as_of.isoformat()}-{table.chart}.{fmt}"
@@ -365,7 +360,7 @@ def purchases(request: HttpRequest) -> HttpResponse:
                 limit=PER_PAGE,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            attach_service_errors(form, exc)
         else:
             query = {k: str(v) for k, v in data.items() if v and k != "page"}
             context.update(

@@ -27,7 +27,13 @@ from shuniu.targets.selectors import (
     target_with_progress,
     targets_with_progress,
 )
-from shuniu.web.forms import DOWNLOAD_FORMATS, DashboardQuery, _QueryForm, query_errors
+from shuniu.web.forms import (
+    DOWNLOAD_FORMATS,
+    DashboardQuery,
+    _QueryForm,
+    attach_service_errors,
+    query_errors,
+)
 from shuniu.web.names import place_name
 from shuniu.web.views.charts import ChartTable
 from shuniu.web.views.downloads import CSV_TYPE, XLSX_TYPE, _bad_request, _csv, _xlsx
@@ -50,12 +56,6 @@ class TargetQuery(_QueryForm):
     def __init__(self, query: Mapping[str, str], *, today: Any) -> None:
         super().__init__(query, today=today, defaults={})
         del self.fields["kind"]
-
-
-def _add_errors(form: Any, exc: ValidationError) -> None:
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-    for name, messages in errors.items():
-        form.add_error(name if name in form.fields else None, messages)
 
 
 def state_label(state: str) -> str:
@@ -110,7 +110,7 @@ def targets(request: HttpRequest) -> HttpResponse:
         except NotFound:
             form.add_error("region", _("Unknown region code “%(value)s”.") % {"value": region.code})
         except ValidationError as exc:
-            _add_errors(form, exc)
+            attach_service_errors(form, exc)
         else:
             context.update(
                 {
@@ -158,7 +158,7 @@ def target(request: HttpRequest, pk: int) -> HttpResponse:
         except NotFound as exc:
             raise Http404(_("No such target.")) from exc
         except ValidationError as exc:
-            _add_errors(form, exc)
+            attach_service_errors(form, exc)
     if fmt and item is None:
         return _bad_request(form)
     if item is None:

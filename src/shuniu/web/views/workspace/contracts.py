@@ -30,6 +30,7 @@ from shuniu.procurement.models import Contract, Deliverable, OutputKind
 from shuniu.procurement.permissions import is_supplier_side, may_see_delivery
 from shuniu.procurement.selectors import contract_get, contract_list_supplier_side, report_list
 from shuniu.procurement.services import report_submit
+from shuniu.web.forms import attach_service_errors
 from shuniu.web.views.workspace.access import forbidden
 from shuniu.web.views.workspace.forms import WorkspaceForm
 
@@ -112,14 +113,16 @@ def _contract(request: HttpRequest, pk: int) -> Contract:
 
 
 def _add_errors(form: ReportForm, exc: ValidationError, names: list[str]) -> None:
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-    for field, messages_ in errors.items():
-        name: str | None = field if field in form.fields else None
+    """The service names a report line ``lines[i]...``: its input is ``names[i]``."""
+
+    def line_input(field: str) -> str | None:
         if field.startswith("lines["):
             index_text = field[len("lines[") :].partition("]")[0]
             if index_text.isdigit() and int(index_text) < len(names):
-                name = names[int(index_text)]
-        form.add_error(name, list(messages_))
+                return names[int(index_text)]
+        return field
+
+    attach_service_errors(form, exc, line_input)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -35,7 +35,7 @@ from shuniu.procurement.selectors import (
     evaluation_sheet,
 )
 from shuniu.procurement.services import evaluation_complete, evaluation_score
-from shuniu.web.forms import query_errors
+from shuniu.web.forms import attach_service_errors, query_errors
 from shuniu.web.paging import pager
 from shuniu.web.views.workspace.access import forbidden
 
@@ -197,12 +197,9 @@ def _sheet_page(
     )
 
 
-def _service_errors(form: forms.Form, exc: ValidationError) -> None:
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-    for field, messages_ in errors.items():
-        name = f"score-{field.removeprefix('scores.')}" if field.startswith("scores.") else field
-        for message in messages_:
-            form.add_error(name if name in form.fields else None, message)
+def _score_field(field: str) -> str:
+    """The sheet's input for a service's ``scores.<code>`` field."""
+    return f"score-{field.removeprefix('scores.')}" if field.startswith("scores.") else field
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -224,7 +221,7 @@ def evaluation_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 version=form.cleaned_data["version"],
             )
         except ValidationError as exc:
-            _service_errors(form, exc)
+            attach_service_errors(form, exc, _score_field)
         except StaleVersion:
             form.add_error(
                 None, _("Someone saved this evaluation meanwhile: reload the page and try again.")
@@ -255,7 +252,7 @@ def evaluation_complete_view(request: HttpRequest, pk: int) -> HttpResponse:
                 version=form.cleaned_data["version"],
             )
         except ValidationError as exc:
-            _service_errors(form, exc)
+            attach_service_errors(form, exc, _score_field)
         except StaleVersion:
             form.add_error(
                 None, _("Someone saved this evaluation meanwhile: reload the page and try again.")

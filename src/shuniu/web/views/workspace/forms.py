@@ -173,11 +173,6 @@ class WorkspaceForm(forms.Form):
             rows.extend((target, label, str(m)) for m in messages)
         return rows
 
-    def add_service_errors(self, errors: Mapping[str, Sequence[str]]) -> None:
-        """Attach a service's ValidationError to the inputs it names."""
-        for field, messages in errors.items():
-            self.add_error(field if field in self.fields else None, list(messages))
-
 
 _DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 _DATE_ERRORS = {

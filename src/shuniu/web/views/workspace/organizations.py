@@ -32,6 +32,7 @@ from shuniu.registry.services import (
     organization_update,
     support_record,
 )
+from shuniu.web.forms import attach_service_errors
 from shuniu.web.htmx import HtmxHttpRequest
 from shuniu.web.views.workspace.access import (
     forbidden,
@@ -61,8 +62,7 @@ SUPPORT_TEMPLATE = "web/workspace/support_form.html"
 
 
 def _service_errors(form: WorkspaceForm, exc: ValidationError) -> None:
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-    form.add_service_errors(errors)
+    attach_service_errors(form, exc)
     form.style()
 
 

@@ -10,7 +10,7 @@ checks the same again; a refusal is shown next to the field it names.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -69,7 +69,7 @@ from shuniu.procurement.services import (
 from shuniu.registry.models import Grade, Organization, ServiceField
 from shuniu.registry.models import Kind as OrgKind
 from shuniu.registry.selectors import OrganizationFilter, organization_list
-from shuniu.web.forms import query_errors
+from shuniu.web.forms import attach_service_errors, query_errors
 from shuniu.web.names import place_name
 from shuniu.web.paging import pager
 from shuniu.web.views.workspace.access import forbidden, officer_required
@@ -91,15 +91,6 @@ _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 def _blank(choices: Sequence[tuple[str, Any]]) -> list[tuple[str, Any]]:
     return [("", "—"), *choices]
-
-
-def _service_errors(form: forms.Form, exc: ValidationError, rename: Mapping[str, str] = {}) -> None:
-    """Attach a service's ValidationError to the inputs it names (``rename`` maps a
-    service's field to the form's), the rest to the form."""
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-    for field, messages_ in errors.items():
-        name = rename.get(field, field)
-        form.add_error(name if name in form.fields else None, list(messages_))
 
 
 # ---------------------------------------------------------------------------------------
@@ -261,7 +252,7 @@ def purchase_new(request: HttpRequest) -> HttpResponse:
                 rules=form.rule_rows(),
             )
         except ValidationError as exc:
-            _service_errors(form, exc)
+            attach_service_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
@@ -597,7 +588,7 @@ def status_set(request: HttpRequest, pk: int) -> HttpResponse:
                 version=data["version"],
             )
         except ValidationError as exc:
-            _service_errors(form, exc)
+            attach_service_errors(form, exc)
         except StaleVersion:
             form.add_error(None, str(STALE))
         except PermissionDenied as exc:
@@ -634,7 +625,7 @@ def award(request: HttpRequest, pk: int) -> HttpResponse:
                     (str(e.code), _rule_name(str(e.code)), " ".join(e.messages)) for e in coded
                 ]
             else:
-                _service_errors(form, exc)
+                attach_service_errors(form, exc)
         except PermissionDenied as exc:
             return forbidden(request, str(exc))
         else:
@@ -740,7 +731,7 @@ def release(request: HttpRequest, pk: int, payment_pk: int) -> HttpResponse:
                 version=form.cleaned_data["version"],
             )
         except ValidationError as exc:
-            _service_errors(form, exc, {"payment": "paid_on", "deliverable": "paid_on"})
+            attach_service_errors(form, exc, {"payment": "paid_on", "deliverable": "paid_on"})
         except StaleVersion:
             form.add_error(None, str(STALE))
         except PermissionDenied as exc:
@@ -778,7 +769,7 @@ def decide(request: HttpRequest, pk: int, report_pk: int) -> HttpResponse:
                 version=data["version"],
             )
         except ValidationError as exc:
-            _service_errors(form, exc)
+            attach_service_errors(form, exc)
         except StaleVersion:
             form.add_error(None, str(STALE))
         except PermissionDenied as exc:
@@ -811,7 +802,7 @@ def evaluator(request: HttpRequest, pk: int) -> HttpResponse:
                 assigned_on=data["assigned_on"],
             )
         except ValidationError as exc:
-            _service_errors(form, exc)
+            attach_service_errors(form, exc)
         except PermissionDenied as exc:
             return forbidden(request, str(exc))
         else:
@@ -834,7 +825,7 @@ def post_new(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             post_add(actor=request.user, contract=contract, **form.cleaned_data)
         except ValidationError as exc:
-            _service_errors(form, exc)
+            attach_service_errors(form, exc)
         except PermissionDenied as exc:
             return forbidden(request, str(exc))
         else:
@@ -866,7 +857,7 @@ def assign(request: HttpRequest, pk: int, post_pk: int) -> HttpResponse:
                 starts_on=form.cleaned_data["starts_on"],
             )
         except ValidationError as exc:
-            _service_errors(form, exc, {"person_id": "person"})
+            attach_service_errors(form, exc, {"person_id": "person"})
         except NotFound:
             form.add_error("person", _("No such person among those you may see."))
         except PermissionDenied as exc:
