@@ -22,7 +22,12 @@ from openpyxl import Workbook
 from shuniu.core.errors import NotFound
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.interop.cells import neutralise_row
-from shuniu.web.forms import DEFAULT_KIND, CompareDownloadQuery, DashboardDownloadQuery
+from shuniu.web.forms import (
+    DEFAULT_KIND,
+    CompareDownloadQuery,
+    DashboardDownloadQuery,
+    attach_service_errors,
+)
 from shuniu.web.names import place_name
 from shuniu.web.views.charts import (
     ChartTable,
@@ -105,20 +110,23 @@ def _file(form: Any, build: Callable[[], ChartTable], parts: list[str]) -> HttpR
         form.add_error("region", _("Unknown region code “%(value)s”.") % {"value": str(exc)})
         return _bad_request(form)
     except ValidationError as exc:
-        errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-        for name, messages in errors.items():
-            form.add_error(name if name in form.fields else None, messages)
+        attach_service_errors(form, exc)
         return _bad_request(form)
     # The default kind is left out of the name, so the usual file is simply
     # shuniu-110000-2010-12-31-districts.csv; any other kind ("all" included) is named.
     kind = form.cleaned_data["kind"]
     fmt = form.cleaned_data["format"]
     name = "-".join(["shuniu", *parts, *([kind] if kind != DEFAULT_KIND else []), table.chart])
-    if fmt == "csv":
+    return table_file(table, f"{name}.{fmt}")
+
+
+def table_file(table: ChartTable, filename: str) -> HttpResponse:
+    """A table as a download: CSV (UTF-8 with a BOM, for Excel) or XLSX, by the name's end."""
+    if filename.endswith(".csv"):
         response = HttpResponse(_csv(table), content_type=CSV_TYPE)
     else:
         response = HttpResponse(_xlsx(table), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 

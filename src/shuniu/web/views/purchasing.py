@@ -45,7 +45,7 @@ from shuniu.web.forms import (
 from shuniu.web.names import place_name
 from shuniu.web.paging import pager
 from shuniu.web.views.charts import ChartTable
-from shuniu.web.views.downloads import CSV_TYPE, XLSX_TYPE, _bad_request, _csv, _xlsx
+from shuniu.web.views.downloads import _bad_request, table_file
 from shuniu.web.views.stats import NOTABLE_DATES, city_of
 
 PURCHASING_CHARTS = ("years", "methods", "districts", "grades", "suppliers", "buyers")
@@ -290,13 +290,9 @@ def dashboard_download(request: HttpRequest) -> HttpResponse:
         attach_service_errors(form, exc)
         return _bad_request(form)
     table = TABLES[chart](stats, region)
-    name = f"shuniu-purchasing-{region.code}-{as_of.isoformat()}-{table.chart}.{fmt}"
-    if fmt == "csv":
-        response = HttpResponse(_csv(table), content_type=CSV_TYPE)
-    else:
-        response = HttpResponse(_xlsx(table), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return table_file(
+        table, f"shuniu-purchasing-{region.code}-{as_of.isoformat()}-{table.chart}.{fmt}"
+    )
 
 
 # ---------------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ from shuniu.web.forms import (
 )
 from shuniu.web.names import place_name
 from shuniu.web.views.charts import ChartTable
-from shuniu.web.views.downloads import CSV_TYPE, XLSX_TYPE, _bad_request, _csv, _xlsx
+from shuniu.web.views.downloads import _bad_request, table_file
 from shuniu.web.views.stats import NOTABLE_DATES
 
 
@@ -169,11 +169,7 @@ def target(request: HttpRequest, pk: int) -> HttpResponse:
     table = curve_table(points)
     as_of = item.progress.as_of.isoformat()
     if fmt:
-        name = f"shuniu-target-{pk}-{as_of}-progress.{fmt}"
-        body, kind = (_csv(table), CSV_TYPE) if fmt == "csv" else (_xlsx(table), XLSX_TYPE)
-        response = HttpResponse(body, content_type=kind)
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
+        return table_file(table, f"shuniu-target-{pk}-{as_of}-progress.{fmt}")
     base = reverse("web:target", args=[pk])
     context = {
         "form": form,

@@ -6,9 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from django import forms
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponseBase
 from django.urls import reverse
 from django.utils.text import capfirst
@@ -79,9 +77,3 @@ def people_access_required(view: View[_Request, _Args]) -> View[_Request, _Args]
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def add_errors(form: forms.Form, exc: ValidationError) -> None:
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-    for name, messages in errors.items():
-        form.add_error(name if name in form.fields else None, messages)

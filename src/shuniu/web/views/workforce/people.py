@@ -26,11 +26,10 @@ from shuniu.divisions.selectors import DivisionIndex
 from shuniu.registry.models import Kind, Organization
 from shuniu.registry.selectors import OrganizationFilter, organization_get, organization_list
 from shuniu.web.fields import optional_choice
-from shuniu.web.forms import FlaggedForm, page_field, query_errors
+from shuniu.web.forms import FlaggedForm, attach_service_errors, page_field, query_errors
 from shuniu.web.names import place_name
 from shuniu.web.paging import pager, past_last_page, query_status
 from shuniu.web.views.workforce.common import (
-    add_errors,
     choice_label,
     level_label,
     people_access_required,
@@ -208,7 +207,7 @@ def people(request: HttpRequest) -> HttpResponse:
                 limit=PAGE_SIZE,
             )
         except ValidationError as exc:
-            add_errors(form, exc)
+            attach_service_errors(form, exc)
         else:
             beyond_last = past_last_page(form, number, count, PAGE_SIZE)
             if not beyond_last:

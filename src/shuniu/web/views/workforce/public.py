@@ -24,13 +24,18 @@ from shuniu.divisions.models import Division
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.stats.selectors import PublishedRef, WorkforceStats, records_end, workforce_stats
 from shuniu.targets.models import Metric
-from shuniu.web.forms import DOWNLOAD_FORMATS, DashboardQuery, _DownloadFields, query_errors
+from shuniu.web.forms import (
+    DOWNLOAD_FORMATS,
+    DashboardQuery,
+    _DownloadFields,
+    attach_service_errors,
+    query_errors,
+)
 from shuniu.web.names import place_name
 from shuniu.web.views.charts import ChartTable
-from shuniu.web.views.downloads import CSV_TYPE, XLSX_TYPE, _bad_request, _csv, _xlsx
+from shuniu.web.views.downloads import _bad_request, table_file
 from shuniu.web.views.stats import NOTABLE_DATES, QUALIFIERS, city_of, records_end_notice
 from shuniu.web.views.workforce.common import (
-    add_errors,
     grouped,
     level_label,
     may_see_people,
@@ -456,7 +461,7 @@ def workforce(request: HttpRequest) -> HttpResponse:
         except NotFound:
             form.add_error("region", _("Unknown region code “%(value)s”.") % {"value": region.code})
         except ValidationError as exc:
-            add_errors(form, exc)
+            attach_service_errors(form, exc)
         else:
             context.update(_public_context(stats, region, index, form))
     status = 200
@@ -531,14 +536,10 @@ def workforce_download(request: HttpRequest) -> HttpResponse:
         form.add_error("region", _("Unknown region code “%(value)s”.") % {"value": region.code})
         return _bad_request(form)
     except ValidationError as exc:
-        add_errors(form, exc)
+        attach_service_errors(form, exc)
         return _bad_request(form)
     last = records_end(region=region, today=timezone.localdate(), index=index).workforce
     table = TABLES[chart](covered_retention(stats, last), region)
-    name = f"shuniu-workforce-{region.code}-{as_of.isoformat()}-{table.chart}.{fmt}"
-    if fmt == "csv":
-        response = HttpResponse(_csv(table), content_type=CSV_TYPE)
-    else:
-        response = HttpResponse(_xlsx(table), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return table_file(
+        table, f"shuniu-workforce-{region.code}-{as_of.isoformat()}-{table.chart}.{fmt}"
+    )

@@ -22,7 +22,7 @@ from shuniu.targets.selectors import FigureComparison, published_vs_computed
 from shuniu.web.forms import DOWNLOAD_FORMATS, query_errors
 from shuniu.web.names import place_name
 from shuniu.web.views.charts import ChartTable
-from shuniu.web.views.downloads import CSV_TYPE, XLSX_TYPE, _bad_request, _csv, _xlsx
+from shuniu.web.views.downloads import _bad_request, table_file
 from shuniu.web.views.workspace.access import officer_required
 from shuniu.web.views.workspace.forms import WorkspaceForm
 
@@ -119,10 +119,7 @@ def discrepancies(request: HttpRequest) -> HttpResponse:
     table = discrepancy_table(rows)
     fmt = form.cleaned_data["format"]
     if fmt:
-        body, kind = (_csv(table), CSV_TYPE) if fmt == "csv" else (_xlsx(table), XLSX_TYPE)
-        response = HttpResponse(body, content_type=kind)
-        response["Content-Disposition"] = f'attachment; filename="shuniu-discrepancies.{fmt}"'
-        return response
+        return table_file(table, f"shuniu-discrepancies.{fmt}")
     base = reverse("web:workspace_discrepancies")
     query = {"threshold": f"{threshold.normalize():f}", "sort": sort}
     return render(
