@@ -38,7 +38,7 @@ from shuniu.core.actors import Actor
 from shuniu.core.errors import NotFound, PermissionDenied, ValidationError
 from shuniu.core.selectors import MAX_PAGE_SIZE
 from shuniu.core.validation import MAX_SEARCH_LENGTH, clean_text
-from shuniu.divisions.selectors import DivisionIndex
+from shuniu.divisions.selectors import DivisionIndex, division_ids_within
 from shuniu.procurement.models import (
     MAX_TERM_YEARS,
     AttemptCode,
@@ -292,7 +292,8 @@ def _region_ids(code: str) -> set[int]:
     region = index.by_code.get(code)
     if region is None:
         raise ValidationError({"region": _("Unknown division code %(code)s.") % {"code": code}})
-    return {pk for pk, division in index.by_id.items() if index.within(division, region)}
+    # Every division whose territory lies in the region today (崇文 counts in 东城, so in 北京).
+    return division_ids_within(region=region, on=timezone.localdate(), index=index)
 
 
 def _purchase_query(filters: PurchaseFilter) -> QuerySet[Purchase]:

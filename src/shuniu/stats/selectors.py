@@ -14,7 +14,7 @@ from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
 
 from shuniu.core.errors import NotFound, ValidationError
 from shuniu.divisions.models import Division
-from shuniu.divisions.selectors import DivisionIndex
+from shuniu.divisions.selectors import DivisionIndex, division_ids_within
 from shuniu.registry.models import (
     Formation,
     Kind,
@@ -372,7 +372,7 @@ def _quoted(values: Sequence[str]) -> str:
 
 
 def _region_division_ids(index: DivisionIndex, region: Division, on: dt.date) -> set[int]:
-    return {pk for pk in index.by_id if index.within(index.holder(pk, on), region)}
+    return division_ids_within(region=region, on=on, index=index)
 
 
 def workforce_certified(
