@@ -102,11 +102,13 @@ class PageProblems:
         )
 
     def _request_failed(self, request: Any) -> None:
-        # Leaving a page cancels its favicon request if it is still pending: not a fault of the
-        # page, and it races with navigation, so it would make tests flaky.
-        if request.url.endswith(("/favicon.svg", "/favicon.ico")):
+        # Leaving a page cancels what it still had pending (its favicon, a map's shapes):
+        # the browser's own abort, not a fault of the page, and it races with navigation.
+        # A request the server failed answers with a status (the "response" handler) or fails
+        # with another reason (refused, reset), and those are kept.
+        if (request.failure or "") == "net::ERR_ABORTED":
             return
-        self.messages.append(f"request failed: {request.url}")
+        self.messages.append(f"request failed: {request.url} ({request.failure})")
 
 
 @pytest.fixture
