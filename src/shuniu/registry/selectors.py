@@ -4,12 +4,23 @@ fields. Scoping for non-public data (personal data, drafts) arrives with those m
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
+from django.db.models import (
+    Count,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    prefetch_related_objects,
+)
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -19,6 +30,7 @@ from shuniu.divisions.models import Division
 from shuniu.divisions.selectors import DivisionIndex, division_ids_within
 from shuniu.registry.models import (
     EVENT_ORDER,
+    EventKind,
     Formation,
     Kind,
     Organization,
@@ -27,6 +39,7 @@ from shuniu.registry.models import (
     ServiceField,
     Status,
     Support,
+    SupportKind,
 )
 
 MAX_PAGE_SIZE = 200
@@ -281,4 +294,135 @@ def organization_profile(
         sponsored=list(org.sponsored.all()),
         support_received=list(org.support_received.all()),
         support_given=list(org.support_given.all()),
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Hubs and support, as of a date (the sector report)
+
+
+def hub_from_events(
+    events: Sequence[tuple[dt.date, str, int, int | None]], day: dt.date, undated: int | None
+) -> int | None:
+    """The hub on ``day`` from (date, kind, id, hub id) JOINED_HUB/LEFT_HUB events: the state
+    after the last one on or before ``day`` (before a first LEFT_HUB, the hub it names; with
+    no events at all, the ``undated`` hub)."""
+    ordered = sorted(events, key=lambda e: (e[0], EVENT_ORDER[e[1]], e[2]))
+    if not ordered:
+        return undated
+    hub: int | None = ordered[0][3] if ordered[0][1] == EventKind.LEFT_HUB else None
+    for date, kind, _id, hub_id in ordered:
+        if date > day:
+            break
+        hub = hub_id if kind == EventKind.JOINED_HUB else None
+    return hub
+
+
+def organizations_existing_on(
+    *, region: Division, as_of: dt.date, kind: str, index: DivisionIndex
+) -> QuerySet[OrganizationPeriod]:
+    """The periods on ``as_of`` of the organizations of ``kind`` that exist then (registered
+    or registering, as the statistics count them) in a division lying in ``region``."""
+    return (
+        OrganizationPeriod.objects.filter(start__lte=as_of)
+        .filter(Q(end__isnull=True) | Q(end__gt=as_of))
+        .filter(
+            kind=kind,
+            status__in=(Status.REGISTERED, Status.REGISTERING),
+            division_id__in=division_ids_within(region=region, on=as_of, index=index),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class HubMembers:
+    """A hub organization and the organizations it leads on a date."""
+
+    id: int
+    name: str
+    association_level: str
+    members: list[str]  # organization names, by name
+
+
+def hubs_leading(*, organization_ids: Sequence[int], as_of: dt.date) -> list[HubMembers]:
+    """The hubs leading any of ``organization_ids`` on ``as_of``, most members first.
+
+    The hub of an organization on a date is the one its joined/left-hub events give then; an
+    organization without such events keeps the hub recorded on it (``hub_from_events``).
+    Three queries whatever the number of organizations."""
+    events: dict[int, list[tuple[dt.date, str, int, int | None]]] = {}
+    for org_id, date, kind, pk, hub_id in OrganizationEvent.objects.filter(
+        organization_id__in=list(organization_ids),
+        kind__in=[EventKind.JOINED_HUB, EventKind.LEFT_HUB],
+    ).values_list("organization_id", "date", "kind", "id", "hub_id"):
+        events.setdefault(org_id, []).append((date, kind, pk, hub_id))
+    recorded: dict[int, int | None] = {}
+    names: dict[int, str] = {}
+    for pk, hub_id, name in Organization.objects.filter(pk__in=list(organization_ids)).values_list(
+        "pk", "hub_id", "name"
+    ):
+        recorded[pk], names[pk] = hub_id, name
+    led: dict[int, list[str]] = {}
+    for org_id in organization_ids:
+        hub = hub_from_events(events.get(org_id, []), as_of, recorded.get(org_id))
+        if hub is not None:
+            led.setdefault(hub, []).append(names.get(org_id, ""))
+    hubs = Organization.objects.filter(pk__in=list(led)).values_list(
+        "pk", "name", "association_level"
+    )
+    return sorted(
+        (
+            HubMembers(id=pk, name=name, association_level=level, members=sorted(led[pk]))
+            for pk, name, level in hubs
+        ),
+        key=lambda h: (-len(h.members), h.name, h.id),
+    )
+
+
+@dataclass(frozen=True)
+class SupportFigure:
+    """Support of one kind received by a set of organizations up to a date."""
+
+    kind: str
+    records: int
+    receivers: int
+    amount_yuan: Decimal
+    area_m2: Decimal
+
+
+@dataclass(frozen=True)
+class SupportReceived:
+    by_kind: list[SupportFigure]
+    receivers: int  # organizations that received support of any kind
+
+
+def support_received(*, organization_ids: Sequence[int], as_of: dt.date) -> SupportReceived:
+    """Support (any giver) that ``organization_ids`` received starting on or before
+    ``as_of``, per kind of support in the order of ``SupportKind`` (kinds with none left
+    out), and how many of the organizations received any. Two queries."""
+    received = Support.objects.filter(receiver_id__in=list(organization_ids), starts_on__lte=as_of)
+    rows = {
+        kind: (records, receivers, amount, area)
+        for kind, records, receivers, amount, area in received.values_list("kind")
+        .annotate(
+            records=Count("id"),
+            receivers=Count("receiver_id", distinct=True),
+            amount=Sum("amount_yuan"),
+            area=Sum("area_m2"),
+        )
+        .order_by()
+    }
+    return SupportReceived(
+        by_kind=[
+            SupportFigure(
+                kind=kind,
+                records=rows[kind][0],
+                receivers=rows[kind][1],
+                amount_yuan=Decimal(rows[kind][2] or 0),
+                area_m2=Decimal(rows[kind][3] or 0),
+            )
+            for kind in SupportKind.values
+            if kind in rows
+        ],
+        receivers=received.values("receiver_id").distinct().count() if rows else 0,
     )

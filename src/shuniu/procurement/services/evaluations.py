@@ -13,7 +13,7 @@ Who may do what:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -56,7 +56,6 @@ from shuniu.procurement.scoring import (
 )
 from shuniu.procurement.selectors import contract_outputs
 from shuniu.registry.models import (
-    EVENT_ORDER,
     EventKind,
     Kind,
     Organization,
@@ -65,6 +64,7 @@ from shuniu.registry.models import (
     Status,
     Support,
 )
+from shuniu.registry.selectors import hub_from_events
 
 DEFAULT_SCHEME = "default-2012"
 _MAX_SCORE = Decimal("9999.99")
@@ -289,23 +289,6 @@ def evaluation_scheme_create(*, actor: Actor, data: Any) -> EvaluationScheme:
 
 # ---------------------------------------------------------------------------------------
 # Assigning, with the conflict-of-interest check
-
-
-def hub_from_events(
-    events: Sequence[tuple[dt.date, str, int, int | None]], day: dt.date, undated: int | None
-) -> int | None:
-    """The hub on ``day`` from (date, kind, id, hub id) JOINED_HUB/LEFT_HUB events: the state
-    after the last one on or before ``day`` (before a first LEFT_HUB, the hub it names; with
-    no events at all, the ``undated`` hub)."""
-    ordered = sorted(events, key=lambda e: (e[0], EVENT_ORDER[e[1]], e[2]))
-    if not ordered:
-        return undated
-    hub: int | None = ordered[0][3] if ordered[0][1] == EventKind.LEFT_HUB else None
-    for date, kind, _id, hub_id in ordered:
-        if date > day:
-            break
-        hub = hub_id if kind == EventKind.JOINED_HUB else None
-    return hub
 
 
 def hub_on(organization: Organization, day: dt.date) -> int | None:

@@ -1,0 +1,45 @@
+"""How a cell of the sector report reads: whole numbers grouped, amounts with two decimals,
+shares as percentages, dates as ISO dates and nothing as a dash (the XLSX writes the same
+cells as numbers)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django import template
+from django.utils.formats import number_format
+
+from shuniu.interop.report_tables import Share
+
+register = template.Library()
+
+
+@register.filter
+def report_cell(value: Any) -> Any:
+    if value is None:
+        return "—"
+    if isinstance(value, Share):
+        return number_format(value * 100, decimal_pos=1) + "%"
+    if isinstance(value, Decimal):
+        return number_format(value, decimal_pos=2, force_grouping=True)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return number_format(value, force_grouping=True)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+@register.filter
+def report_cell_class(value: Any) -> str:
+    """Numbers align right, dates keep to one line, text reads from the left."""
+    if isinstance(value, bool | str):
+        return ""
+    if value is None or isinstance(value, int | Decimal):
+        return "num"
+    if isinstance(value, dt.date):
+        return "date"
+    return ""
