@@ -373,3 +373,7 @@ except ValueError as exc:
     raise ImproperlyConfigured(str(exc)) from None
 
 SHUNIU_SITE_NAME = _("Shuniu")
+
+# The Chromium that prints the sector report to PDF: a path or a name on PATH; empty:
+# `chromium` or `chromium-browser` on PATH (shuniu.interop.report_pdf).
+SHUNIU_CHROMIUM = os.environ.get("SHUNIU_CHROMIUM", "").strip()

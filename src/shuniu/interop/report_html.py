@@ -22,7 +22,6 @@ from shuniu.web.names import place_name
 from shuniu.web.views.charts import formation_label, map_areas, shape_codes
 
 STYLESHEET = "web/report.css"
-LANGUAGES = ("zh-hans", "en")
 
 
 def report_charts(report: SectorReport, index: DivisionIndex) -> dict[str, SafeString]:

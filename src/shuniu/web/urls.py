@@ -4,6 +4,7 @@ from shuniu.web.routes import (
     accounts,
     dashboard,
     directory,
+    report,
     workforce,
     workspace,
     workspace_purchasing,
@@ -26,4 +27,5 @@ urlpatterns = [
     path("", include(purchasing_routes)),
     path("", include(workspace_purchasing)),
     path("", include(targets_routes)),
+    path("", include(report)),
 ]
