@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from shuniu.divisions.models import Division
+from shuniu.divisions.models import Division, Population
 
 
 @admin.register(Division)
@@ -18,3 +18,11 @@ class DivisionAdmin(admin.ModelAdmin[Division]):
     list_filter = ["level", "parent"]
     search_fields = ["code", "name", "name_en"]
     raw_id_fields = ["parent", "successor"]
+
+
+@admin.register(Population)
+class PopulationAdmin(admin.ModelAdmin[Population]):
+    list_display = ["division", "name", "census", "population"]
+    list_filter = ["census"]
+    search_fields = ["division__code", "name"]
+    raw_id_fields = ["division"]

@@ -60,3 +60,35 @@ def load_divisions(division_model: Any, path: Path = DATA_FILE) -> tuple[int, in
             division.successor = successor
             division.save(update_fields=["parent", "successor"])
     return created, updated
+
+
+POPULATION_FILE = Path(__file__).resolve().parent / "data" / "population.csv"
+
+
+def load_population(
+    population_model: Any, division_model: Any, path: Path = POPULATION_FILE
+) -> tuple[int, int]:
+    """Create or update the census population of every row of the file; returns (created,
+    updated). Takes the models as arguments so a data migration can pass its historical ones."""
+    by_code = {d.code: d for d in division_model.objects.all()}
+    existing = {(p.division_id, p.census): p for p in population_model.objects.all()}
+    created = updated = 0
+    for row in read_rows(path):
+        division = by_code[row["code"]]
+        values = {
+            "name": row["name"],
+            "reference_date": dt.date.fromisoformat(row["reference_date"]),
+            "population": int(row["population"]),
+            "source": row["source"],
+        }
+        census = int(row["census"])
+        current = existing.get((division.pk, census))
+        if current is None:
+            population_model.objects.create(division=division, census=census, **values)
+            created += 1
+        elif any(getattr(current, k) != v for k, v in values.items()):
+            for key, value in values.items():
+                setattr(current, key, value)
+            current.save()
+            updated += 1
+    return created, updated

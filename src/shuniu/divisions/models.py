@@ -87,3 +87,33 @@ class Division(models.Model):
     @property
     def is_county_level(self) -> bool:
         return self.level in COUNTY_LEVELS
+
+
+class Population(models.Model):
+    """Resident population (常住人口) of a division counted by a census, with its source.
+
+    Reference data loaded from ``data/population.csv`` (see ``population.NOTICE.md``).
+    """
+
+    division = models.ForeignKey(
+        Division,
+        verbose_name=_("administrative division"),
+        on_delete=models.PROTECT,
+        related_name="populations",
+    )
+    name = models.CharField(_("name on the census date"), max_length=64)
+    census = models.PositiveSmallIntegerField(_("census year"))
+    reference_date = models.DateField(_("census reference date"))
+    population = models.PositiveIntegerField(_("resident population"))
+    source = models.TextField(_("source"))
+
+    class Meta:
+        verbose_name = _("census population")
+        verbose_name_plural = _("census populations")
+        ordering = ["division__code", "census"]
+        constraints = [
+            models.UniqueConstraint(fields=["division", "census"], name="population_one_per_census")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.census}: {self.population}"

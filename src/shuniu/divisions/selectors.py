@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from shuniu.core.errors import NotFound
-from shuniu.divisions.models import COUNTY_LEVELS, Division
+from shuniu.divisions.models import COUNTY_LEVELS, Division, Population
 
 
 def division_get(*, code: str) -> Division:
@@ -88,3 +88,56 @@ def division_holding(*, code: str, on: dt.date) -> Division:
 def division_ids_within(*, region: Division, on: dt.date, index: DivisionIndex) -> set[int]:
     """Ids of every division (past or present) whose territory lies in ``region`` on ``on``."""
     return {pk for pk in index.by_id if index.within(index.holder(pk, on), region)}
+
+
+@dataclass(frozen=True)
+class CensusPopulation:
+    """The resident population of a region by the census that stands for a date.
+
+    ``population`` is None when the census has no figure for the region's territory (a
+    district created after the census, a region outside the reference file).
+    ``before_census``: the date is earlier than every census, so the earliest one stands in.
+    """
+
+    population: int | None
+    census: int
+    reference_date: dt.date
+    before_census: bool
+
+
+def population_on(
+    *, region: Division, on: dt.date, index: DivisionIndex | None = None
+) -> CensusPopulation | None:
+    """The resident population of ``region`` by the latest census taken on or before ``on``
+    (the earliest census for dates before it, flagged ``before_census``). None when no
+    census is loaded at all.
+
+    A city or province reads its own total row. Any other region sums the county-level rows
+    of the census whose territory lies in the region on ``on`` (黄浦区 in 2012 is the 2010
+    rows of 黄浦区 and 卢湾区, merged in 2011); no such row gives ``population=None``.
+    One query.
+    """
+    rows = list(
+        Population.objects.values_list("division_id", "census", "reference_date", "population")
+    )
+    if not rows:
+        return None
+    censuses = sorted({(reference, census) for _d, census, reference, _p in rows})
+    taken = [c for c in censuses if c[0] <= on]
+    reference_date, census = taken[-1] if taken else censuses[0]
+    figures = {d: p for d, c, _r, p in rows if c == census}
+    if region.level not in COUNTY_LEVELS and region.pk in figures:
+        total: int | None = figures[region.pk]
+    else:
+        index = index or DivisionIndex.load()
+        held = [
+            p
+            for division_id, p in figures.items()
+            if (division := index.by_id.get(division_id)) is not None
+            and division.level in COUNTY_LEVELS
+            and index.within(index.holder(division_id, on), region)
+        ]
+        total = sum(held) if held else None
+    return CensusPopulation(
+        population=total, census=census, reference_date=reference_date, before_census=not taken
+    )

@@ -1,0 +1,212 @@
+"""Operating models of the cities (``stats.operating``): shares by formation and hub, density,
+workers, support and purchased amounts, as of a date."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from shuniu.core.errors import NotFound, ValidationError
+from shuniu.procurement.models import Kind as PurchaseKind
+from shuniu.registry.services import support_record
+from shuniu.stats.operating import operating_profile, operating_profiles
+from tests.factories import make_organization
+from tests.factories_procurement import contracted_purchase, government
+from tests.factories_procurement_buy import event, registry_admin
+from tests.workforce.factories import make_certified
+
+pytestmark = pytest.mark.django_db
+
+MID_2012 = dt.date(2012, 6, 30)
+
+
+@pytest.fixture
+def beijing():
+    """Beijing's agencies: 西城 a transformed one (A) and a hub-led one (B, led by a district
+    association from registration, left it 2012-05-01); 朝阳 a university-local one (C) that
+    joined a city association 2012-03-01 and one registered only 2012-09-01 (D); an "other"
+    body in 东城. Two certified workers, support and two contracts; a Shanghai contract."""
+    district_hub = make_organization(
+        name="西城区社工协会", kind="association", division="110102", association_level="district"
+    )
+    city_hub = make_organization(
+        name="北京市社工联合会", kind="association", division="110000", association_level="city"
+    )
+    a = make_organization(name="甲", division="110102", formation="transformation")
+    b = make_organization(
+        name="乙",
+        division="110102",
+        formation="association_led",
+        hub=district_hub,
+        registered_on=dt.date(2011, 1, 1),
+    )
+    event(b, "left_hub", dt.date(2012, 5, 1), hub=district_hub)
+    c = make_organization(
+        name="丙",
+        division="110105",
+        formation="university_local",
+        registered_on=dt.date(2011, 3, 1),
+    )
+    event(c, "joined_hub", dt.date(2012, 3, 1), hub=city_hub)
+    d = make_organization(name="丁", division="110105", registered_on=dt.date(2012, 9, 1))
+    make_organization(name="戊", kind="other", division="110101")
+    make_certified(division="110102")
+    make_certified(division="110105")
+    giver = government("110102")
+    for receiver, amount, starts_on in (
+        (a, "100000", dt.date(2011, 1, 1)),
+        (b, "50000", dt.date(2013, 1, 1)),  # after the date
+        (d, "70000", dt.date(2012, 1, 1)),  # to an agency not yet registered on the date
+    ):
+        support_record(
+            actor=registry_admin(),
+            giver=giver,
+            receiver=receiver,
+            kind="funds",
+            amount_yuan=Decimal(amount),
+            starts_on=starts_on,
+        )
+    contracted_purchase(
+        kind=PurchaseKind.POST,
+        region="110102",
+        supplier=a,
+        amount=Decimal("300000.00"),
+        starts_on=dt.date(2011, 6, 1),
+        ends_on=dt.date(2013, 5, 31),
+    )
+    contracted_purchase(
+        region="110105",
+        supplier=c,
+        amount=Decimal("100000.00"),
+        starts_on=dt.date(2012, 1, 1),
+        ends_on=dt.date(2012, 12, 31),
+    )
+    contracted_purchase(
+        region="310101", supplier=a, amount=Decimal("500000.00"), starts_on=dt.date(2011, 1, 1)
+    )
+    return {"a": a, "b": b, "c": c, "d": d}
+
+
+def shares(items):
+    return [(s.code, s.count, s.share) for s in items]
+
+
+def test_the_profile_of_a_city_on_a_date(beijing):
+    # Given the Beijing scene; when its profile is taken mid-2012
+    profile = operating_profile(region_code="110000", as_of=MID_2012)
+    # Then three agencies exist (丁 registers later, 戊 is no agency), one of each formation
+    assert profile.region.code == "110000"
+    assert profile.agencies == 3
+    assert shares(profile.formations) == [
+        ("transformation", 1, Decimal("0.3333")),
+        ("university_local", 1, Decimal("0.3333")),
+        ("association_led", 1, Decimal("0.3333")),
+        ("independent", 0, Decimal("0.0000")),
+        ("unknown", 0, Decimal("0.0000")),
+    ]
+    # And only 丙 is led by a hub then (乙 left its hub on 2012-05-01): the city association
+    assert (profile.hub_led.count, profile.hub_led.share) == (1, Decimal("0.3333"))
+    assert shares(profile.hub_levels) == [
+        ("city", 1, Decimal("1.0000")),
+        ("district", 0, Decimal("0.0000")),
+        ("street", 0, Decimal("0.0000")),
+        ("unknown", 0, Decimal("0.0000")),
+    ]
+    # And 2 of the 16 districts have one; 3 / 16 = 0.1875 per district
+    assert (profile.districts, profile.districts_covered) == (16, 2)
+    assert profile.agencies_per_district == Decimal("0.19")
+    # And the 2010 census (19612368) gives 30000 / 19612368 = 0.00153 per 10,000 residents
+    assert (profile.population, profile.population_census) == (19612368, 2010)
+    assert profile.agencies_per_10k == Decimal("0.0015")
+    assert (profile.certified, profile.certified_per_agency) == (2, Decimal("0.67"))
+    # And only 甲's support counts (乙's is later, 丁 did not exist yet)
+    assert profile.support_yuan == Decimal("100000.00")
+    assert profile.support_per_agency == Decimal("33333.33")
+    # And posts 300000 against services 100000 (the Shanghai contract is not Beijing's)
+    assert (profile.posts_amount, profile.services_amount) == (
+        Decimal("300000.00"),
+        Decimal("100000.00"),
+    )
+    assert shares(profile.purchased) == [
+        ("posts", 0, Decimal("0.7500")),
+        ("services", 0, Decimal("0.2500")),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("as_of", "led", "levels"),
+    [
+        # Before 丙 joined its hub: 乙 only, led by its district association since registering
+        (dt.date(2012, 2, 29), 1, {"district": 1}),
+        # Both, 丙's joining counted from its day
+        (dt.date(2012, 3, 1), 2, {"city": 1, "district": 1}),
+        # 乙 left on 2012-05-01, counted from that day
+        (dt.date(2012, 5, 1), 1, {"city": 1}),
+        # Before 乙 was registered, 丙 not yet led: nobody
+        (dt.date(2010, 6, 30), 0, {}),
+    ],
+)
+def test_hub_leadership_follows_the_dated_events(beijing, as_of, led, levels):
+    profile = operating_profile(region_code="110000", as_of=as_of)
+    assert profile.hub_led.count == led
+    assert {s.code: s.count for s in profile.hub_levels if s.count} == levels
+
+
+def test_leaving_a_hub_without_naming_it_leaves_the_time_before_unknown(beijing):
+    # Given an agency registered with a hub whose leaving (2012-05-01) names no hub: the
+    # registry then keeps no trace of which hub led it before (the replay starts from the
+    # current hub, none)
+    hub = make_organization(kind="association", division="110000", association_level="city")
+    e = make_organization(division="110108", hub=hub, registered_on=dt.date(2011, 1, 1))
+    event(e, "left_hub", dt.date(2012, 5, 1))
+    # Then it is not counted as hub-led before its leaving either: only 乙 is, on 2012-04-30
+    profile = operating_profile(region_code="110000", as_of=dt.date(2012, 4, 30))
+    assert {s.code: s.count for s in profile.hub_levels if s.count} == {"city": 1, "district": 1}
+
+
+def test_a_region_without_agencies_has_no_ratios(beijing):
+    # Given Shenzhen, with no records at all
+    profile = operating_profile(region_code="440300", as_of=MID_2012)
+    # Then the counts are 0 and every ratio over them None (shown as "—"), the shares too
+    assert profile.agencies == 0
+    assert {s.share for s in profile.formations} == {None}
+    assert profile.hub_led.share is None
+    assert profile.agencies_per_district == Decimal("0.00")  # 0 agencies over 6 districts
+    assert profile.certified_per_agency is None
+    assert profile.support_per_agency is None
+    assert profile.agencies_per_10k == Decimal("0.0000")
+    assert {s.share for s in profile.purchased} == {None}
+
+
+def test_a_district_reads_its_own_agencies_and_population(beijing):
+    profile = operating_profile(region_code="110102", as_of=MID_2012)
+    assert profile.agencies == 2
+    assert (profile.districts, profile.districts_covered) == (1, 1)
+    assert profile.population == 1243315
+    assert profile.posts_amount == Decimal("300000.00")
+
+
+def test_the_three_cities_in_order_with_a_fixed_number_of_queries(
+    beijing, django_assert_max_num_queries
+):
+    # Given the scene and 20 more Beijing agencies, each led by the city association
+    hub = make_organization(kind="association", division="110000", association_level="city")
+    for _n in range(20):
+        make_organization(division="110108", hub=hub)
+    # When the three profiles are taken: the division index, then at most 7 per city
+    with django_assert_max_num_queries(1 + 7 * 3):
+        profiles = operating_profiles(as_of=MID_2012)
+    # Then the cities come in the survey's order and the new agencies are counted
+    assert [p.region.code for p in profiles] == ["110000", "310000", "440300"]
+    assert profiles[0].agencies == 23
+    assert profiles[0].hub_led.count == 21
+
+
+def test_an_unknown_or_not_yet_existing_region_is_refused(beijing):
+    with pytest.raises(NotFound):
+        operating_profile(region_code="999999", as_of=MID_2012)
+    # 龙华区 was created 2016-10-11
+    with pytest.raises(ValidationError):
+        operating_profile(region_code="440309", as_of=MID_2012)
