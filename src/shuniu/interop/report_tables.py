@@ -257,6 +257,7 @@ def report_sections(report: SectorReport) -> list[ReportSection]:
                 )
             ],
         ),
+        _operating(report),
         _workforce(report),
         _purchasing(report),
         ReportSection(
@@ -374,6 +375,61 @@ def _purchasing(report: SectorReport) -> ReportSection:
                     [capfirst(str(Method(m.method).label)), m.purchases, m.contracted_amount]
                     for m in p.by_method
                     if m.purchases
+                ],
+            ),
+        ],
+    )
+
+
+def _operating(report: SectorReport) -> ReportSection:
+    """The operating model (``stats.operating``): ratios and shares that set the region
+    beside the other cities (the comparison page shows the three side by side)."""
+    o = report.operating
+
+    def share(value: Decimal | None) -> Share | None:
+        return None if value is None else Share(value)
+
+    census = (
+        _("Residents (census %(year)s)") % {"year": o.population_census}
+        if o.population_census
+        else _("Residents")
+    )
+    return ReportSection(
+        key="operating",
+        title=_("Operating model"),
+        tables=[
+            ReportTable(
+                caption=_("Ratios"),
+                headers=[_("Figure"), _("Value")],
+                rows=[
+                    [_("Agencies"), o.agencies],
+                    [_("Agencies per district"), o.agencies_per_district],
+                    [census, o.population],
+                    [_("Agencies per 10,000 residents"), o.agencies_per_10k],
+                    [_("Certified workers per agency"), o.certified_per_agency],
+                    [_("Support received per agency (yuan)"), o.support_per_agency],
+                    [_("Led by a hub"), share(o.hub_led.share)],
+                ],
+            ),
+            ReportTable(
+                caption=_("Shares"),
+                headers=[_("Group"), _("Item"), _("Count"), _("Share")],
+                rows=[
+                    *[
+                        [_("Formation path"), capfirst(f.label), f.count, share(f.share)]
+                        for f in o.formations
+                        if f.count
+                    ],
+                    *[
+                        [_("Hub level"), capfirst(h.label), h.count, share(h.share)]
+                        for h in o.hub_levels
+                        if h.count
+                    ],
+                    *[
+                        [_("Purchased amount"), capfirst(p.label), None, share(p.share)]
+                        for p in o.purchased
+                        if p.share is not None
+                    ],
                 ],
             ),
         ],

@@ -23,6 +23,7 @@ from shuniu.registry.selectors import (
     organizations_existing_on,
     support_received,
 )
+from shuniu.stats.operating import OperatingProfile, operating_profile
 from shuniu.stats.selectors import (
     FormationCount,
     OrganizationStats,
@@ -111,6 +112,7 @@ class SectorReport:
     workforce: WorkforceStats
     purchasing: PurchasingStats
     targets: list[TargetWithProgress]
+    operating: OperatingProfile
 
     @property
     def formations(self) -> list[FormationCount]:
@@ -268,4 +270,5 @@ def sector_report(
         workforce=workforce,
         purchasing=purchasing_stats(region_code=region_code, as_of=as_of, index=index),
         targets=targets_with_progress(region_code=region_code, as_of=as_of, index=index),
+        operating=operating_profile(region_code=region_code, as_of=as_of, index=index),
     )

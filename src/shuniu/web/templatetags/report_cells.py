@@ -23,7 +23,9 @@ def report_cell(value: Any) -> Any:
     if isinstance(value, Share):
         return number_format(value * 100, decimal_pos=1) + "%"
     if isinstance(value, Decimal):
-        return number_format(value, decimal_pos=2, force_grouping=True)
+        # Amounts and ratios keep two places, finer figures (per 10,000 residents) their own.
+        places = max(2, -int(value.as_tuple().exponent))
+        return number_format(value, decimal_pos=places, force_grouping=True)
     if isinstance(value, bool):
         return value
     if isinstance(value, int):
