@@ -117,7 +117,9 @@ def report_sections(report: SectorReport) -> list[ReportSection]:
                     ],
                     rows=[
                         [
-                            _metric(f.metric),
+                            _("Social-work agencies")
+                            if f.metric == Metric.ORGANIZATIONS
+                            else _metric(f.metric),
                             f.computed,
                             _qualified(f.published, f.qualifier),
                             f.published_on,
