@@ -5,7 +5,7 @@ that the numbers do not say; the language is the active one (``translation.overr
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import translation
 from django.utils.formats import number_format
@@ -24,7 +24,9 @@ def _money(value: Decimal) -> str:
 
 
 def _percent(part: int, whole: int) -> str:
-    return number_format(Decimal(part * 100) / Decimal(whole), decimal_pos=1)
+    # Rounded here: number_format cuts a Decimal's extra places off instead of rounding.
+    share = (Decimal(part * 100) / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    return number_format(share, decimal_pos=1)
 
 
 def _date(value: dt.date) -> str:

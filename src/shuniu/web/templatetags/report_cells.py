@@ -5,7 +5,7 @@ cells as numbers)."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django import template
@@ -21,7 +21,9 @@ def report_cell(value: Any) -> Any:
     if value is None:
         return "—"
     if isinstance(value, Share):
-        return number_format(value * 100, decimal_pos=1) + "%"
+        # Rounded here: number_format cuts a Decimal's extra places off instead of rounding.
+        percent = (value * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
+        return number_format(percent, decimal_pos=1) + "%"
     if isinstance(value, Decimal):
         # Amounts and ratios keep two places, finer figures (per 10,000 residents) their own.
         places = max(2, -int(value.as_tuple().exponent))

@@ -45,16 +45,22 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        language = options["language"]
+        if language not in LANGUAGES:
+            raise CommandError(
+                _("--language: unknown language %(value)r; one of %(names)s")
+                % {"value": language, "names": ", ".join(LANGUAGES)}
+            )
+        # Every message from here on, errors included, in the report's language.
+        with translation.override(language):
+            self._sector(options)
+
+    def _sector(self, options: dict[str, Any]) -> None:
         fmt, language = options["format"], options["language"]
         if fmt not in FORMATS:
             raise CommandError(
                 _("--format: unknown format %(value)r; one of %(names)s")
                 % {"value": fmt, "names": ", ".join(FORMATS)}
-            )
-        if language not in LANGUAGES:
-            raise CommandError(
-                _("--language: unknown language %(value)r; one of %(names)s")
-                % {"value": language, "names": ", ".join(LANGUAGES)}
             )
         console = Console(stderr=True)
         index = DivisionIndex.load()
@@ -69,17 +75,16 @@ class Command(BaseCommand):
         else:
             today = timezone.localdate()
             as_of = records_end(region=region, today=today, index=index).organizations or today
-        with translation.override(language):
-            with console.status(_("Computing the report…")):
-                try:
-                    report = sector_report(region_code=region_code, as_of=as_of, index=index)
-                except (ValidationError, NotFound) as exc:
-                    raise domain_errors_as_command_errors(exc) from exc
-            with console.status(_("Writing %(format)s…") % {"format": fmt.upper()}):
-                try:
-                    data = report_file(report, fmt=fmt, language=language, index=index)
-                except PdfUnavailable as exc:
-                    raise CommandError(str(exc)) from exc
+        with console.status(_("Computing the report…")):
+            try:
+                report = sector_report(region_code=region_code, as_of=as_of, index=index)
+            except (ValidationError, NotFound) as exc:
+                raise domain_errors_as_command_errors(exc) from exc
+        with console.status(_("Writing %(format)s…") % {"format": fmt.upper()}):
+            try:
+                data = report_file(report, fmt=fmt, language=language, index=index)
+            except PdfUnavailable as exc:
+                raise CommandError(str(exc)) from exc
         path = Path(options["output"] or report_filename(region_code, as_of, fmt))
         try:
             path.write_bytes(data)
