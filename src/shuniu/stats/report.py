@@ -55,7 +55,8 @@ REPORT_KIND = Kind.AGENCY.value
 @dataclass(frozen=True)
 class KeyFigure:
     """A computed figure beside the figure a source published for the same question (when
-    one did). ``agrees``: equal, or within the published bound ("over 20")."""
+    one did). ``agrees``: equal, or within the published bound ("over 20"); ``None`` when
+    there is nothing to compare or the figure is "about" a number."""
 
     metric: str
     computed: int | None
@@ -131,7 +132,9 @@ def _agrees(computed: int | None, published: Decimal, qualifier: str) -> bool | 
         return computed >= published
     if qualifier in AT_MOST:
         return computed <= published
-    return not qualifier and computed == published
+    if qualifier:  # "about N": no rule says how far is still about
+        return None
+    return computed == published
 
 
 def _workforce_computed(ref: PublishedRef, workforce: WorkforceStats) -> int | None:
