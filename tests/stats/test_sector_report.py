@@ -295,7 +295,8 @@ def run(*args: str) -> str:
     ],
 )
 def test_the_command_refuses_bad_input_in_one_line(world, tmp_path, args, message):
-    with pytest.raises(CommandError) as caught:
+    # the CLI's own language is zh-hans; --language en sets the messages' language
+    with translation.override("zh-hans"), pytest.raises(CommandError) as caught:
         run("--language", "en", *args, "--output", str(tmp_path / "out"))
     assert message in str(caught.value)
     assert "\n" not in str(caught.value)

@@ -21,6 +21,7 @@ from shuniu.stats.report import SectorReport
 from shuniu.targets.models import Metric
 from shuniu.web.names import english, place_name
 from shuniu.web.views.charts import formation_label
+from shuniu.web.views.stats import QUALIFIERS
 from shuniu.web.views.targets import state_label
 from shuniu.workforce.models import LEVEL_KEYS
 
@@ -65,11 +66,9 @@ def _qualified(value: Decimal | None, qualifier: str) -> Value:
     number: int | Decimal = int(value) if value == value.to_integral_value() else value
     if not qualifier:
         return number
-    labels = {"over": _("over %(value)s"), "about": _("about %(value)s")}
-    labels["nearly"] = _("nearly %(value)s")
-    template = labels.get(qualifier.strip().lower())
+    template = QUALIFIERS.get(qualifier.strip().lower())
     shown = number_format(number, force_grouping=True)
-    return template % {"value": shown} if template else f"{qualifier} {shown}"
+    return str(template) % {"value": shown} if template else f"{qualifier} {shown}"
 
 
 def _agreement(agrees: bool | None) -> str:
