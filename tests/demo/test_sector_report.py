@@ -95,7 +95,7 @@ def test_the_narrative_fills_in_the_numbers_in_both_languages(report):
         "Agencies were present in 16 of its 16 districts.",
         "Their number grew from 4 at 2009-12-31 to 50 at 2012-11-30.",
     ]
-    assert "1 hub organizations led 6 of the agencies." in english
+    assert "1 hub organization led 6 of the agencies." in english
     assert (
         "11,723 people held a valid social-work certificate; 434 of them worked for an agency."
         in english

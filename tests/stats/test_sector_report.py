@@ -176,7 +176,7 @@ def test_the_narrative_says_only_what_the_data_holds(world):
         "Agencies were present in 3 of its 16 districts.",
         "Their number grew from 1 at 2009-12-31 to 3 at 2011-12-31.",
         "The most common formation path was independent: 2 agencies (66.7%).",
-        "1 hub organizations led 2 of the agencies.",
+        "1 hub organization led 2 of the agencies.",
         "2 agencies had received support (2 records), 50,000.00 yuan of it in money.",
     ]
     with translation.override("zh-hans"):

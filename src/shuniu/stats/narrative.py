@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils import translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from shuniu.registry.models import Formation
 from shuniu.stats.report import SectorReport
@@ -105,7 +106,11 @@ def sector_narrative(report: SectorReport) -> list[str]:
         )
     if report.hubs.hubs:
         sentences.append(
-            _("%(hubs)s hub organizations led %(led)s of the agencies.")
+            ngettext(
+                "%(hubs)s hub organization led %(led)s of the agencies.",
+                "%(hubs)s hub organizations led %(led)s of the agencies.",
+                len(report.hubs.hubs),
+            )
             % {"hubs": _n(len(report.hubs.hubs)), "led": _n(report.hubs.led)}
         )
     support = report.support
