@@ -215,6 +215,7 @@ def test_the_report_reads_a_fixed_number_of_queries_whatever_the_agencies(
             "北京市 has no record before 2008-12-31",
         ),
         ("110103", d(2011, 12, 31), ValidationError, "region", "did not exist on 2011-12-31"),
+        ("110000", d(2999, 1, 1), ValidationError, "as_of", "Give a date between 1949-10-01"),
     ],
 )
 def test_bad_region_or_date_is_refused(world, region, as_of, error, field, message):
@@ -460,3 +461,46 @@ def test_a_district_report_has_no_map_but_its_figures(world, client):
     text = response.content.decode()
     assert "Xicheng District had 1 social-work agencies" in text
     assert "<path d=" not in text
+
+
+# ---------------------------------------------------------------------------------------
+# The PDF's bounds (a stand-in for Chromium: a script)
+
+
+def stand_in(tmp_path, body: str) -> str:
+    script = tmp_path / "chromium"
+    script.write_text(f"#!/bin/sh\n{body}\n")
+    script.chmod(0o755)
+    return str(script)
+
+
+def test_a_second_pdf_waits_only_briefly_for_the_first(settings, tmp_path):
+    from shuniu.interop import report_pdf
+
+    settings.SHUNIU_CHROMIUM = stand_in(tmp_path, "exit 0")
+    # given a print already running
+    # when another asks, then it is told to come back
+    with (
+        report_pdf._one_at_a_time,
+        translation.override("en"),
+        pytest.raises(report_pdf.PdfUnavailable) as caught,
+    ):
+        report_pdf.html_to_pdf("<p>x</p>", wait=0.01)
+    assert str(caught.value) == "PDF is unavailable: another PDF is being made; try again."
+
+
+def test_a_stuck_chromium_is_stopped_and_a_silent_one_reported(settings, tmp_path):
+    from shuniu.interop import report_pdf
+
+    with translation.override("en"):
+        settings.SHUNIU_CHROMIUM = stand_in(tmp_path, "sleep 30")
+        with pytest.raises(report_pdf.PdfUnavailable) as stuck:
+            report_pdf.html_to_pdf("<p>x</p>", timeout=0.5)
+        settings.SHUNIU_CHROMIUM = stand_in(tmp_path, "exit 0")
+        with pytest.raises(report_pdf.PdfUnavailable) as silent:
+            report_pdf.html_to_pdf("<p>x</p>")
+    assert str(stuck.value) == "PDF is unavailable: Chromium took longer than 0.5 seconds."
+    assert str(silent.value) == "PDF is unavailable: Chromium did not write a PDF."
+    # and the lock is free again
+    assert report_pdf._one_at_a_time.acquire(blocking=False)
+    report_pdf._one_at_a_time.release()

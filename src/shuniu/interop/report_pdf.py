@@ -1,8 +1,9 @@
 """The sector report as PDF: headless Chromium prints the report's standalone HTML.
 
-One Chromium at a time per process (a lock) and a time limit: a PDF costs a browser start,
-a few hundred megabytes and a second or two, so a burst of downloads waits its turn instead
-of starting a browser each, and a stuck browser is killed rather than kept.
+One Chromium at a time per process (a lock, waited for a few seconds) and a time limit: a PDF
+costs a browser start, a few hundred megabytes and a second or two, so a burst of downloads
+is answered "busy, try again" instead of starting a browser each or holding every worker,
+and a stuck browser is killed rather than kept.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser")
-# Seconds one print may take; waiting for the lock counts too.
+# Seconds one print may take, and how long a request waits for the print before it.
 PDF_TIMEOUT = 60
+LOCK_WAIT = 10
 _one_at_a_time = threading.Lock()
 
 
@@ -37,14 +39,15 @@ def chromium_path() -> str | None:
     return None
 
 
-def html_to_pdf(html: str, *, timeout: float = PDF_TIMEOUT) -> bytes:
-    """Print ``html`` (a standalone document: no external resources) to PDF bytes."""
+def html_to_pdf(html: str, *, timeout: float = PDF_TIMEOUT, wait: float = LOCK_WAIT) -> bytes:
+    """Print ``html`` (a standalone document: no external resources) to PDF bytes, waiting
+    up to ``wait`` seconds for a print already running (then ``PdfUnavailable``)."""
     chromium = chromium_path()
     if chromium is None:
         raise PdfUnavailable(
             _("PDF is unavailable: Chromium was not found (set SHUNIU_CHROMIUM to its path).")
         )
-    if not _one_at_a_time.acquire(timeout=timeout):
+    if not _one_at_a_time.acquire(timeout=wait):
         raise PdfUnavailable(_("PDF is unavailable: another PDF is being made; try again."))
     try:
         with tempfile.TemporaryDirectory(prefix="shuniu-pdf-") as tmp:
@@ -76,7 +79,7 @@ def html_to_pdf(html: str, *, timeout: float = PDF_TIMEOUT) -> bytes:
             except subprocess.TimeoutExpired as exc:
                 raise PdfUnavailable(
                     _("PDF is unavailable: Chromium took longer than %(seconds)s seconds.")
-                    % {"seconds": int(timeout)}
+                    % {"seconds": f"{timeout:g}"}
                 ) from exc
             except OSError as exc:
                 raise PdfUnavailable(

@@ -12,7 +12,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from shuniu.core.errors import NotFound
+from shuniu.core.errors import NotFound, ValidationError
+from shuniu.core.validation import date_problem
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.procurement.figures import PurchasingStats, purchasing_stats
 from shuniu.registry.models import Kind
@@ -231,11 +232,14 @@ def sector_report(
 ) -> SectorReport:
     """The report of ``region_code`` as of ``as_of`` (see the module's docstring).
 
-    Unknown region: ``NotFound``; a region that did not exist on the date, or a date before
-    the region's first record: ``ValidationError`` naming the field (the statistics' and the
-    targets' own errors)."""
+    Unknown region: ``NotFound``; a date outside the platform's range, a region that did not
+    exist on the date, or a date before the region's first record: ``ValidationError`` naming
+    the field (the validators', the statistics' and the targets' own errors)."""
     from shuniu.targets.progress import first_record_on
 
+    problem = date_problem(as_of)
+    if problem:
+        raise ValidationError({"as_of": problem})
     index = index or DivisionIndex.load()
     region = _region(index, region_code, as_of)
     _checked_date(region, as_of, index)
