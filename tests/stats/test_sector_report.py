@@ -172,7 +172,7 @@ def test_the_narrative_says_only_what_the_data_holds(world):
     with translation.override("en"):
         sentences = sector_narrative(report)
     assert sentences == [
-        "As of 2011-12-31, Beijing had 3 social-work agencies (0 of them still registering).",
+        "As of 2011-12-31, Beijing had 3 social-work agencies.",
         "Agencies were present in 3 of its 16 districts.",
         "Their number grew from 1 at 2009-12-31 to 3 at 2011-12-31.",
         "The most common formation path was independent: 2 agencies (66.7%).",
@@ -181,7 +181,7 @@ def test_the_narrative_says_only_what_the_data_holds(world):
     ]
     with translation.override("zh-hans"):
         chinese = sector_narrative(report)
-    assert chinese[0] == "截至2011-12-31，北京市共有社会工作服务机构3家（其中0家仍在登记中）。"
+    assert chinese[0] == "截至2011-12-31，北京市共有社会工作服务机构3家。"
     assert chinese[4] == "1个枢纽型组织带领了其中2家机构。"
 
 
@@ -459,7 +459,7 @@ def test_a_district_report_has_no_map_but_its_figures(world, client):
     )
     assert response.status_code == 200
     text = response.content.decode()
-    assert "Xicheng District had 1 social-work agencies" in text
+    assert "As of 2011-12-31, Xicheng District had 1 social-work agency." in text
     assert "<path d=" not in text
 
 

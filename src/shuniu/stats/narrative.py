@@ -42,11 +42,23 @@ def sector_narrative(report: SectorReport) -> list[str]:
     if not (translation.get_language() or "").startswith("zh"):
         region = report.region.name_en or region
     registering = orgs.by_status.get("registering", 0)
-    sentences.append(
-        _(
+    opening = (
+        ngettext(
+            "As of %(date)s, %(region)s had %(agencies)s social-work agency "
+            "(%(registering)s of them still registering).",
             "As of %(date)s, %(region)s had %(agencies)s social-work agencies "
-            "(%(registering)s of them still registering)."
+            "(%(registering)s of them still registering).",
+            orgs.total,
         )
+        if registering
+        else ngettext(
+            "As of %(date)s, %(region)s had %(agencies)s social-work agency.",
+            "As of %(date)s, %(region)s had %(agencies)s social-work agencies.",
+            orgs.total,
+        )
+    )
+    sentences.append(
+        opening
         % {
             "date": _date(report.as_of),
             "region": region,
