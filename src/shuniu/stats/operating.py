@@ -275,3 +275,112 @@ def operating_profiles(
         for code in OPERATING_REGIONS
         if code in index.by_code
     ]
+
+
+# ---------------------------------------------------------------------------------------
+# The profiles as rows: one row per figure, one value per city (the page's table, its
+# download and the command's table and CSV read these, so they cannot disagree)
+
+COUNT, SHARE, RATIO, YUAN, YEAR = "count", "share", "ratio", "yuan", "year"
+
+
+@dataclass(frozen=True)
+class OperatingRow:
+    code: str  # stable, e.g. "formation.transformation", "agencies_per_10k"
+    label: str  # translated
+    unit: str  # count, share (0..1, with counts unless money), ratio, yuan, year
+    values: list[int | Decimal | None]  # one per profile
+    counts: list[int] | None = None  # share rows of things counted: the counts behind them
+
+
+def _share_row(code: str, shares: list[Share], label: str, counted: bool) -> OperatingRow:
+    return OperatingRow(
+        code=code,
+        label=label,
+        unit=SHARE,
+        values=[s.share for s in shares],
+        counts=[s.count for s in shares] if counted else None,
+    )
+
+
+def operating_rows(profiles: list[OperatingProfile]) -> list[OperatingRow]:
+    """The figures of ``profiles`` as rows, in the order the page shows them."""
+
+    def each(name: str) -> list[int | Decimal | None]:
+        return [getattr(p, name) for p in profiles]
+
+    rows = [OperatingRow("agencies", _("Agencies"), COUNT, each("agencies"))]
+    for i, code in enumerate([*Formation.values, UNKNOWN]):
+        shares = [p.formations[i] for p in profiles]
+        label = _("Formation: %(formation)s") % {"formation": _formation_label(code)}
+        rows.append(_share_row(f"formation.{code}", shares, label, counted=True))
+    rows.append(_share_row("hub_led", [p.hub_led for p in profiles], _("Led by a hub"), True))
+    for i, code in enumerate([*AssociationLevel.values, UNKNOWN]):
+        shares = [p.hub_levels[i] for p in profiles]
+        label = _("Hub-led, by a hub of %(level)s") % {"level": _level_label(code)}
+        rows.append(_share_row(f"hub_level.{code}", shares, label, counted=True))
+    rows += [
+        OperatingRow("districts", _("Districts"), COUNT, each("districts")),
+        OperatingRow(
+            "districts_covered", _("Districts with an agency"), COUNT, each("districts_covered")
+        ),
+        OperatingRow(
+            "agencies_per_district",
+            _("Agencies per district"),
+            RATIO,
+            each("agencies_per_district"),
+        ),
+        OperatingRow("population", _("Resident population (census)"), COUNT, each("population")),
+        OperatingRow("population_census", _("Census year"), YEAR, each("population_census")),
+        OperatingRow(
+            "agencies_per_10k", _("Agencies per 10,000 residents"), RATIO, each("agencies_per_10k")
+        ),
+        OperatingRow("certified", _("Certified social workers"), COUNT, each("certified")),
+        OperatingRow(
+            "certified_per_agency",
+            _("Certified workers per agency"),
+            RATIO,
+            each("certified_per_agency"),
+        ),
+        OperatingRow(
+            "support_yuan", _("Money support received (yuan)"), YUAN, each("support_yuan")
+        ),
+        OperatingRow(
+            "support_per_agency",
+            _("Money support per agency (yuan)"),
+            YUAN,
+            each("support_per_agency"),
+        ),
+        OperatingRow("posts_amount", _("Purchased: posts (yuan)"), YUAN, each("posts_amount")),
+        OperatingRow(
+            "services_amount", _("Purchased: services (yuan)"), YUAN, each("services_amount")
+        ),
+    ]
+    for i, (code, kind) in enumerate(
+        (("posts", PurchaseKind.POST), ("services", PurchaseKind.SERVICE))
+    ):
+        label = _("Share of the purchased amount: %(kind)s") % {"kind": kind.label}
+        rows.append(
+            _share_row(f"purchased.{code}", [p.purchased[i] for p in profiles], label, False)
+        )
+    return rows
+
+
+FlatCell = str | int | Decimal | None
+
+
+def operating_flat(profiles: list[OperatingProfile]) -> tuple[list[str], list[list[FlatCell]]]:
+    """The rows as a plain table for files: code, label, unit, one column per city; a share of
+    things counted is followed by a ``.count`` row with the counts behind it."""
+    headers = [
+        _("Code"),
+        _("Figure"),
+        _("Unit"),
+        *(f"{p.region.name} ({p.region.code})" for p in profiles),
+    ]
+    table: list[list[FlatCell]] = []
+    for row in operating_rows(profiles):
+        table.append([row.code, row.label, row.unit, *row.values])
+        if row.counts is not None:
+            table.append([f"{row.code}.count", row.label, COUNT, *row.counts])
+    return headers, table
