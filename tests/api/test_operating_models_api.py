@@ -68,7 +68,7 @@ def test_reading_the_models_costs_a_fixed_number_of_queries(
     beijing,
     django_assert_max_num_queries,
 ):
-    # The division index, at most 7 per city, and the request's own (session, rate limits)
-    with django_assert_max_num_queries(1 + 7 * 3 + 4):
+    # The division index, 6 per city, and the request's own (session, rate limits)
+    with django_assert_max_num_queries(1 + 6 * 3 + 4):
         response = client.get(f"{API}/stats/operating-models", {"as_of": "2012-06-30"})
     assert response.status_code == 200

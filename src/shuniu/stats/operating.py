@@ -122,9 +122,10 @@ def _agency_periods(ids: set[int], as_of: dt.date) -> QuerySet[OrganizationPerio
     ).filter(Q(end__isnull=True) | Q(end__gt=as_of))
 
 
-def _hub_led_counts(periods: QuerySet[OrganizationPeriod], as_of: dt.date) -> dict[int, int]:
-    """Agencies of ``periods`` per id of the hub leading them on ``as_of`` (module
-    docstring); one GROUP BY over the periods with the hub events as correlated subqueries."""
+def _hub_led_by_level(periods: QuerySet[OrganizationPeriod], as_of: dt.date) -> dict[str, int]:
+    """Agencies of ``periods`` led by a hub on ``as_of`` (module docstring), per the hub's
+    association level ("" when it has none): one GROUP BY over the periods, the hub events
+    and the hub's level as correlated subqueries."""
     events = OrganizationEvent.objects.filter(
         organization_id=OuterRef("organization_id"),
         kind__in=(EventKind.JOINED_HUB, EventKind.LEFT_HUB),
@@ -149,11 +150,19 @@ def _hub_led_counts(periods: QuerySet[OrganizationPeriod], as_of: dt.date) -> di
             )
         )
         .filter(hub_on__isnull=False)
-        .values_list("hub_on")
+        .annotate(
+            hub_level=Subquery(
+                Organization.objects.filter(pk=OuterRef("hub_on")).values("association_level")[:1]
+            )
+        )
+        .values_list("hub_level")
         .annotate(n=Count("id"))
         .order_by()
     )
-    return {int(hub): n for hub, n in rows}
+    by_level: dict[str, int] = {}
+    for level, n in rows:
+        by_level[level or ""] = by_level.get(level or "", 0) + n
+    return by_level
 
 
 def _support_received(periods: QuerySet[OrganizationPeriod], as_of: dt.date) -> Decimal:
@@ -219,15 +228,9 @@ def operating_profile(
         for code in [*Formation.values, UNKNOWN]
     ]
 
-    per_hub = _hub_led_counts(periods, as_of)
-    levels = dict(
-        Organization.objects.filter(pk__in=sorted(per_hub)).values_list("pk", "association_level")
-    )
-    by_level: dict[str, int] = {}
-    for hub_id, n in per_hub.items():
-        level = levels.get(hub_id) or UNKNOWN
-        by_level[level] = by_level.get(level, 0) + n
-    hub_led = sum(per_hub.values())
+    by_level = _hub_led_by_level(periods, as_of)
+    hub_led = sum(by_level.values())
+    by_level[UNKNOWN] = by_level.pop("", 0)
     hub_levels = [
         _share(code, _level_label(code), by_level.get(code, 0), hub_led)
         for code in [*AssociationLevel.values, UNKNOWN]
