@@ -39,6 +39,7 @@ def test_the_three_cities_as_of_a_date(client, beijing):
         ("services", "0.2500"),
     ]
     assert (city["population"], city["population_census"]) == (19612368, 2010)
+    assert city["census_after_date"] is False
     assert city["agencies_per_10k"] == "0.0015"
     assert city["support_yuan"] == "100000.00"
     # And a city without agencies has null ratios
@@ -72,3 +73,12 @@ def test_reading_the_models_costs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(1 + 6 * 3 + 4):
         response = client.get(f"{API}/stats/operating-models", {"as_of": "2012-06-30"})
     assert response.status_code == 200
+
+
+def test_before_the_2010_census_the_answer_says_it_came_later(client, db):
+    body = client.get(f"{API}/stats/operating-models", {"as_of": "2009-12-31"}).json()
+    assert [(c["population_census"], c["census_after_date"]) for c in body["cities"]] == [
+        (2010, True),
+        (2010, True),
+        (2010, True),
+    ]

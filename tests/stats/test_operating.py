@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from shuniu.core.errors import NotFound, ValidationError
-from shuniu.stats.operating import operating_profile, operating_profiles
+from shuniu.stats.operating import census_after_date, operating_profile, operating_profiles
 from tests.factories import make_organization
 from tests.factories_operating import beijing_scene
 from tests.factories_procurement_buy import event
@@ -146,3 +146,18 @@ def test_an_unknown_or_not_yet_existing_region_is_refused(beijing):
     # 龙华区 was created 2016-10-11
     with pytest.raises(ValidationError):
         operating_profile(region_code="440309", as_of=MID_2012)
+
+
+@pytest.mark.parametrize(
+    ("as_of", "census", "after"),
+    [
+        (dt.date(2010, 10, 31), 2010, True),
+        (dt.date(2010, 11, 1), 2010, False),
+        (dt.date(2020, 10, 31), 2010, False),
+        (dt.date(2020, 11, 1), 2020, False),
+    ],
+)
+def test_a_date_before_the_2010_census_reads_it_and_says_so(db, as_of, census, after):
+    profile = operating_profile(region_code="310000", as_of=as_of)
+    assert profile.population_census == census
+    assert census_after_date(profile) is after

@@ -140,3 +140,14 @@ def test_the_section_costs_the_same_queries_with_more_agencies(
             hub=hub if n % 2 else None,
         )
     assert count() == few
+
+
+def test_a_date_before_the_census_says_the_census_came_later(english, beijing):
+    # Given the scene on 2010-06-30 (甲 registered 2010-01-01), before the 2010 census
+    sentences = english.get("/compare/?as_of=2010-06-30").context["operating_sentences"]
+    # Then the density is the 2010 census's, and the sentence says it was taken later
+    assert sentences[0] == (
+        "Beijing: 100.00% of the agencies with the formation path “transformation”; "
+        "0.00% led by a hub; 0.0005 agencies per 10,000 residents (2010 census, taken after "
+        "this date); nothing purchased by this date."
+    )

@@ -98,6 +98,18 @@ class OperatingProfile:
     services_amount: Decimal
 
 
+# Both censuses of the reference file were taken on 1 November (a test checks the file).
+CENSUS_MONTH_DAY = (11, 1)
+
+
+def census_after_date(profile: OperatingProfile) -> bool:
+    """Whether the census the profile's population comes from was taken after its date: the
+    2010 census stands in for earlier dates, and the pages and the API say so."""
+    if profile.population_census is None:
+        return False
+    return profile.as_of < dt.date(profile.population_census, *CENSUS_MONTH_DAY)
+
+
 def _ratio(part: Decimal | int, whole: Decimal | int | None, places: Decimal) -> Decimal | None:
     if not whole:
         return None

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from ninja import Field, Schema
 
 from shuniu.api.schemas.common import DivisionRef
+from shuniu.stats.operating import census_after_date
 
 
 class DistrictCountOut(Schema):
@@ -69,6 +71,9 @@ class OperatingProfileOut(Schema):
     agencies_per_district: Decimal | None
     population: int | None = Field(..., description="Census resident population; null: none.")
     population_census: int | None = Field(..., description="The census read: 2010 or 2020.")
+    census_after_date: bool = Field(
+        ..., description="The census read was taken after as_of (2010 stands in for earlier dates)."
+    )
     agencies_per_10k: Decimal | None
     certified: int
     certified_per_agency: Decimal | None
@@ -77,6 +82,10 @@ class OperatingProfileOut(Schema):
     purchased: list[ShareOut] = Field(..., description="Contracted amount, posts vs services.")
     posts_amount: Decimal
     services_amount: Decimal
+
+    @staticmethod
+    def resolve_census_after_date(obj: Any) -> bool:
+        return census_after_date(obj)
 
 
 class OperatingModelsOut(Schema):

@@ -20,6 +20,7 @@ from shuniu.stats.operating import (
     YUAN,
     OperatingProfile,
     OperatingRow,
+    census_after_date,
     operating_flat,
     operating_rows,
 )
@@ -122,8 +123,13 @@ def operating_sentence(profile: OperatingProfile) -> str:
         )
     clauses.append(_("%(share)s led by a hub") % {"share": percent(profile.hub_led.share)})
     if profile.agencies_per_10k is not None and profile.population_census is not None:
+        template = (
+            _("%(value)s agencies per 10,000 residents (%(census)s census, taken after this date)")
+            if census_after_date(profile)
+            else _("%(value)s agencies per 10,000 residents (%(census)s census)")
+        )
         clauses.append(
-            _("%(value)s agencies per 10,000 residents (%(census)s census)")
+            template
             % {
                 "value": number_format(profile.agencies_per_10k),
                 "census": profile.population_census,

@@ -20,6 +20,7 @@ from shuniu.stats.operating import (
     SHARE,
     YUAN,
     OperatingRow,
+    census_after_date,
     operating_flat,
     operating_profiles,
     operating_rows,
@@ -281,7 +282,13 @@ def _operating(command: BaseCommand, options: dict[str, Any]) -> None:
     if options["format"] == "json":
         command.stdout.write(
             json.dumps(
-                {"as_of": as_of.isoformat(), "cities": to_jsonable(profiles)},
+                {
+                    "as_of": as_of.isoformat(),
+                    "cities": [
+                        {**to_jsonable(p), "census_after_date": census_after_date(p)}
+                        for p in profiles
+                    ],
+                },
                 ensure_ascii=False,
                 indent=2,
                 default=str,
