@@ -7,8 +7,11 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from shuniu.core.errors import NotFound, ValidationError
+from shuniu.registry.models import Organization, OrganizationEvent
 from shuniu.stats.operating import census_after_date, operating_profile, operating_profiles
 from tests.factories import make_organization
 from tests.factories_operating import beijing_scene
@@ -161,3 +164,74 @@ def test_a_date_before_the_2010_census_reads_it_and_says_so(db, as_of, census, a
     profile = operating_profile(region_code="310000", as_of=as_of)
     assert profile.population_census == census
     assert census_after_date(profile) is after
+
+
+HUB_EVENT_ORDER = {"joined_hub": 0, "left_hub": 1}  # as registry.models.EVENT_ORDER has them
+
+
+def hub_by_replay(events, org_hub, as_of):
+    """The rule of stats.operating's docstring, written plainly: the oracle of the SQL."""
+    ordered = sorted(events, key=lambda e: (e[1], HUB_EVENT_ORDER[e[0]], e[3]))
+    before = [e for e in ordered if e[1] <= as_of]
+    if before:
+        kind, _date, hub, _n = before[-1]
+        return hub if kind == "joined_hub" else None
+    if ordered:
+        kind, _date, hub, _n = ordered[0]
+        return hub if kind == "left_hub" else None
+    return org_hub
+
+
+@pytest.fixture
+def one_agency(db):
+    city = make_organization(kind="association", division="110000", association_level="city")
+    district = make_organization(
+        kind="association", division="110102", association_level="district"
+    )
+    agency = make_organization(division="110105", registered_on=dt.date(2000, 1, 1))
+    return agency, {"city": city, "district": district}
+
+
+hub_events = st.lists(
+    st.tuples(
+        st.sampled_from(["joined_hub", "left_hub"]),
+        st.dates(min_value=dt.date(2005, 1, 1), max_value=dt.date(2005, 1, 20)),
+        st.sampled_from(["city", "district", None]),
+    ),
+    max_size=5,
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    events=hub_events,
+    org_hub=st.sampled_from(["city", "district", None]),
+    as_of=st.dates(min_value=dt.date(2004, 12, 30), max_value=dt.date(2005, 1, 22)),
+)
+def test_the_hub_on_a_date_follows_the_events_as_the_rule_says(one_agency, events, org_hub, as_of):
+    # Given one agency with any hub events (a joined one always names its hub) and any
+    # recorded current hub
+    agency, hubs = one_agency
+    events = [(k, d, h if h or k == "left_hub" else "city") for k, d, h in events]
+    OrganizationEvent.objects.filter(
+        organization=agency, kind__in=["joined_hub", "left_hub"]
+    ).delete()
+    created = OrganizationEvent.objects.bulk_create(
+        OrganizationEvent(
+            organization=agency, kind=k, date=d, hub=hubs[h] if h else None, source="test"
+        )
+        for k, d, h in events
+    )
+    Organization.objects.filter(pk=agency.pk).update(hub=hubs[org_hub] if org_hub else None)
+    ids = [e.pk for e in created]
+    # When its operating profile is taken on any date
+    profile = operating_profile(region_code="110105", as_of=as_of)
+    # Then the hub it is counted under is the one the rule gives
+    expected = hub_by_replay(
+        [(k, d, h, pk) for (k, d, h), pk in zip(events, ids, strict=True)], org_hub, as_of
+    )
+    assert {s.code: s.count for s in profile.hub_levels if s.count} == (
+        {expected: 1} if expected else {}
+    )
