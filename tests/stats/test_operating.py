@@ -4,6 +4,7 @@ workers, support and purchased amounts, as of a date."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import fields
 from decimal import Decimal
 
 import pytest
@@ -12,7 +13,13 @@ from hypothesis import strategies as st
 
 from shuniu.core.errors import NotFound, ValidationError
 from shuniu.registry.models import Organization, OrganizationEvent
-from shuniu.stats.operating import census_after_date, operating_profile, operating_profiles
+from shuniu.stats.operating import (
+    OperatingProfile,
+    Share,
+    census_after_date,
+    operating_profile,
+    operating_profiles,
+)
 from tests.factories import make_organization
 from tests.factories_operating import beijing_scene
 from tests.factories_procurement_buy import event
@@ -235,3 +242,29 @@ def test_the_hub_on_a_date_follows_the_events_as_the_rule_says(one_agency, event
     assert {s.code: s.count for s in profile.hub_levels if s.count} == (
         {expected: 1} if expected else {}
     )
+
+
+def test_the_interface_the_report_codes_against():
+    # The report helper reads these fields by name (issue 9 point 4's brief): keep them.
+    assert [f.name for f in fields(Share)] == ["code", "label", "count", "share"]
+    assert [f.name for f in fields(OperatingProfile)] == [
+        "region",
+        "as_of",
+        "agencies",
+        "formations",
+        "hub_led",
+        "hub_levels",
+        "districts",
+        "districts_covered",
+        "agencies_per_district",
+        "population",
+        "population_census",
+        "agencies_per_10k",
+        "certified",
+        "certified_per_agency",
+        "support_yuan",
+        "support_per_agency",
+        "purchased",
+        "posts_amount",
+        "services_amount",
+    ]
