@@ -144,6 +144,7 @@ READ_ROUTES = {
         lambda here: f"{API}/stats/organizations/series?region=110000&from=2010-01-01",
     ),
     "get_workforce_stats": ("get", lambda here: f"{API}/stats/workforce?region=110000"),
+    "get_operating_models": ("get", lambda here: f"{API}/stats/operating-models"),
 }
 READS = set(READ_ROUTES)
 

@@ -100,5 +100,26 @@ def test_dashboards_and_comparison_of_the_survey(live_server, page, demo, artifa
     )
     assert bars == [["北京市", [50]], ["上海市", [51]], ["深圳市", [30]]]
     page.screenshot(path=str(artifacts / "compare-2012-11-30.png"), full_page=True)
+
+    # and the operating models side by side, in zh-hans: the survey's contrast in numbers
+    page.wait_for_selector("#compare-operating-chart[data-rendered=true]")
+    section = page.locator("#operating")
+    assert section.locator("h2").inner_text() == "运营模式"
+    sentences = section.locator("#operating-sentences li").all_inner_texts()
+    assert sentences[0].startswith(
+        "北京市：58.00% 的机构形成路径为“校地合作”；12.00% 由枢纽型组织带领"
+    )
+    assert sentences[2].endswith("购买金额中岗位占 100.00%。")
+    hub_row = page.eval_on_selector_all(
+        "#compare-operating tbody tr:nth-child(7) > *",
+        "cells => cells.map(c => c.innerText.trim())",
+    )
+    assert hub_row == ["由枢纽型组织带领", "12.00% (6)", "0.00% (0)", "0.00% (0)"]
+    shares = page.eval_on_selector(
+        "#compare-operating-chart",
+        "el => echarts.getInstanceByDom(el).getOption().series.map(s => [s.name, s.data])",
+    )
+    assert shares[2] == ["深圳市", [0, 0, 0, 100, 0, 100]]
+    section.screenshot(path=str(artifacts / "compare-operating-2012-11-30.png"))
     # Leaving a page cancels its favicon request if still pending: not a problem of the page.
     assert [m for m in page.problems.messages if not m.endswith("/favicon.svg")] == []

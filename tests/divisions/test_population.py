@@ -124,3 +124,9 @@ def test_any_date_picks_the_latest_census_taken_by_then(on):
     assert figure.census == expected
     assert figure.population == {2010: 19612368, 2020: 21893095}[expected]
     assert figure.before_census == (on < CENSUS_2010)
+
+
+def test_every_census_of_the_file_was_taken_on_1_november():
+    # stats.operating.census_after_date relies on it
+    dates = set(Population.objects.values_list("census", "reference_date").distinct())
+    assert dates == {(2010, CENSUS_2010), (2020, CENSUS_2020)}

@@ -242,7 +242,7 @@ def test_compare_download_bad_chart_is_a_400(english, db):
     # then
     assert response.status_code == 400
     assert response.content.decode() == (
-        "chart (Chart): Unknown chart “districts”: one of summary, kinds, formations.\n"
+        "chart (Chart): Unknown chart “districts”: one of summary, kinds, formations, operating.\n"
     )
 
 

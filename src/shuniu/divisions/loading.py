@@ -19,6 +19,21 @@ def read_rows(path: Path = DATA_FILE) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+def _create_or_update(
+    model: Any, current: Any, values: dict[str, Any], **keys: Any
+) -> tuple[Any, str]:
+    """Create the row of ``keys`` with ``values``, or bring ``current`` up to them; returns
+    the row and "created", "updated" or "" (unchanged)."""
+    if current is None:
+        return model.objects.create(**keys, **values), "created"
+    if all(getattr(current, k) == v for k, v in values.items()):
+        return current, ""
+    for key, value in values.items():
+        setattr(current, key, value)
+    current.save()
+    return current, "updated"
+
+
 def load_divisions(division_model: Any, path: Path = DATA_FILE) -> tuple[int, int]:
     """Create or update every division of the file; returns (created, updated).
 
@@ -39,15 +54,12 @@ def load_divisions(division_model: Any, path: Path = DATA_FILE) -> tuple[int, in
             "document": row["document"][:255],
             "note": row["note"][:255],
         }
-        existing = by_code.get(row["code"])
-        if existing is None:
-            by_code[row["code"]] = division_model.objects.create(code=row["code"], **values)
-            created += 1
-        elif any(getattr(existing, k) != v for k, v in values.items()):
-            for key, value in values.items():
-                setattr(existing, key, value)
-            existing.save()
-            updated += 1
+        division, change = _create_or_update(
+            division_model, by_code.get(row["code"]), values, code=row["code"]
+        )
+        by_code[row["code"]] = division
+        created += change == "created"
+        updated += change == "updated"
     # Links second, once every code exists.
     for row in rows:
         division = by_code[row["code"]]
@@ -82,13 +94,13 @@ def load_population(
             "source": row["source"],
         }
         census = int(row["census"])
-        current = existing.get((division.pk, census))
-        if current is None:
-            population_model.objects.create(division=division, census=census, **values)
-            created += 1
-        elif any(getattr(current, k) != v for k, v in values.items()):
-            for key, value in values.items():
-                setattr(current, key, value)
-            current.save()
-            updated += 1
+        _row, change = _create_or_update(
+            population_model,
+            existing.get((division.pk, census)),
+            values,
+            division=division,
+            census=census,
+        )
+        created += change == "created"
+        updated += change == "updated"
     return created, updated

@@ -98,6 +98,18 @@ class OperatingProfile:
     services_amount: Decimal
 
 
+# Both censuses of the reference file were taken on 1 November (a test checks the file).
+CENSUS_MONTH_DAY = (11, 1)
+
+
+def census_after_date(profile: OperatingProfile) -> bool:
+    """Whether the census the profile's population comes from was taken after its date: the
+    2010 census stands in for earlier dates, and the pages and the API say so."""
+    if profile.population_census is None:
+        return False
+    return profile.as_of < dt.date(profile.population_census, *CENSUS_MONTH_DAY)
+
+
 def _ratio(part: Decimal | int, whole: Decimal | int | None, places: Decimal) -> Decimal | None:
     if not whole:
         return None
@@ -122,9 +134,10 @@ def _agency_periods(ids: set[int], as_of: dt.date) -> QuerySet[OrganizationPerio
     ).filter(Q(end__isnull=True) | Q(end__gt=as_of))
 
 
-def _hub_led_counts(periods: QuerySet[OrganizationPeriod], as_of: dt.date) -> dict[int, int]:
-    """Agencies of ``periods`` per id of the hub leading them on ``as_of`` (module
-    docstring); one GROUP BY over the periods with the hub events as correlated subqueries."""
+def _hub_led_by_level(periods: QuerySet[OrganizationPeriod], as_of: dt.date) -> dict[str, int]:
+    """Agencies of ``periods`` led by a hub on ``as_of`` (module docstring), per the hub's
+    association level ("" when it has none): one GROUP BY over the periods, the hub events
+    and the hub's level as correlated subqueries."""
     events = OrganizationEvent.objects.filter(
         organization_id=OuterRef("organization_id"),
         kind__in=(EventKind.JOINED_HUB, EventKind.LEFT_HUB),
@@ -149,11 +162,19 @@ def _hub_led_counts(periods: QuerySet[OrganizationPeriod], as_of: dt.date) -> di
             )
         )
         .filter(hub_on__isnull=False)
-        .values_list("hub_on")
+        .annotate(
+            hub_level=Subquery(
+                Organization.objects.filter(pk=OuterRef("hub_on")).values("association_level")[:1]
+            )
+        )
+        .values_list("hub_level")
         .annotate(n=Count("id"))
         .order_by()
     )
-    return {int(hub): n for hub, n in rows}
+    by_level: dict[str, int] = {}
+    for level, n in rows:
+        by_level[level or ""] = by_level.get(level or "", 0) + n
+    return by_level
 
 
 def _support_received(periods: QuerySet[OrganizationPeriod], as_of: dt.date) -> Decimal:
@@ -219,15 +240,9 @@ def operating_profile(
         for code in [*Formation.values, UNKNOWN]
     ]
 
-    per_hub = _hub_led_counts(periods, as_of)
-    levels = dict(
-        Organization.objects.filter(pk__in=sorted(per_hub)).values_list("pk", "association_level")
-    )
-    by_level: dict[str, int] = {}
-    for hub_id, n in per_hub.items():
-        level = levels.get(hub_id) or UNKNOWN
-        by_level[level] = by_level.get(level, 0) + n
-    hub_led = sum(per_hub.values())
+    by_level = _hub_led_by_level(periods, as_of)
+    hub_led = sum(by_level.values())
+    by_level[UNKNOWN] = by_level.pop("", 0)
     hub_levels = [
         _share(code, _level_label(code), by_level.get(code, 0), hub_led)
         for code in [*AssociationLevel.values, UNKNOWN]
@@ -275,3 +290,112 @@ def operating_profiles(
         for code in OPERATING_REGIONS
         if code in index.by_code
     ]
+
+
+# ---------------------------------------------------------------------------------------
+# The profiles as rows: one row per figure, one value per city (the page's table, its
+# download and the command's table and CSV read these, so they cannot disagree)
+
+COUNT, SHARE, RATIO, YUAN, YEAR = "count", "share", "ratio", "yuan", "year"
+
+
+@dataclass(frozen=True)
+class OperatingRow:
+    code: str  # stable, e.g. "formation.transformation", "agencies_per_10k"
+    label: str  # translated
+    unit: str  # count, share (0..1, with counts unless money), ratio, yuan, year
+    values: list[int | Decimal | None]  # one per profile
+    counts: list[int] | None = None  # share rows of things counted: the counts behind them
+
+
+def _share_row(code: str, shares: list[Share], label: str, counted: bool) -> OperatingRow:
+    return OperatingRow(
+        code=code,
+        label=label,
+        unit=SHARE,
+        values=[s.share for s in shares],
+        counts=[s.count for s in shares] if counted else None,
+    )
+
+
+def operating_rows(profiles: list[OperatingProfile]) -> list[OperatingRow]:
+    """The figures of ``profiles`` as rows, in the order the page shows them."""
+
+    def each(name: str) -> list[int | Decimal | None]:
+        return [getattr(p, name) for p in profiles]
+
+    rows = [OperatingRow("agencies", _("Agencies"), COUNT, each("agencies"))]
+    for i, code in enumerate([*Formation.values, UNKNOWN]):
+        shares = [p.formations[i] for p in profiles]
+        label = _("Formation: %(formation)s") % {"formation": _formation_label(code)}
+        rows.append(_share_row(f"formation.{code}", shares, label, counted=True))
+    rows.append(_share_row("hub_led", [p.hub_led for p in profiles], _("Led by a hub"), True))
+    for i, code in enumerate([*AssociationLevel.values, UNKNOWN]):
+        shares = [p.hub_levels[i] for p in profiles]
+        label = _("Hub-led, by a hub of %(level)s") % {"level": _level_label(code)}
+        rows.append(_share_row(f"hub_level.{code}", shares, label, counted=True))
+    rows += [
+        OperatingRow("districts", _("Districts"), COUNT, each("districts")),
+        OperatingRow(
+            "districts_covered", _("Districts with an agency"), COUNT, each("districts_covered")
+        ),
+        OperatingRow(
+            "agencies_per_district",
+            _("Agencies per district"),
+            RATIO,
+            each("agencies_per_district"),
+        ),
+        OperatingRow("population", _("Resident population (census)"), COUNT, each("population")),
+        OperatingRow("population_census", _("Census year"), YEAR, each("population_census")),
+        OperatingRow(
+            "agencies_per_10k", _("Agencies per 10,000 residents"), RATIO, each("agencies_per_10k")
+        ),
+        OperatingRow("certified", _("Certified social workers"), COUNT, each("certified")),
+        OperatingRow(
+            "certified_per_agency",
+            _("Certified workers per agency"),
+            RATIO,
+            each("certified_per_agency"),
+        ),
+        OperatingRow(
+            "support_yuan", _("Money support received (yuan)"), YUAN, each("support_yuan")
+        ),
+        OperatingRow(
+            "support_per_agency",
+            _("Money support per agency (yuan)"),
+            YUAN,
+            each("support_per_agency"),
+        ),
+        OperatingRow("posts_amount", _("Purchased: posts (yuan)"), YUAN, each("posts_amount")),
+        OperatingRow(
+            "services_amount", _("Purchased: services (yuan)"), YUAN, each("services_amount")
+        ),
+    ]
+    for i, (code, kind) in enumerate(
+        (("posts", PurchaseKind.POST), ("services", PurchaseKind.SERVICE))
+    ):
+        label = _("Share of the purchased amount: %(kind)s") % {"kind": kind.label}
+        rows.append(
+            _share_row(f"purchased.{code}", [p.purchased[i] for p in profiles], label, False)
+        )
+    return rows
+
+
+FlatCell = str | int | Decimal | None
+
+
+def operating_flat(profiles: list[OperatingProfile]) -> tuple[list[str], list[list[FlatCell]]]:
+    """The rows as a plain table for files: code, label, unit, one column per city; a share of
+    things counted is followed by a ``.count`` row with the counts behind it."""
+    headers = [
+        _("Code"),
+        _("Figure"),
+        _("Unit"),
+        *(f"{p.region.name} ({p.region.code})" for p in profiles),
+    ]
+    table: list[list[FlatCell]] = []
+    for row in operating_rows(profiles):
+        table.append([row.code, row.label, row.unit, *row.values])
+        if row.counts is not None:
+            table.append([f"{row.code}.count", row.label, COUNT, *row.counts])
+    return headers, table

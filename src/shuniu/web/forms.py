@@ -24,7 +24,7 @@ DEFAULT_KIND = Kind.AGENCY.value
 ALL_KINDS = "all"
 
 DASHBOARD_CHARTS = ("series", "districts", "kinds", "formations")
-COMPARE_CHARTS = ("summary", "kinds", "formations")
+COMPARE_CHARTS = ("summary", "kinds", "formations", "operating")
 DOWNLOAD_FORMATS = ("csv", "xlsx")
 
 # (city code, city label, [(district code, district label), ...]) for the region picker.

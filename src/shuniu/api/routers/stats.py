@@ -4,9 +4,14 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
-from shuniu.api.schemas.stats import OrganizationSeriesOut, OrganizationStatsOut
+from shuniu.api.schemas.stats import (
+    OperatingModelsOut,
+    OrganizationSeriesOut,
+    OrganizationStatsOut,
+)
 from shuniu.api.schemas.workforce import WorkforceStatsOut
 from shuniu.core.validation import ApiDate, CleanStr
+from shuniu.stats.operating import operating_profiles
 from shuniu.stats.selectors import organization_series, organization_stats, workforce_stats
 
 router = Router(tags=["statistics"])
@@ -68,3 +73,17 @@ def get_workforce_stats(request: HttpRequest, query: Query[WorkforceStatsQuery])
     after one and three years; and the published figures to compare with. Aggregates only:
     public."""
     return workforce_stats(region_code=query.region, as_of=query.as_of or timezone.localdate())
+
+
+class OperatingModelsQuery(Schema):
+    as_of: ApiDate | None = Field(None, description="Defaults to today.")
+
+
+@router.get("/operating-models", response=OperatingModelsOut, operation_id="get_operating_models")
+def get_operating_models(request: HttpRequest, query: Query[OperatingModelsQuery]) -> object:
+    """The operating models of Beijing, Shanghai and Shenzhen on ``as_of``: agencies by
+    formation path, led by a hub (and the hubs' levels), per district and per 10,000 residents
+    (census population), certified workers, money support and posts vs services purchased.
+    Aggregates only: public."""
+    as_of = query.as_of or timezone.localdate()
+    return {"as_of": as_of, "cities": operating_profiles(as_of=as_of)}

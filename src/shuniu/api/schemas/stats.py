@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
+from typing import Any
 
-from ninja import Schema
+from ninja import Field, Schema
 
 from shuniu.api.schemas.common import DivisionRef
+from shuniu.stats.operating import census_after_date
 
 
 class DistrictCountOut(Schema):
@@ -47,3 +50,44 @@ class OrganizationSeriesOut(Schema):
     kind: str | None
     step: str
     points: list[SeriesPointOut]
+
+
+class ShareOut(Schema):
+    code: str
+    label: str
+    count: int = Field(..., description="How many; 0 for shares of money.")
+    share: Decimal | None = Field(..., description="Of the total, 0..1; null when it is 0.")
+
+
+class OperatingProfileOut(Schema):
+    region: DivisionRef
+    as_of: dt.date
+    agencies: int = Field(..., description="Agencies registered or registering on as_of.")
+    formations: list[ShareOut]
+    hub_led: ShareOut
+    hub_levels: list[ShareOut] = Field(..., description="Hub-led agencies by the hub's level.")
+    districts: int
+    districts_covered: int
+    agencies_per_district: Decimal | None
+    population: int | None = Field(..., description="Census resident population; null: none.")
+    population_census: int | None = Field(..., description="The census read: 2010 or 2020.")
+    census_after_date: bool = Field(
+        ..., description="The census read was taken after as_of (2010 stands in for earlier dates)."
+    )
+    agencies_per_10k: Decimal | None
+    certified: int
+    certified_per_agency: Decimal | None
+    support_yuan: Decimal
+    support_per_agency: Decimal | None
+    purchased: list[ShareOut] = Field(..., description="Contracted amount, posts vs services.")
+    posts_amount: Decimal
+    services_amount: Decimal
+
+    @staticmethod
+    def resolve_census_after_date(obj: Any) -> bool:
+        return census_after_date(obj)
+
+
+class OperatingModelsOut(Schema):
+    as_of: dt.date
+    cities: list[OperatingProfileOut]

@@ -22,6 +22,7 @@ from openpyxl import Workbook
 from shuniu.core.errors import NotFound
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.interop.cells import neutralise_row
+from shuniu.stats.operating import operating_profiles
 from shuniu.web.forms import (
     DEFAULT_KIND,
     CompareDownloadQuery,
@@ -39,6 +40,7 @@ from shuniu.web.views.charts import (
     kinds_table,
     series_table,
 )
+from shuniu.web.views.operating import operating_file
 from shuniu.web.views.stats import (
     compare_cities,
     dashboard_map,
@@ -92,6 +94,8 @@ def compare_download(request: HttpRequest) -> HttpResponse:
     )
 
     def build() -> ChartTable:
+        if chart == "operating":  # agencies only, whatever the kind asked for
+            return operating_file(operating_profiles(as_of=as_of))
         cities = compare_cities(as_of=as_of, kind=kind, index=DivisionIndex.load())
         tables = {
             "summary": compare_summary_table,

@@ -27,6 +27,7 @@ from shuniu.divisions.models import Division
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.registry.models import Kind, Organization, Status
 from shuniu.registry.selectors import OrganizationFilter, organization_list
+from shuniu.stats.operating import operating_profiles
 from shuniu.stats.selectors import (
     OrganizationStats,
     SeriesPoint,
@@ -58,6 +59,7 @@ from shuniu.web.views.charts import (
     map_areas,
     shape_codes,
 )
+from shuniu.web.views.operating import operating_chart, operating_sentence, operating_table
 
 # The years the 2012 survey describes; the demo data is richest there.
 SERIES_START = dt.date(2009, 1, 1)
@@ -514,6 +516,7 @@ def compare(request: HttpRequest) -> HttpResponse:
     as_of, kind = form.cleaned_data["as_of"], form.selected_kind()
     index = DivisionIndex.load()
     cities = compare_cities(as_of=as_of, kind=kind, index=index)
+    profiles = operating_profiles(as_of=as_of, index=index)
     sources: list[str] = []
     published, other_published = _published_rows(cities, as_of, kind, sources)
     summary = compare_summary_table(cities)
@@ -542,12 +545,15 @@ def compare(request: HttpRequest) -> HttpResponse:
             "summary": summary,
             "kinds": _display(kinds, cities),
             "formations": _display(formations, cities),
+            "operating": operating_table(profiles),
+            "operating_sentences": [operating_sentence(p) for p in profiles],
             "downloads": _download_links("web:compare-download", query, COMPARE_CHARTS),
             "compare_data": {
                 "language": translation.get_language(),
                 "cities": [c.name for c in cities],
                 "kinds": _grouped(kinds.rows),
                 "formations": _grouped(formations.rows),
+                "operating": operating_chart(profiles),
                 "labels": {"count": _("count")},
             },
             "dashboard_links": [

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import csv
 import json
 from typing import Any
 
@@ -15,6 +16,15 @@ from shuniu.procurement.figures import PurchasingStats, purchasing_stats
 from shuniu.procurement.models import EvaluationGrade, Method
 from shuniu.procurement.models import Kind as PurchaseKind
 from shuniu.registry.models import Formation, Kind, Status
+from shuniu.stats.operating import (
+    SHARE,
+    YUAN,
+    OperatingRow,
+    census_after_date,
+    operating_flat,
+    operating_profiles,
+    operating_rows,
+)
 from shuniu.stats.selectors import (
     OrganizationStats,
     WorkforceStats,
@@ -58,6 +68,12 @@ class Command(BaseCommand):
         purchasing.add_argument("--region", required=True, help="GB/T 2260 code, e.g. 440300")
         purchasing.add_argument("--as-of", dest="as_of", help="YYYY-MM-DD (default: today)")
         purchasing.add_argument("--format", choices=["table", "json"], default="table")
+        operating = sub.add_parser(
+            "operating",
+            help="the operating models of Beijing, Shanghai and Shenzhen side by side on a date",
+        )
+        operating.add_argument("--as-of", dest="as_of", help="YYYY-MM-DD (default: today)")
+        operating.add_argument("--format", choices=["table", "json", "csv"], default="table")
         self._figures = sub
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -67,6 +83,8 @@ class Command(BaseCommand):
             self._workforce(options)
         elif options["figure"] == "purchasing":
             _purchasing(self, options)
+        elif options["figure"] == "operating":
+            _operating(self, options)
 
     def _organizations(self, options: dict[str, Any]) -> None:
         as_of = (
@@ -253,3 +271,53 @@ def _print_purchasing_table(figures: PurchasingStats) -> None:
     for y in figures.by_year:
         by_year.add_row(str(y.year), str(y.purchases), f"{y.contracted_amount}")
     console.print(by_year)
+
+
+# --- operating models (the same figures as GET /api/v1/stats/operating-models) --------------
+
+
+def _operating(command: BaseCommand, options: dict[str, Any]) -> None:
+    as_of = parse_date(options["as_of"], "--as-of") if options["as_of"] else timezone.localdate()
+    profiles = operating_profiles(as_of=as_of)
+    if options["format"] == "json":
+        command.stdout.write(
+            json.dumps(
+                {
+                    "as_of": as_of.isoformat(),
+                    "cities": [
+                        {**to_jsonable(p), "census_after_date": census_after_date(p)}
+                        for p in profiles
+                    ],
+                },
+                ensure_ascii=False,
+                indent=2,
+                default=str,
+            )
+        )
+        return
+    if options["format"] == "csv":
+        headers, rows = operating_flat(profiles)
+        writer = csv.writer(command.stdout)
+        writer.writerow(headers)
+        writer.writerows(["" if cell is None else cell for cell in row] for row in rows)
+        return
+    console = Console()
+    console.print(
+        f"[bold]{_('Operating models as of %(date)s') % {'date': as_of.isoformat()}}[/bold]"
+    )
+    table = Table(_("Figure"), *(p.region.name for p in profiles))
+    for row in operating_rows(profiles):
+        table.add_row(row.label, *(_operating_cell(row, i) for i in range(len(profiles))))
+    console.print(table)
+
+
+def _operating_cell(row: OperatingRow, i: int) -> str:
+    value = row.values[i]
+    if value is None:
+        return "—"
+    if row.unit == SHARE:
+        percent = f"{value * 100:.2f}%"
+        return f"{percent} ({row.counts[i]})" if row.counts is not None else percent
+    if row.unit == YUAN:
+        return f"{value:,.2f}"
+    return str(value)

@@ -9,7 +9,7 @@
     return;
   }
 
-  function grouped(container, groups) {
+  function grouped(container, groups, percent) {
     var chart = charts.init(container, data.language);
     charts.draw(chart, {
       // One colour and one legend entry per city; each bar also carries its number.
@@ -18,13 +18,17 @@
       legend: { top: 0 },
       tooltip: charts.tooltip({ trigger: "axis", axisPointer: { type: "shadow" } }),
       xAxis: { type: "category", data: groups.categories, axisLabel: { interval: 0, width: 90, overflow: "break" } },
-      yAxis: { type: "value", minInterval: 1 },
+      yAxis: percent
+        ? { type: "value", max: 100, axisLabel: { formatter: "{value}%" } }
+        : { type: "value", minInterval: 1 },
       series: data.cities.map(function (city, i) {
         return {
           name: city,
           type: "bar",
           data: groups.values[i],
-          label: { show: true, position: "top", color: "#212529" },
+          label: percent
+            ? { show: true, position: "top", color: "#212529", formatter: function (p) { return p.value === null ? "" : p.value.toFixed(1) + "%"; } }
+            : { show: true, position: "top", color: "#212529" },
           barMaxWidth: 32,
         };
       }),
@@ -38,5 +42,9 @@
   var formations = document.getElementById("compare-formations-chart");
   if (formations) {
     grouped(formations, data.formations);
+  }
+  var operating = document.getElementById("compare-operating-chart");
+  if (operating) {
+    grouped(operating, data.operating, true);
   }
 })();
