@@ -207,7 +207,9 @@ def target_record(
     ``scope``: the districts the target covers as the plan names them (empty: the whole
     region); recording a different scope replaces it (a new version, audited)."""
     _require_editor(actor)
-    errors: dict[str, list[str]] = _scope_errors(region, metric, scope)
+    errors: dict[str, list[str]] = _scope_errors(
+        region, metric, scope, plan_date(document, due_on)
+    )
     number = _decimal(value, "value")
     if number < 0:
         errors["value"] = [_("A target cannot be negative.")]
@@ -236,7 +238,17 @@ def target_record(
     return result
 
 
-def _scope_errors(region: Division, metric: str, scope: Sequence[Division]) -> dict[str, list[str]]:
+def plan_date(document: PolicyDocument | None, due_on: dt.date) -> dt.date:
+    """The date a plan names its districts as of: its document's issue date, else the due
+    date (a district abolished since, like 崇文区 in July 2010, is named as it was then)."""
+    if document is not None and document.issued_on is not None:
+        return document.issued_on
+    return due_on
+
+
+def _scope_errors(
+    region: Division, metric: str, scope: Sequence[Division], on: dt.date
+) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if not scope:
         return errors
@@ -251,6 +263,15 @@ def _scope_errors(region: Division, metric: str, scope: Sequence[Division]) -> d
             _("Not a district of %(region)s: %(names)s")
             % {"region": region.name, "names": ", ".join(outside)}
         ]
+    absent = [d.name for d in scope if d.parent_id == region.pk and not d.is_valid_on(on)]
+    if absent:
+        errors.setdefault("scope", []).append(
+            _(
+                "Not a district on %(date)s, the plan's date (its document's issue date, "
+                "else the due date): %(names)s"
+            )
+            % {"date": on.isoformat(), "names": ", ".join(absent)}
+        )
     return errors
 
 
@@ -343,7 +364,7 @@ def target_create(
 ) -> Target:
     """Record a new target of ``region`` (its districts in ``scope``, or the whole region)."""
     _require_jurisdiction(actor, region)
-    errors = _scope_errors(region, metric, scope)
+    errors = _scope_errors(region, metric, scope, plan_date(document, due_on))
     number = _decimal(value, "value")
     if number < 0:
         errors["value"] = [_("A target cannot be negative.")]
