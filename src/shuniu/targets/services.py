@@ -207,9 +207,7 @@ def target_record(
     ``scope``: the districts the target covers as the plan names them (empty: the whole
     region); recording a different scope replaces it (a new version, audited)."""
     _require_editor(actor)
-    errors: dict[str, list[str]] = _scope_errors(
-        region, metric, scope, plan_date(document, due_on)
-    )
+    errors: dict[str, list[str]] = _scope_errors(region, metric, scope, plan_date(document, due_on))
     number = _decimal(value, "value")
     if number < 0:
         errors["value"] = [_("A target cannot be negative.")]
