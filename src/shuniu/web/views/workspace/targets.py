@@ -217,6 +217,12 @@ def _picker(
         region = roots[0] if roots else None
     if region is None:
         return picker, None, []
+    if not picker.is_bound:
+        picker.initial = {"of": region.code}
+    elif not picker.data.get("picker-of"):
+        # Show the region listed (the jurisdiction's) in the picker's own field.
+        picker = PickerForm({**request.GET.dict(), "picker-of": region.code}, prefix="picker")
+        picker.is_valid()
     if region.level in COUNTY_LEVELS:
         # A district's target covers the whole district; the picker offers nothing.
         return picker, region, []
