@@ -244,7 +244,7 @@ def test_a_district_gone_by_the_plans_date_is_refused(client, beijing_officer):
     assert response.status_code == 400
     html = response.content.decode()
     assert 'id="target-scope-errors"' in html
-    assert "在规划日期（文件印发日期，无文件时为截止日期）2011-01-01 不是区县：崇文区" in html
+    assert "在规划印发之日（2011-01-01）不是区县：崇文区" in html
     assert (Target.objects.count(), AuditRecord.objects.count()) == (0, before)
 
 

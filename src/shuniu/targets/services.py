@@ -207,7 +207,7 @@ def target_record(
     ``scope``: the districts the target covers as the plan names them (empty: the whole
     region); recording a different scope replaces it (a new version, audited)."""
     _require_editor(actor)
-    errors: dict[str, list[str]] = _scope_errors(region, metric, scope, plan_date(document, due_on))
+    errors: dict[str, list[str]] = _scope_errors(region, metric, scope, document, due_on)
     number = _decimal(value, "value")
     if number < 0:
         errors["value"] = [_("A target cannot be negative.")]
@@ -236,17 +236,16 @@ def target_record(
     return result
 
 
-def plan_date(document: PolicyDocument | None, due_on: dt.date) -> dt.date:
-    """The date a plan names its districts as of: its document's issue date, else the due
-    date (a district abolished since, like 崇文区 in July 2010, is named as it was then)."""
-    if document is not None and document.issued_on is not None:
-        return document.issued_on
-    return due_on
-
-
 def _scope_errors(
-    region: Division, metric: str, scope: Sequence[Division], on: dt.date
+    region: Division,
+    metric: str,
+    scope: Sequence[Division],
+    document: PolicyDocument | None,
+    due_on: dt.date,
 ) -> dict[str, list[str]]:
+    """A scope names districts of the region, as they were when the plan was made: on its
+    document's issue date (崇文区 in a plan of 2010-01-01, not of 2011); without that date,
+    districts that existed by the due date."""
     errors: dict[str, list[str]] = {}
     if not scope:
         return errors
@@ -261,14 +260,19 @@ def _scope_errors(
             _("Not a district of %(region)s: %(names)s")
             % {"region": region.name, "names": ", ".join(outside)}
         ]
-    absent = [d.name for d in scope if d.parent_id == region.pk and not d.is_valid_on(on)]
+    named = [d for d in scope if d.parent_id == region.pk]
+    issued_on = document.issued_on if document is not None else None
+    if issued_on is not None:
+        absent = [d.name for d in named if not d.is_valid_on(issued_on)]
+        message = _("Not a district on %(date)s, the day the plan was issued: %(names)s")
+        on = issued_on
+    else:
+        absent = [d.name for d in named if d.valid_from is not None and d.valid_from > due_on]
+        message = _("Not yet a district on %(date)s, the due date: %(names)s")
+        on = due_on
     if absent:
         errors.setdefault("scope", []).append(
-            _(
-                "Not a district on %(date)s, the plan's date (its document's issue date, "
-                "else the due date): %(names)s"
-            )
-            % {"date": on.isoformat(), "names": ", ".join(absent)}
+            message % {"date": on.isoformat(), "names": ", ".join(absent)}
         )
     return errors
 
@@ -362,7 +366,7 @@ def target_create(
 ) -> Target:
     """Record a new target of ``region`` (its districts in ``scope``, or the whole region)."""
     _require_jurisdiction(actor, region)
-    errors = _scope_errors(region, metric, scope, plan_date(document, due_on))
+    errors = _scope_errors(region, metric, scope, document, due_on)
     number = _decimal(value, "value")
     if number < 0:
         errors["value"] = [_("A target cannot be negative.")]
