@@ -124,3 +124,48 @@ def test_document_and_target_are_recorded_once(db, division):
         "target.create",
         "target.update",
     ]
+
+
+@pytest.mark.parametrize(
+    ("code", "issued_on", "due_on", "refused"),
+    [
+        ("110103", dt.date(2010, 1, 1), dt.date(2010, 12, 31), False),  # as the plan named it
+        ("110103", dt.date(2010, 7, 1), dt.date(2010, 12, 31), True),  # the day it became 东城
+        ("110103", dt.date(2011, 1, 1), dt.date(2011, 12, 31), True),
+        ("110103", None, dt.date(2012, 12, 31), False),  # no plan date: existed by the due date
+        ("110118", None, dt.date(2015, 11, 12), True),  # 密云区, a district from 2015-11-13
+        ("110118", None, dt.date(2015, 11, 13), False),
+    ],
+)
+def test_a_district_must_exist_on_the_plans_date(db, division, code, issued_on, due_on, refused):
+    # given a plan (or none) naming 崇文区 (merged into 东城区 on 2010-07-01) or 密云区
+    document = (
+        policy_document_record(
+            actor=ACTOR, title="规划", region=division("110000"), issued_on=issued_on
+        )
+        if issued_on
+        else None
+    )
+    before = AuditRecord.objects.count()
+
+    def record_target() -> Target:
+        return target_record(
+            actor=ACTOR,
+            document=document,
+            region=division("110000"),
+            metric="organizations",
+            kind="agency",
+            value=10,
+            due_on=due_on,
+            scope=[division(code)],
+        )
+
+    if refused:
+        # then a plan dated when it was no district cannot name it: the scope field says so
+        with pytest.raises(ValidationError) as caught:
+            record_target()
+        assert list(caught.value.message_dict) == ["scope"]
+        assert (Target.objects.count(), AuditRecord.objects.count()) == (0, before)
+    else:
+        # else it is recorded with that district
+        assert [d.code for d in record_target().scope.all()] == [code]

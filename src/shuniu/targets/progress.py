@@ -24,27 +24,26 @@ date changes only on the dates of the records it reads (an organization period's
 end, a division's change, a certificate issued or revoked, a placement begun, a contract
 signed, a post term's start or end, an evaluation completed), so the earliest date with
 actual >= value is the first candidate date on which that holds. Statistics are not monotone
-(deregistrations, revocations), so a bisection could miss an earlier crossing; the walk reads
-one statistic per candidate date up to the first one met, and the dates come from one
-``DISTINCT`` query per record table.
+(deregistrations, revocations), so a bisection could miss an earlier crossing. The values on
+all those dates (and the curve's) come from ``targets.series.MetricSeries``: the records are
+read once, one query per target, and the value on each date is computed from running counts
+with the statistics' rules (``metric_value`` stays the one-date reference it is checked
+against, and what the published figures are compared with).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Min
 from django.utils import timezone
 
-from shuniu.core.errors import ValidationError
 from shuniu.divisions.models import Division
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.procurement.figures import purchasing_stats
-from shuniu.procurement.models import Contract, Evaluation, Post
-from shuniu.registry.models import OrganizationEvent, OrganizationPeriod
+from shuniu.registry.models import OrganizationEvent
 from shuniu.stats.selectors import (
     _region_division_ids,
     organization_stats,
@@ -52,7 +51,7 @@ from shuniu.stats.selectors import (
     workforce_pipeline,
 )
 from shuniu.targets.models import Metric, Target
-from shuniu.workforce.models import Certificate, Placement
+from shuniu.targets.series import MetricSeries
 
 # Metrics a list of districts can scope: the statistic has a figure per district.
 SCOPED_METRICS = frozenset(
@@ -195,90 +194,35 @@ def _valid(region: Division, on: dt.date, index: DivisionIndex) -> Division:
     return _region(index, region.code, on)
 
 
-def _division_ids(target: Target, on: dt.date, index: DivisionIndex) -> set[int]:
-    return _region_division_ids(index, target.region, on)
+def target_series(target: Target, index: DivisionIndex) -> MetricSeries:
+    """The target's statistic on any dates from one read (``targets.series``)."""
+    return MetricSeries(
+        region=target.region,
+        metric=target.metric,
+        kind=target.kind,
+        index=index,
+        scope=[d.pk for d in target.scope.all()],
+        # As ``actual_on``: a plan's organizations count once registered.
+        include_registering=False,
+    )
 
 
-def _distinct_dates(*columns: Iterable[dt.date | None]) -> set[dt.date]:
-    return {d for column in columns for d in column if d is not None}
-
-
-def candidate_dates(target: Target, until: dt.date, index: DivisionIndex) -> list[dt.date]:
-    """Every date up to ``until`` on which the target's statistic may change, in order."""
-    ids = sorted(_division_ids(target, until, index))
-    metric = target.metric
-    dates: set[dt.date] = set()
-    for pk in ids:
-        d = index.by_id[pk]
-        for day in (d.valid_from, d.valid_to):
-            if day is not None:
-                dates.add(day)
-    if metric in (Metric.ORGANIZATIONS, Metric.DISTRICTS_COVERED):
-        periods = OrganizationPeriod.objects.filter(division_id__in=ids)
-        if target.kind:
-            periods = periods.filter(kind=target.kind)
-        dates |= _distinct_dates(
-            periods.values_list("start", flat=True).distinct(),
-            periods.values_list("end", flat=True).distinct(),
-        )
-    elif metric == Metric.CERTIFIED_WORKERS:
-        certificates = Certificate.objects.filter(registered_division_id__in=ids)
-        dates |= _distinct_dates(
-            certificates.values_list("issued_on", flat=True).distinct(),
-            certificates.values_list("revoked_on", flat=True).distinct(),
-        )
-    elif metric == Metric.PROGRAMME_PLACEMENTS:
-        dates |= _distinct_dates(
-            Placement.objects.filter(division_id__in=ids)
-            .values_list("starts_on", flat=True)
-            .distinct()
-        )
-    else:
-        contracts = Contract.objects.filter(purchase__region_id__in=ids)
-        dates |= _distinct_dates(contracts.values_list("signed_on", flat=True).distinct())
-        if metric == Metric.POSTS_FUNDED:
-            dates |= _distinct_dates(
-                contracts.values_list("starts_on", flat=True).distinct(),
-                # In force up to and including ends_on: it stops counting the day after.
-                (
-                    day + dt.timedelta(days=1)
-                    for day in contracts.values_list("ends_on", flat=True).distinct()
-                    if day is not None
-                ),
-                contracts.values_list("terminated_on", flat=True).distinct(),
-                Post.objects.filter(contract__purchase__region_id__in=ids)
-                .values_list("contract__signed_on", flat=True)
-                .distinct(),
-            )
-        if metric == Metric.SUPPLIERS_GOOD_SHARE:
-            dates |= _distinct_dates(
-                Evaluation.objects.filter(contract__purchase__region_id__in=ids)
-                .values_list("completed_on", flat=True)
-                .distinct()
-            )
-    return sorted(d for d in dates if d <= until)
-
-
-def first_met_on(
-    target: Target,
-    until: dt.date,
-    index: DivisionIndex,
-    actual: Callable[[dt.date], Decimal] | None = None,
+def _met_on(
+    target: Target, days: list[dt.date], values: dict[dt.date, Decimal | None]
 ) -> dt.date | None:
-    """The earliest date up to ``until`` on which the actual reached the value."""
-    read = actual or (lambda on: _actual_or_zero(target, on, index))
-    for day in candidate_dates(target, until, index):
-        if read(day) >= target.value:
+    for day in days:
+        if (values[day] or Decimal(0)) >= target.value:
             return day
     return None
 
 
-def _actual_or_zero(target: Target, on: dt.date, index: DivisionIndex) -> Decimal:
-    try:
-        return actual_on(target, on, index)
-    except ValidationError:
-        # The region did not exist yet on that date: nothing counted there.
-        return Decimal(0)
+def first_met_on(
+    target: Target, until: dt.date, index: DivisionIndex, series: MetricSeries | None = None
+) -> dt.date | None:
+    """The earliest date up to ``until`` on which the actual reached the value."""
+    series = series or target_series(target, index)
+    days = series.dates(until)
+    return _met_on(target, days, series.values(days))
 
 
 def _pace(target: Target, start: dt.date, baseline: Decimal, on: dt.date) -> Decimal:
@@ -290,12 +234,23 @@ def _pace(target: Target, start: dt.date, baseline: Decimal, on: dt.date) -> Dec
     return (baseline + (target.value - baseline) * share).quantize(PLACES)
 
 
-def target_progress(*, target: Target, as_of: dt.date, index: DivisionIndex) -> Progress:
-    """Actual, percent, state and the date first met of ``target`` on ``as_of``."""
-    actual = actual_on(target, as_of, index)
-    met_on = first_met_on(target, as_of, index)
+def target_progress(
+    *, target: Target, as_of: dt.date, index: DivisionIndex, series: MetricSeries | None = None
+) -> Progress:
+    """Actual, percent, state and the date first met of ``target`` on ``as_of``: one read
+    of the statistic's records (none when ``series`` has them), whatever the number of
+    dates."""
+    series = series or target_series(target, index)
     start = plan_start(target)
-    baseline = _actual_or_zero(target, start, index) if start < as_of else actual
+    days = series.dates(as_of)
+    values = series.values([*days, as_of, start])
+    actual = values[as_of]
+    if actual is None:
+        # The region did not exist on the date: the statistic's own refusal.
+        _valid(target.region, as_of, index)
+        raise AssertionError(as_of)  # pragma: no cover - _valid raised
+    met_on = _met_on(target, days, values)
+    baseline = (values[start] or Decimal(0)) if start < as_of else actual
     expected = _pace(target, start, baseline, as_of)
     if met_on is not None and met_on <= target.due_on:
         state = State.MET
@@ -322,7 +277,12 @@ def target_progress(*, target: Target, as_of: dt.date, index: DivisionIndex) -> 
 
 
 def target_curve(
-    *, target: Target, as_of: dt.date, index: DivisionIndex, points: int = 24
+    *,
+    target: Target,
+    as_of: dt.date,
+    index: DivisionIndex,
+    points: int = 24,
+    series: MetricSeries | None = None,
 ) -> list[CurvePoint]:
     """The actual against the pace line from the plan's start to the later of the due date
     and ``as_of``, at evenly spaced dates (at most ``points`` + 1 of them)."""
@@ -330,14 +290,16 @@ def target_curve(
     end = max(target.due_on, as_of)
     if start >= end:
         start = end - dt.timedelta(days=365)
-    baseline = _actual_or_zero(target, start, index)
     span = (end - start).days
     days = sorted({start + dt.timedelta(days=span * i // points) for i in range(points + 1)})
-    curve = []
-    for day in days:
-        value = _actual_or_zero(target, day, index)
-        curve.append(CurvePoint(on=day, actual=value, pace=_pace(target, start, baseline, day)))
-    return curve
+    values = (series or target_series(target, index)).values([start, *days])
+    baseline = values[start] or Decimal(0)
+    return [
+        CurvePoint(
+            on=day, actual=values[day] or Decimal(0), pace=_pace(target, start, baseline, day)
+        )
+        for day in days
+    ]
 
 
 def first_record_on(region: Division, index: DivisionIndex) -> dt.date | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -23,7 +23,9 @@ from shuniu.targets.progress import (
     first_record_on,
     metric_value,
     target_progress,
+    target_series,
 )
+from shuniu.targets.series import MetricSeries, read_together
 
 # The metrics an organization statistic can be held against: its total and its coverage.
 ORGANIZATION_METRICS = (Metric.ORGANIZATIONS, Metric.DISTRICTS_COVERED)
@@ -54,6 +56,8 @@ class TargetWithProgress:
     target: Target
     scope: list[Division]
     progress: Progress
+    # The statistic's records, read once: the page's curve reuses them.
+    series: MetricSeries | None = field(default=None, compare=False, repr=False)
 
 
 def _checked_date(region: Division, as_of: dt.date, index: DivisionIndex) -> None:
@@ -73,11 +77,14 @@ def _checked_date(region: Division, as_of: dt.date, index: DivisionIndex) -> Non
         )
 
 
-def _with_progress(target: Target, as_of: dt.date, index: DivisionIndex) -> TargetWithProgress:
+def _with_progress(
+    target: Target, as_of: dt.date, index: DivisionIndex, series: MetricSeries
+) -> TargetWithProgress:
     return TargetWithProgress(
         target=target,
         scope=sorted(target.scope.all(), key=lambda d: d.code),
-        progress=target_progress(target=target, as_of=as_of, index=index),
+        progress=target_progress(target=target, as_of=as_of, index=index, series=series),
+        series=series,
     )
 
 
@@ -101,7 +108,11 @@ def targets_with_progress(
         .prefetch_related("scope")
         .order_by("due_on", "id")
     )
-    return [_with_progress(t, as_of, index) for t in targets]
+    # One query per kind of record for all the targets (``read_together``), then progress
+    # from memory: the list costs the same few queries whatever its length and dates.
+    series = [(t, target_series(t, index)) for t in targets]
+    read_together(s for _, s in series)
+    return [_with_progress(t, as_of, index, s) for t, s in series]
 
 
 def target_with_progress(
@@ -118,7 +129,7 @@ def target_with_progress(
     if target is None:
         raise NotFound(str(pk))
     _checked_date(target.region, as_of, index)
-    return _with_progress(target, as_of, index)
+    return _with_progress(target, as_of, index, target_series(target, index))
 
 
 def _number(value: Decimal) -> int | float:

@@ -207,7 +207,7 @@ def target_record(
     ``scope``: the districts the target covers as the plan names them (empty: the whole
     region); recording a different scope replaces it (a new version, audited)."""
     _require_editor(actor)
-    errors: dict[str, list[str]] = _scope_errors(region, metric, scope)
+    errors: dict[str, list[str]] = _scope_errors(region, metric, scope, document, due_on)
     number = _decimal(value, "value")
     if number < 0:
         errors["value"] = [_("A target cannot be negative.")]
@@ -236,7 +236,16 @@ def target_record(
     return result
 
 
-def _scope_errors(region: Division, metric: str, scope: Sequence[Division]) -> dict[str, list[str]]:
+def _scope_errors(
+    region: Division,
+    metric: str,
+    scope: Sequence[Division],
+    document: PolicyDocument | None,
+    due_on: dt.date,
+) -> dict[str, list[str]]:
+    """A scope names districts of the region, as they were when the plan was made: on its
+    document's issue date (崇文区 in a plan of 2010-01-01, not of 2011); without that date,
+    districts that existed by the due date."""
     errors: dict[str, list[str]] = {}
     if not scope:
         return errors
@@ -251,6 +260,20 @@ def _scope_errors(region: Division, metric: str, scope: Sequence[Division]) -> d
             _("Not a district of %(region)s: %(names)s")
             % {"region": region.name, "names": ", ".join(outside)}
         ]
+    named = [d for d in scope if d.parent_id == region.pk]
+    issued_on = document.issued_on if document is not None else None
+    if issued_on is not None:
+        absent = [d.name for d in named if not d.is_valid_on(issued_on)]
+        message = _("Not a district on %(date)s, the day the plan was issued: %(names)s")
+        on = issued_on
+    else:
+        absent = [d.name for d in named if d.valid_from is not None and d.valid_from > due_on]
+        message = _("Not yet a district on %(date)s, the due date: %(names)s")
+        on = due_on
+    if absent:
+        errors.setdefault("scope", []).append(
+            message % {"date": on.isoformat(), "names": ", ".join(absent)}
+        )
     return errors
 
 
@@ -343,7 +366,7 @@ def target_create(
 ) -> Target:
     """Record a new target of ``region`` (its districts in ``scope``, or the whole region)."""
     _require_jurisdiction(actor, region)
-    errors = _scope_errors(region, metric, scope)
+    errors = _scope_errors(region, metric, scope, document, due_on)
     number = _decimal(value, "value")
     if number < 0:
         errors["value"] = [_("A target cannot be negative.")]

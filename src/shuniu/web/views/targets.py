@@ -165,7 +165,9 @@ def target(request: HttpRequest, pk: int) -> HttpResponse:
         form.flag_invalid_fields()
         context = {"form": form, "query_errors": query_errors(form), "today": today}
         return render(request, "web/targets/target.html", context, status=400)
-    points = target_curve(target=item.target, as_of=item.progress.as_of, index=index)
+    points = target_curve(
+        target=item.target, as_of=item.progress.as_of, index=index, series=item.series
+    )
     table = curve_table(points)
     as_of = item.progress.as_of.isoformat()
     if fmt:

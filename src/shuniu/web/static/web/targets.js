@@ -12,9 +12,10 @@
   var chart = charts.init(container, data.language);
   charts.draw(chart, {
     color: ["#2166ac", "#adb5bd"],
-    grid: { left: 8, right: 24, top: 32, bottom: 8, containLabel: true },
+    // Room above for the legend and on the right for the target line's label.
+    grid: { left: 8, right: 64, top: 40, bottom: 8, containLabel: true },
     tooltip: charts.tooltip({ trigger: "axis" }),
-    legend: { data: [data.labels.actual, data.labels.pace] },
+    legend: { top: 0, left: "center", data: [data.labels.actual, data.labels.pace] },
     xAxis: { type: "category", data: data.dates },
     yAxis: { type: "value" },
     series: [
