@@ -65,7 +65,7 @@ def report_charts(report: SectorReport, index: DivisionIndex) -> dict[str, SafeS
             [y.contracted_amount for y in by_year],
             label=_("Contracted amount by year (yuan)"),
         )
-    levels = report.workforce.pipeline
+    pipeline = report.workforce.pipeline
     charts["workforce"] = bar_chart(
         [
             _("Graduates, all years"),
@@ -73,7 +73,7 @@ def report_charts(report: SectorReport, index: DivisionIndex) -> dict[str, SafeS
             _("Certified"),
             _("Employed in the sector"),
         ],
-        [levels.graduates, levels.placed, levels.certified, levels.employed_in_sector],
+        [pipeline.graduates, pipeline.placed, pipeline.certified, pipeline.employed_in_sector],
         label=_("The pipeline"),
     )
     return charts

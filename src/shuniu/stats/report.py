@@ -39,7 +39,7 @@ from shuniu.stats.selectors import (
     workforce_stats,
 )
 from shuniu.targets.models import Metric
-from shuniu.targets.progress import State
+from shuniu.targets.progress import State, first_record_on
 from shuniu.targets.selectors import (
     AT_LEAST,
     AT_MOST,
@@ -235,8 +235,6 @@ def sector_report(
     Unknown region: ``NotFound``; a date outside the platform's range, a region that did not
     exist on the date, or a date before the region's first record: ``ValidationError`` naming
     the field (the validators', the statistics' and the targets' own errors)."""
-    from shuniu.targets.progress import first_record_on
-
     problem = date_problem(as_of)
     if problem:
         raise ValidationError({"as_of": problem})
