@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ninja import Schema
+from ninja import Field, Schema
 
 from shuniu.api.schemas.common import DivisionRef
 
@@ -32,6 +32,15 @@ class OrganizationStatsOut(Schema):
     by_formation: list[FormationCountOut]
     by_kind: dict[str, int]
     by_association_level: dict[str, int]
+    under_ancestor: int = Field(
+        0,
+        description=(
+            "Organizations counted under the nearest division above their own that was "
+            "valid on as_of: their registrar division ended with no known successor (a "
+            "merge the national reference table could not attribute). Included in total; "
+            "in by_district only when the region groups by that division."
+        ),
+    )
 
 
 class SeriesPointOut(Schema):
