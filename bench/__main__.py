@@ -32,6 +32,7 @@ BENCHMARKS = {
     "org_import": "bench.org_import",
     "import_reads": "bench.import_reads",
     "purchasing_stats": "bench.purchasing_stats",
+    "divisions_index": "bench.divisions_index",
 }
 
 

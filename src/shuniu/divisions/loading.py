@@ -35,6 +35,7 @@ _VALUE_COLUMNS = (
     "note",
     "successor_rule",
     "reuse_kind",
+    "curated",
 )
 # Row key: the code and, for an older meaning of a reused code, the day it started.
 # (Only one older meaning of a code starts on a given day, empty included: checked by a test.)
@@ -78,6 +79,7 @@ def merged_rows(
         merged.setdefault("successor_code", "")
         for column in _VALUE_COLUMNS:
             merged.setdefault(column, "")
+        merged["curated"] = "yes"
         if row["successor_code"] or not base:
             # A curated successor replaces the derived one, and so does its rule.
             merged["successor_rule"] = "curated" if row["successor_code"] else ""
@@ -98,6 +100,7 @@ def _values(row: dict[str, str]) -> dict[str, Any]:
         "note": row["note"][:255],
         "successor_rule": row.get("successor_rule", ""),
         "reuse_kind": row.get("reuse_kind", ""),
+        "curated": row.get("curated") == "yes",
     }
 
 

@@ -75,6 +75,8 @@ class Division(models.Model):
     note = models.CharField(_("note"), max_length=255, blank=True)
     # How the successor was found (divisions-national.NOTICE.md); empty for curated rows.
     successor_rule = models.CharField(_("successor rule"), max_length=40, blank=True)
+    # A row of the hand-curated three-city table (day-precise dates, documents).
+    curated = models.BooleanField(_("curated"), default=False)
     # Empty for a code's latest meaning; why an older meaning is kept otherwise.
     reuse_kind = models.CharField(_("older meaning of a reused code"), max_length=32, blank=True)
 

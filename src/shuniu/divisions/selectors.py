@@ -136,6 +136,13 @@ class DivisionIndex:
             self._children = dict(children)
         return self._children.get(parent_id, [])
 
+    def children_of_root(self) -> list[Division]:
+        """The province-level divisions (latest meanings), by code."""
+        return sorted(
+            (d for d in self.by_code.values() if d.parent_id is None and d.code.endswith("0000")),
+            key=lambda d: d.code,
+        )
+
     def predecessors(self, division_id: int) -> list[int]:
         if self._predecessors is None:
             predecessors: dict[int, list[int]] = defaultdict(list)

@@ -130,10 +130,11 @@ class Comparison:
 
 
 def city_of(region: Division, index: DivisionIndex) -> Division:
-    """The city whose map a region is drawn on (the region itself for a city)."""
-    if region.code in REGION_CODES or region.parent_id is None:
-        return region
-    return index.by_id[region.parent_id]
+    """The city whose map a region is drawn on: the region itself, or the city of a
+    county-level division."""
+    if region.is_county_level and region.parent_id is not None:
+        return index.by_id[region.parent_id]
+    return region
 
 
 def dashboard_stats(
@@ -308,6 +309,7 @@ def _dashboard(
         "kind": form.cleaned_data["kind"],
     }
     drawn = {area.shape for area in layout.areas}
+    districts = [Row(code=d.code, label=place_name(d), count=d.count) for d in stats.by_district]
     return {
         "records_end": records_end_notice(
             records_end(region=region, today=timezone.localdate(), index=index).organizations,
@@ -321,9 +323,9 @@ def _dashboard(
         "city_name": place_name(city),
         "registered": stats.by_status.get(Status.REGISTERED, 0),
         "registering": stats.by_status.get(Status.REGISTERING, 0),
-        "districts": [
-            Row(code=d.code, label=place_name(d), count=d.count) for d in stats.by_district
-        ],
+        "districts": districts,
+        # Boundaries exist for the three cities only: elsewhere a bar chart of the table.
+        "has_map": bool(shape_codes(city.code)),
         "map_layout": layout,
         "map_folded": [(part, area) for area in layout.areas for part in area.folded],
         "map_undrawn": [
@@ -344,6 +346,7 @@ def _dashboard(
             by_formation,
             by_kind,
             index,
+            districts,
         ),
         "comparisons": {
             metric: [c for c in comparisons if c.metric == metric]
@@ -360,6 +363,7 @@ def _dashboard_data(
     by_formation: list[Row],
     by_kind: list[Row],
     index: DivisionIndex,
+    districts: list[Row],
 ) -> dict[str, Any]:
     """What the chart script needs, labels already in the reader's language."""
     highlighted_shape = ""
@@ -405,6 +409,7 @@ def _dashboard_data(
         },
         "formations": [{"name": capfirst(r.label), "value": r.count} for r in by_formation],
         "kinds": [{"name": capfirst(r.label), "value": r.count} for r in by_kind],
+        "districts": [{"name": r.label, "value": r.count} for r in districts],
         "labels": {
             "registered": _("registered"),
             "registering": _("registering"),

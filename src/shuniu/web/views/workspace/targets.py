@@ -42,7 +42,7 @@ class _RegionForm(WorkspaceForm):
 
     def clean_region(self) -> Division:
         code = self.cleaned_data["region"]
-        division = Division.objects.filter(code=code).first()
+        division = Division.objects.current().filter(code=code).first()
         if division is None:
             raise forms.ValidationError(_("Unknown region code “%(value)s”.") % {"value": code})
         return division
@@ -74,7 +74,7 @@ class TargetForm(_RegionForm):
 
     def clean_scope(self) -> list[Division]:
         codes = [c.strip() for c in self.cleaned_data["scope"].split(",") if c.strip()]
-        found = {d.code: d for d in Division.objects.filter(code__in=codes)}
+        found = {d.code: d for d in Division.objects.current().filter(code__in=codes)}
         unknown = [c for c in codes if c not in found]
         if unknown:
             raise forms.ValidationError(
