@@ -159,3 +159,27 @@ def test_directory_refuses_a_county_of_another_province(client, guangzhou):
     assert response.status_code == 400
     assert "440106" in response.content.decode()
     assert Organization.objects.count() == 5
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/workforce/", "/purchasing/", "/targets/", "/dashboard/download/"],
+)
+def test_the_other_regional_pages_answer_for_guangzhou(client, guangzhou, path):
+    # given the pages that share the dashboard's region form
+    query = {"region": "440100", "as_of": "2020-12-31", "chart": "districts", "format": "csv"}
+    # when asking them for Guangzhou
+    response = client.get(path, query)
+    # then they answer with its figures (no map of their own outside the three cities)
+    assert response.status_code == 200
+    assert ("广州市" in response.content.decode("utf-8-sig")) or path.endswith("download/")
+
+
+def test_the_districts_download_of_guangzhou_holds_the_table(client, guangzhou):
+    response = client.get(
+        "/dashboard/download/",
+        {"region": "440100", "as_of": "2020-12-31", "chart": "districts", "format": "csv"},
+    )
+    text = response.content.decode("utf-8-sig")
+    assert "440106" in text
+    assert "天河区" in text
