@@ -270,8 +270,9 @@ def organization_series(
     kind: str | None = None,
     step: str = "year",
     include_registering: bool = True,
+    index: DivisionIndex | None = None,
 ) -> OrganizationSeries:
-    index = DivisionIndex.load()
+    index = index or DivisionIndex.load()
     points = []
     region: RegionRef | None = None
     for point in step_ends(start, end, step):

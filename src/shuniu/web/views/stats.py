@@ -143,7 +143,9 @@ def dashboard_stats(
     return organization_stats(region_code=region.code, as_of=as_of, kind=kind, index=index)
 
 
-def dashboard_series(*, region: Division, kind: str | None) -> list[SeriesPoint]:
+def dashboard_series(
+    *, region: Division, kind: str | None, index: DivisionIndex | None = None
+) -> list[SeriesPoint]:
     """Year ends of the survey years on which the region existed (a district merged in
     2010 has no figures of its own after that)."""
     start = max(SERIES_START, region.valid_from or SERIES_START)
@@ -152,7 +154,9 @@ def dashboard_series(*, region: Division, kind: str | None) -> list[SeriesPoint]
         end = min(end, region.valid_to - dt.timedelta(days=1))
     if end < start:
         return []
-    return organization_series(region_code=region.code, start=start, end=end, kind=kind).points
+    return organization_series(
+        region_code=region.code, start=start, end=end, kind=kind, index=index
+    ).points
 
 
 def dashboard_map(*, stats: OrganizationStats, region: Division, index: DivisionIndex) -> MapLayout:
@@ -243,14 +247,14 @@ def overview(request: HttpRequest) -> HttpResponse:
         kind = form.selected_kind()
         try:
             stats = dashboard_stats(region=region, as_of=as_of, kind=kind, index=index)
-            points = dashboard_series(region=region, kind=kind)
+            points = dashboard_series(region=region, kind=kind, index=index)
         except NotFound:
             form.add_error("region", _("Unknown region code “%(value)s”.") % {"value": region.code})
         except ValidationError as exc:
             context["query_errors"] = _query_errors(form, exc)
         else:
             context.update(_dashboard(stats, points, region, index, form))
-            context["organizations"] = _organizations(request, region.code, as_of, kind)
+            context["organizations"] = _organizations(request, region.code, as_of, kind, index)
     if form.errors:
         status = 400
         context["query_errors"] = _query_errors(form)
@@ -423,7 +427,11 @@ def _dashboard_data(
 
 
 def _organizations(
-    request: HttpRequest, region_code: str, as_of: dt.date, kind: str | None
+    request: HttpRequest,
+    region_code: str,
+    as_of: dt.date,
+    kind: str | None,
+    index: DivisionIndex | None = None,
 ) -> OrganizationListing:
     """The organizations behind the total: the registered, then those still registering."""
     rows: list[OrganizationRow] = []
@@ -435,6 +443,7 @@ def _organizations(
                 region=region_code, kind=kind, status=status.value, as_of=as_of
             ),
             limit=LISTED_ORGANIZATIONS,
+            index=index,
         )
         total += count
         rows.extend(_organization_row(org, status) for org in page)
