@@ -33,6 +33,7 @@ BENCHMARKS = {
     "import_reads": "bench.import_reads",
     "purchasing_stats": "bench.purchasing_stats",
     "targets_progress": "bench.targets_progress",
+    "divisions_index": "bench.divisions_index",
 }
 
 

@@ -127,7 +127,8 @@ def _geography() -> _Geography:
     for d in divisions:
         if d.level in COUNTY_LEVELS and d.parent_id is not None:
             counties[d.parent_id].append(d)
-    cities = [d for d in divisions if d.level == Level.CITY and counties.get(d.pk)]
+    # The three curated cities: the national reference table's other cities stay empty.
+    cities = [d for d in divisions if d.level == Level.CITY and d.curated and counties.get(d.pk)]
     return _Geography(cities=cities, counties=dict(counties))
 
 

@@ -35,12 +35,20 @@ def make_organization(
     actor=None,
     name: str | None = None,
     kind: str = "agency",
-    division: str = "110101",
+    division: str | Division = "110101",
     registered_on: dt.date | None = dt.date(2010, 1, 1),
     with_uscc: bool = True,
     **kwargs,
 ) -> Organization:
-    """Register an organization through ``organization_register`` (as a superuser)."""
+    """Register an organization through ``organization_register`` (as a superuser).
+
+    ``division`` is a code (its latest meaning) or a division (an older meaning of a code)."""
+    registrar = (
+        division
+        if isinstance(division, Division)
+        else Division.objects.current().get(code=division)
+    )
+    division = registrar.code
     if actor is None:
         actor = get_user_model().objects.filter(username="factory-admin").first()
         if actor is None:
@@ -58,7 +66,7 @@ def make_organization(
         actor=actor,
         name=name or f"测试社工事务所{n}",
         kind=kind,
-        registrar_division=Division.objects.get(code=division),
+        registrar_division=registrar,
         uscc=uscc,
         legal_form=legal_form,
         registered_on=registered_on,

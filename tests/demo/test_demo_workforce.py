@@ -198,7 +198,7 @@ def test_loading_is_audited_in_summary_records(loaded):
 def test_a_second_workforce_load_creates_nothing(loaded):
     models = (Person, Certificate, Employment, Placement, GraduateCohort, AuditRecord)
     before = [m.objects.count() for m in models]
-    divisions = {d.code: d for d in Division.objects.all()}
+    divisions = {d.code: d for d in Division.objects.current()}
     orgs = {"bj-university-bysp": Organization.objects.get(name="北京青年政治学院")}
     tally = workforce_load(actor=cli_actor("test"), orgs=orgs, divisions=divisions)
     assert set(tally.created.values()) == {0}
@@ -212,7 +212,7 @@ def test_a_load_after_the_data_key_changed_matches_the_people_not_yet_rotated(lo
     settings.SHUNIU_DATA_KEY = "Wj3Kq8vT2xR7nL4pB9sM6cD1fG5hJ0aZyE3uQ8iO2tY"
     models = (Person, Certificate, Employment, Placement, GraduateCohort, AuditRecord)
     before = [m.objects.count() for m in models]
-    divisions = {d.code: d for d in Division.objects.all()}
+    divisions = {d.code: d for d in Division.objects.current()}
     orgs = {"bj-university-bysp": Organization.objects.get(name="北京青年政治学院")}
     # when the demo is loaded again
     tally = workforce_load(actor=cli_actor("test"), orgs=orgs, divisions=divisions)

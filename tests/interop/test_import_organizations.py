@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from shuniu.core.actors import cli_actor
 from shuniu.core.models import AuditRecord
-from shuniu.divisions.models import Division
+from shuniu.divisions.selectors import DivisionIndex
 from shuniu.registry import codes
 from shuniu.registry.models import Organization, OrganizationEvent, OrganizationPeriod
 from shuniu.registry.services import organization_periods_rebuild
@@ -327,27 +327,34 @@ def test_hub_may_be_a_stored_organization_given_by_credit_code(db, csv_file):
 
 
 def test_a_division_may_be_named_with_its_city_when_its_name_is_ambiguous(db, csv_file):
-    # given a second 朝阳区 in another city
-    changchun = Division.objects.create(code="220100", name="长春市", level="city")
-    Division.objects.create(code="220104", name="朝阳区", level="district", parent=changchun)
+    # given a name several cities of the national reference table use, none of the three
+    # curated cities (桥东区: 石家庄, 邢台, 张家口 ...)
     path = csv_file(
         [
             "名称,类型,登记管理机关区划",
-            "甲社工事务所,agency,朝阳区",
+            "甲社工事务所,agency,桥东区",
             "乙社工事务所,agency,北京市朝阳区",
         ]
     )
     before = written_counts()
     # when
     result = run_command("organizations", str(path), "--lang", "en")
-    # then
+    # then the row is refused, naming the candidates
     assert result.code == 1
-    assert result.err_lines == [
-        "row 2, column 登记管理机关区划: 朝阳区 names several divisions (110105, 220104); give "
-        "the code or the name with its city.",
-        "CommandError: 1 problem found; nothing was written.",
-    ]
+    assert result.err_lines[0].startswith(
+        "row 2, column 登记管理机关区划: 桥东区 names several divisions (130103, "
+    )
+    assert result.err_lines[0].endswith("give the code or the name with its city.")
+    assert result.err_lines[1:] == ["CommandError: 1 problem found; nothing was written."]
     assert written_counts() == before
+
+
+def test_a_bare_name_of_the_three_cities_means_their_division(db):
+    # given 朝阳区 in Beijing (curated) and in 长春 (national table)
+    names = DivisionIndex.load().names(str)
+    # then the bare name is Beijing's, the other is named with its city
+    assert [d.code for d in names["朝阳区"]] == ["110105"]
+    assert [d.code for d in names["长春市朝阳区"]] == ["220104"]
 
 
 def wrong_check(valid: str) -> str:

@@ -204,7 +204,9 @@ def test_district_choices_are_grouped_by_city(english, world):
     choices = response.context["form"].fields["district"].choices
     # then all three cities, each first as a whole, then its districts, the abolished last
     assert choices[0] == ("", "All three cities")
-    assert [group for group, _ in choices[1:]] == ["Beijing", "Shanghai", "Shenzhen"]
+    assert [group for group, _ in choices[1:4]] == ["Beijing", "Shanghai", "Shenzhen"]
+    # then the provinces of the national table, each with its prefecture-level cities
+    assert choices[4][1][0] == ("120000", "天津市")
     beijing = choices[1][1]
     assert beijing[:3] == [
         ("110000", "Beijing, all districts"),

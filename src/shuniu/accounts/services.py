@@ -159,7 +159,7 @@ def role_assign(
         errors["role"] = [_("Unknown role %(role)s.") % {"role": role}]
     division = None
     if division_code:
-        division = Division.objects.filter(code=division_code).first()
+        division = Division.objects.current().filter(code=division_code).first()
         if division is None:
             errors["division"] = [_("Unknown division code %(code)s.") % {"code": division_code}]
     elif role == Role.OFFICER:

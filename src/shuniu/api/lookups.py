@@ -37,7 +37,7 @@ from shuniu.workforce.selectors import (
 
 def division_ref(code: str, field: str) -> Division:
     try:
-        return Division.objects.get(code=code)
+        return Division.objects.current().get(code=code)
     except Division.DoesNotExist as exc:
         raise ValidationError(
             {field: _("Unknown division code %(code)s.") % {"code": code}}

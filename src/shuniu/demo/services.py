@@ -82,7 +82,7 @@ def demo_dataset() -> Dataset:
     """The dataset as generated from the divisions in the database."""
     divisions = {
         d.code: DivisionInfo(d.code, d.name, d.valid_from, d.valid_to)
-        for d in Division.objects.all()
+        for d in Division.objects.current()
     }
     return build_dataset(divisions)
 
@@ -112,7 +112,7 @@ def demo_load(
 
     password = password or _demo_password()
     _check_demo_password(password)
-    divisions = {d.code: d for d in Division.objects.all()}
+    divisions = {d.code: d for d in Division.objects.current()}
     with transaction.atomic():
         orgs = _load_organizations(actor, data.organizations, divisions, summary, step)
         _load_support(actor, data, orgs, summary, step)

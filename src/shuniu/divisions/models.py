@@ -10,12 +10,17 @@ from django.utils.translation import gettext_lazy as _
 class Level(models.TextChoices):
     PROVINCE = "province", _("province")
     CITY = "city", _("city")
+    # A prefecture-level unit that is not a city (地区, 盟, 自治州): the national table.
+    PREFECTURE = "prefecture", _("prefecture")
     DISTRICT = "district", _("district")
     COUNTY = "county", _("county")
     STREET = "street", _("street")
 
 
 COUNTY_LEVELS = (Level.DISTRICT, Level.COUNTY)
+# Levels of a prefecture-level unit. ``city`` is also a municipality (110000) at province
+# level: a city's tier is in its code (XX0000 province-level, XXXX00 prefecture-level).
+PREFECTURE_LEVELS = (Level.CITY, Level.PREFECTURE)
 
 
 class DivisionQuerySet(models.QuerySet["Division"]):
@@ -26,15 +31,23 @@ class DivisionQuerySet(models.QuerySet["Division"]):
             Q(valid_to__isnull=True) | Q(valid_to__gt=on),
         )
 
+    def current(self) -> DivisionQuerySet:
+        """One row per code: its latest meaning (a reused code's older meanings left out)."""
+        return self.filter(reuse_kind="")
+
 
 class Division(models.Model):
     """An administrative division (GB/T 2260) with its period of validity.
 
     ``valid_to`` is the first day the division no longer exists; ``successor`` is the
     division that took over its territory (merge, county became district).
+
+    A code names one place at a time but some were reused for another place (the 1982–1984
+    renumbering, 万盛区 500110 until 2011): the latest meaning has an empty ``reuse_kind``
+    and is the one a bare code means; each older meaning is its own row, found by date.
     """
 
-    code = models.CharField(_("code"), max_length=6, unique=True)
+    code = models.CharField(_("code"), max_length=6, db_index=True)
     name = models.CharField(_("name"), max_length=64)
     name_en = models.CharField(_("English name"), max_length=128, blank=True)
     level = models.CharField(_("level"), max_length=16, choices=Level.choices)
@@ -60,20 +73,30 @@ class Division(models.Model):
     change = models.CharField(_("change"), max_length=32, blank=True)
     document = models.CharField(_("document"), max_length=255, blank=True)
     note = models.CharField(_("note"), max_length=255, blank=True)
+    # How the successor was found (divisions-national.NOTICE.md); empty for curated rows.
+    successor_rule = models.CharField(_("successor rule"), max_length=40, blank=True)
+    # A row of the hand-curated three-city table (day-precise dates, documents).
+    curated = models.BooleanField(_("curated"), default=False)
+    # Empty for a code's latest meaning; why an older meaning is kept otherwise.
+    reuse_kind = models.CharField(_("older meaning of a reused code"), max_length=32, blank=True)
 
     objects = DivisionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("administrative division")
         verbose_name_plural = _("administrative divisions")
-        ordering = ["code"]
+        ordering = ["code", "reuse_kind", "valid_from"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["code"], condition=Q(reuse_kind=""), name="division_code_current"
+            ),
+            models.UniqueConstraint(fields=["code", "valid_from"], name="division_code_period"),
             models.CheckConstraint(
                 condition=Q(valid_from__isnull=True)
                 | Q(valid_to__isnull=True)
                 | Q(valid_from__lt=models.F("valid_to")),
                 name="division_valid_period",
-            )
+            ),
         ]
 
     def __str__(self) -> str:

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import threading
+import time
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+from django.db.models import Count, F, Max, Min, Sum
+from django.db.models.functions import Coalesce, Length
 
 from shuniu.core.errors import NotFound
-from shuniu.divisions.models import COUNTY_LEVELS, Division, Population
+from shuniu.divisions.models import COUNTY_LEVELS, PREFECTURE_LEVELS, Division, Level, Population
 
 
 def division_get(*, code: str) -> Division:
     try:
-        return Division.objects.select_related("parent", "successor").get(code=code)
+        return Division.objects.current().select_related("parent", "successor").get(code=code)
     except Division.DoesNotExist as exc:
         raise NotFound(code) from exc
 
@@ -26,49 +34,162 @@ def division_list(*, parent_code: str | None = None, on: dt.date | None = None) 
     return list(qs.order_by("code"))
 
 
+# Regions asked for again and again (a dashboard's series, the directory's pages) resolve
+# once per index: (region id, date) -> division ids. Bounded: each entry is a set of ids.
+_WITHIN_CACHE_SIZE = 256
+# The index is reused by later requests of this process while the table's fingerprint is
+# unchanged; the age bound catches an edit the fingerprint cannot see (a name replaced by
+# another of the same length through the admin).
+_INDEX_MAX_AGE = 60.0
+
+
 @dataclass
 class DivisionIndex:
     """All divisions in memory, for mapping many rows to the divisions of a date.
 
-    A few thousand rows at national scale: cheaper than a join per statistic.
+    About 7,500 rows at national scale: loaded once per process and reused while the table
+    is unchanged (``DivisionIndex.load``); the per-region maps are built on demand.
+    ``by_code`` holds a code's latest meaning; ``code_on`` finds the meaning of a date.
     """
 
     by_id: dict[int, Division] = field(default_factory=dict)
     by_code: dict[str, Division] = field(default_factory=dict)
+    uses: dict[str, list[Division]] = field(default_factory=dict)
+    _children: dict[int, list[Division]] | None = field(default=None, repr=False)
+    _predecessors: dict[int, list[int]] | None = field(default=None, repr=False)
+    _within: OrderedDict[tuple[int, dt.date], frozenset[int]] = field(
+        default_factory=OrderedDict, repr=False
+    )
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @classmethod
+    def build(cls, rows: Iterable[Division]) -> DivisionIndex:
+        rows = list(rows)
+        uses: dict[str, list[Division]] = defaultdict(list)
+        for d in rows:
+            uses[d.code].append(d)
+        by_code = {d.code: d for d in rows if not d.reuse_kind}
+        # Rows built in memory (tests) may carry only an older meaning.
+        for code, meanings in uses.items():
+            by_code.setdefault(code, meanings[0])
+        return cls(by_id={d.pk: d for d in rows}, by_code=by_code, uses=dict(uses))
 
     @classmethod
     def load(cls, divisions: Iterable[Division] | None = None) -> DivisionIndex:
-        rows = list(divisions) if divisions is not None else list(Division.objects.all())
-        return cls(by_id={d.pk: d for d in rows}, by_code={d.code: d for d in rows})
+        if divisions is not None:
+            return cls.build(divisions)
+        key = _fingerprint()
+        cached = _LOADED.get(key)
+        now = time.monotonic()
+        if cached is not None and now - cached[0] < _INDEX_MAX_AGE:
+            return cached[1]
+        index = cls.build(Division.objects.all())
+        _LOADED.clear()
+        _LOADED[key] = (now, index)
+        return index
 
-    def holder(self, division_id: int, on: dt.date) -> Division:
-        """The division that holds ``division_id``'s territory on ``on``.
+    def code_on(self, code: str, on: dt.date) -> Division | None:
+        """The division ``code`` meant on ``on``: for a reused code the meaning in force then,
+        otherwise (and when none was in force) its latest meaning."""
+        meanings = self.uses.get(code, ())
+        for division in meanings:
+            if division.is_valid_on(on):
+                return division
+        return self.by_code.get(code)
+
+    def resolve(self, division_id: int, on: dt.date) -> tuple[Division, bool]:
+        """The division that holds ``division_id``'s territory on ``on``, and whether it was
+        found through an ancestor.
 
         Follows successors from a division abolished before ``on`` (崇文区 in 2012 is
-        东城区). A division not yet created on ``on`` is returned as itself.
+        东城区). One that ended with no known successor (a merge the national table could
+        not attribute) falls to its nearest ancestor valid on ``on``, flagged. A division
+        not yet created on ``on`` is returned as itself.
         """
         division = self.by_id[division_id]
         seen = {division.pk}
-        while (
-            division.valid_to is not None
-            and division.valid_to <= on
-            and division.successor_id is not None
-        ):
-            division = self.by_id[division.successor_id]
-            if division.pk in seen:  # a cycle in reference data must not hang a statistic
+        through_ancestor = False
+        while division.valid_to is not None and division.valid_to <= on:
+            if division.successor_id is not None:
+                following = division.successor_id
+            elif division.parent_id is not None:
+                following, through_ancestor = division.parent_id, True
+            else:
                 break
-            seen.add(division.pk)
-        return division
+            if following in seen:  # a cycle in reference data must not hang a statistic
+                break
+            seen.add(following)
+            division = self.by_id[following]
+        return division, through_ancestor
 
-    def county_level_on(self, parent_id: int, on: dt.date) -> list[Division]:
+    def holder(self, division_id: int, on: dt.date) -> Division:
+        """The division holding ``division_id``'s territory on ``on`` (see ``resolve``)."""
+        return self.resolve(division_id, on)[0]
+
+    def children(self, parent_id: int) -> list[Division]:
+        """Every division ever directly under ``parent_id`` (ordered by code)."""
+        if self._children is None:
+            children: dict[int, list[Division]] = defaultdict(list)
+            for d in sorted(self.by_id.values(), key=lambda d: d.code):
+                if d.parent_id is not None:
+                    children[d.parent_id].append(d)
+            self._children = dict(children)
+        return self._children.get(parent_id, [])
+
+    def children_of_root(self) -> list[Division]:
+        """The province-level divisions (latest meanings), by code."""
         return sorted(
-            (
-                d
-                for d in self.by_id.values()
-                if d.parent_id == parent_id and d.level in COUNTY_LEVELS and d.is_valid_on(on)
-            ),
+            (d for d in self.by_code.values() if d.parent_id is None and d.code.endswith("0000")),
             key=lambda d: d.code,
         )
+
+    def names(self, normalize: Callable[[str], str]) -> dict[str, list[Division]]:
+        """Normalized name -> divisions, by name alone and with the parent's name (北京市东城区).
+
+        A name the curated three-city rows use means those rows only: the sector's files
+        name their districts bare, and 东城区 is Beijing's, not 丹东's or 成都's, unless
+        written with its city."""
+        names: dict[str, list[Division]] = defaultdict(list)
+        for division in self.by_id.values():
+            keys = {normalize(division.name)}
+            parent = self.by_id.get(division.parent_id) if division.parent_id else None
+            if parent is not None:
+                keys.add(normalize(parent.name + division.name))
+            for key in keys:
+                names[key].append(division)
+        for key, found in names.items():
+            curated = [d for d in found if d.curated]
+            if curated and len(curated) < len(found):
+                names[key] = curated
+        return dict(names)
+
+    def predecessors(self, division_id: int) -> list[int]:
+        if self._predecessors is None:
+            predecessors: dict[int, list[int]] = defaultdict(list)
+            for d in self.by_id.values():
+                if d.successor_id is not None:
+                    predecessors[d.successor_id].append(d.pk)
+            self._predecessors = dict(predecessors)
+        return self._predecessors.get(division_id, [])
+
+    def county_level_on(self, parent_id: int, on: dt.date) -> list[Division]:
+        return [
+            d for d in self.children(parent_id) if d.level in COUNTY_LEVELS and d.is_valid_on(on)
+        ]
+
+    def districts_on(self, region: Division, on: dt.date) -> list[Division]:
+        """The rows of a region's district table on ``on``: a city's county-level
+        divisions; a province's prefecture-level cities and the county-level divisions it
+        administers directly (省直辖, 仙桃市)."""
+        if region.level == Level.PROVINCE:
+            return [
+                d
+                for d in self.children(region.pk)
+                if d.level in (*PREFECTURE_LEVELS, *COUNTY_LEVELS) and d.is_valid_on(on)
+            ]
+        if region.level in PREFECTURE_LEVELS:
+            return self.county_level_on(region.pk, on)
+        return []
 
     def within(self, division: Division, region: Division) -> bool:
         """Is ``division`` the region itself or below it in the parent chain?"""
@@ -79,6 +200,56 @@ class DivisionIndex:
             current = self.by_id.get(current.parent_id) if current.parent_id else None
         return False
 
+    def ids_within(self, region: Division, on: dt.date) -> frozenset[int]:
+        """Ids of every division (past or present) whose territory lies in ``region`` on
+        ``on``. Only the region's descendants and their predecessors can: the search starts
+        there instead of at every division of the country."""
+        key = (region.pk, on)
+        with self._lock:
+            found = self._within.get(key)
+        if found is not None:
+            return found
+        candidates = {region.pk}
+        stack = [region.pk]
+        while stack:
+            pk = stack.pop()
+            for following in [*(d.pk for d in self.children(pk)), *self.predecessors(pk)]:
+                if following not in candidates:
+                    candidates.add(following)
+                    stack.append(following)
+        found = frozenset(pk for pk in candidates if self.within(self.holder(pk, on), region))
+        with self._lock:  # the index is shared by the threads of a process
+            self._within[key] = found
+            while len(self._within) > _WITHIN_CACHE_SIZE:
+                self._within.popitem(last=False)
+        return found
+
+
+_LOADED: dict[tuple[Any, ...], tuple[float, DivisionIndex]] = {}
+
+
+def _fingerprint() -> tuple[Any, ...]:
+    """A summary of the division table that changes when rows are added, removed, relinked
+    or renamed, and with the earliest and latest dates: one aggregate query of native
+    functions (a few milliseconds) instead of loading 7,500 rows. A date changed in the
+    middle of the table is seen when the index ages out (``_INDEX_MAX_AGE``)."""
+    text = Length("code") + Length("name") + Length("name_en") + Length("level")
+    summary = Division.objects.aggregate(
+        n=Count("id"),
+        top=Max("id"),
+        ids=Sum("id"),
+        parents=Sum(Coalesce("parent_id", 0) * F("id")),
+        successors=Sum(Coalesce("successor_id", 0) * F("id")),
+        text=Sum(text * F("id")),
+        starts=Count("valid_from"),
+        ends=Count("valid_to"),
+        first_start=Min("valid_from"),
+        last_start=Max("valid_from"),
+        first_end=Min("valid_to"),
+        last_end=Max("valid_to"),
+    )
+    return (connection.alias, connection.settings_dict["NAME"], *summary.values())
+
 
 def division_holding(*, code: str, on: dt.date) -> Division:
     division = division_get(code=code)
@@ -87,7 +258,7 @@ def division_holding(*, code: str, on: dt.date) -> Division:
 
 def division_ids_within(*, region: Division, on: dt.date, index: DivisionIndex) -> set[int]:
     """Ids of every division (past or present) whose territory lies in ``region`` on ``on``."""
-    return {pk for pk in index.by_id if index.within(index.holder(pk, on), region)}
+    return set(index.ids_within(region, on))
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,13 @@ def division_display(division: Division, parent: Division | None) -> str:
 
 
 def divisions_today() -> list[tuple[Division, str]]:
-    divisions = list(Division.objects.valid_on(timezone.localdate()).select_related("parent"))
+    """The divisions a template lists: the three curated cities' of today (a file may give
+    any other division by its code; listing 3,000 national names would drown them)."""
+    divisions = list(
+        Division.objects.valid_on(timezone.localdate())
+        .filter(curated=True)
+        .select_related("parent")
+    )
     return [(d, division_display(d, d.parent)) for d in sorted(divisions, key=lambda d: d.code)]
 
 

@@ -165,7 +165,8 @@ def _organization_query(
     else:
         status_field, division_field, kind_field = "status", "registrar_division_id", "kind"
     if filters.region:
-        region = index.by_code.get(filters.region)
+        # A reused code means what it meant on the date (万盛区 500110 before 2011).
+        region = index.code_on(filters.region, on)
         if region is None:
             raise ValidationError({"region": f"unknown division code {filters.region!r}"})
         qs = qs.filter(

@@ -13,7 +13,8 @@ from django.db import connection
 from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
 
 from shuniu.core.errors import NotFound, ValidationError
-from shuniu.divisions.models import Division
+from shuniu.divisions.models import COUNTY_LEVELS, Division
+from shuniu.divisions.models import Level as DivisionLevel
 from shuniu.divisions.selectors import DivisionIndex, division_ids_within
 from shuniu.registry.models import (
     Formation,
@@ -31,6 +32,15 @@ from shuniu.workforce.models import (
     GraduateCohort,
     Level,
     Placement,
+)
+
+# What a statistic can be asked for: a province, a prefecture-level unit or a county-level
+# division (a street is not a region).
+REGION_LEVELS = (
+    DivisionLevel.PROVINCE,
+    DivisionLevel.CITY,
+    DivisionLevel.PREFECTURE,
+    *COUNTY_LEVELS,
 )
 
 # Statuses an organization "exists" in for the totals. Registering ones are counted, as the
@@ -73,11 +83,17 @@ class OrganizationStats:
     by_kind: dict[str, int]
     by_association_level: dict[str, int] = field(default_factory=dict)
     include_registering: bool = True
+    # Counted under the nearest division valid on the date above their own, which ended
+    # with no known successor (a merge the national table could not attribute): in the
+    # total, in no district row unless the region groups by that ancestor.
+    under_ancestor: int = 0
 
 
 def _region(index: DivisionIndex, code: str, on: dt.date) -> Division:
-    division = index.by_code.get(code)
-    if division is None:
+    """The region ``code`` names on ``on``: any province, prefecture-level unit or
+    county-level division in force then (a reused code means what it meant on ``on``)."""
+    division = index.code_on(code, on)
+    if division is None or division.level not in REGION_LEVELS:
         raise NotFound(code)
     if not division.is_valid_on(on):
         raise ValidationError(
@@ -117,8 +133,14 @@ def organization_stats(
     index = index or DivisionIndex.load()
     region = _region(index, region_code, as_of)
     # Every division, past or present, whose territory lies in the region on as_of.
-    holders = {d.pk: index.holder(d.pk, as_of) for d in index.by_id.values()}
-    in_region = {pk for pk, h in holders.items() if index.within(h, region)}
+    in_region = index.ids_within(region, as_of)
+    holders = {pk: index.resolve(pk, as_of) for pk in in_region}
+    # A district row counts what its territory holds: itself or, for a province, the
+    # prefecture-level unit above the holder.
+    districts = index.districts_on(region, as_of)
+    if not districts and region.level in COUNTY_LEVELS:
+        districts = [region]
+    row_of = {d.pk: d.pk for d in districts}
 
     rows = (
         OrganizationPeriod.objects.filter(start__lte=as_of)
@@ -141,24 +163,20 @@ def organization_stats(
     by_formation: Counter[str] = Counter()
     by_kind: Counter[str] = Counter()
     by_level: Counter[str] = Counter()
-    total = 0
+    total = under_ancestor = 0
     for row in grouped:
         by_status[row["status"]] += row["n"]
         if row["status"] not in counted_statuses:
             continue
         total += row["n"]
-        holder = holders[row["division_id"]]
-        per_division[holder.pk] += row["n"]
+        holder, through_ancestor = holders[row["division_id"]]
+        under_ancestor += row["n"] if through_ancestor else 0
+        per_division[_row_for(holder, row_of, index)] += row["n"]
         by_formation[row["formation"] or "unknown"] += row["n"]
         by_kind[row["kind"]] += row["n"]
         if row["association_level"]:
             by_level[row["association_level"]] += row["n"]
 
-    districts = (
-        index.county_level_on(region.pk, as_of) if region.level in ("city", "province") else []
-    )
-    if not districts and region.level in ("district", "county"):
-        districts = [region]
     by_district = [
         DistrictCount(code=d.code, name=d.name, name_en=d.name_en, count=per_division.get(d.pk, 0))
         for d in districts
@@ -181,7 +199,18 @@ def organization_stats(
         by_kind={k: by_kind[k] for k in Kind.values if by_kind.get(k)},
         by_association_level=dict(by_level),
         include_registering=include_registering,
+        under_ancestor=under_ancestor,
     )
+
+
+def _row_for(holder: Division, row_of: dict[int, int], index: DivisionIndex) -> int:
+    """The district row ``holder`` counts in (its own id when it is in no row)."""
+    current: Division | None = holder
+    while current is not None:
+        if current.pk in row_of:
+            return current.pk
+        current = index.by_id.get(current.parent_id) if current.parent_id else None
+    return holder.pk
 
 
 @dataclass(frozen=True)
@@ -241,8 +270,9 @@ def organization_series(
     kind: str | None = None,
     step: str = "year",
     include_registering: bool = True,
+    index: DivisionIndex | None = None,
 ) -> OrganizationSeries:
-    index = DivisionIndex.load()
+    index = index or DivisionIndex.load()
     points = []
     region: RegionRef | None = None
     for point in step_ends(start, end, step):

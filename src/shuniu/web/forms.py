@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from shuniu.core.validation import MAX_PAGE, PAGE_TOO_LARGE, RangeDateField
-from shuniu.divisions.models import Division
+from shuniu.divisions.models import PREFECTURE_LEVELS, Division, Level
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.registry.models import Kind
 
@@ -29,6 +29,55 @@ DOWNLOAD_FORMATS = ("csv", "xlsx")
 
 # (city code, city label, [(district code, district label), ...]) for the region picker.
 RegionGroup = tuple[str, str, Sequence[tuple[str, str]]]
+
+
+def other_regions(
+    index: DivisionIndex, on: dt.date, place_name: Callable[[Division], str]
+) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Every other province and prefecture-level unit valid on ``on``, grouped by province
+    (the province first): the national reference table has no district maps, but its
+    statistics group by the county-level divisions of the date all the same."""
+    groups = []
+    for province in index.children_of_root():
+        if province.code in REGION_CODES or not province.is_valid_on(on):
+            continue
+        options = [(province.code, place_name(province))]
+        if province.level == Level.PROVINCE:
+            options += [
+                (d.code, place_name(d))
+                for d in index.children(province.pk)
+                if d.level in PREFECTURE_LEVELS and d.code not in REGION_CODES and d.is_valid_on(on)
+            ]
+        groups.append((place_name(province), options))
+    return groups
+
+
+def is_offered_region(division: Division, index: DivisionIndex) -> bool:
+    """May a page be asked for ``division``? Any province or prefecture-level unit; a
+    county-level division only in the three cities, whose pages draw it on their map (the
+    API and the command line take any county-level division)."""
+    if division.level == Level.PROVINCE or division.level in PREFECTURE_LEVELS:
+        return True
+    parent = index.by_id.get(division.parent_id) if division.parent_id else None
+    return division.is_county_level and parent is not None and parent.code in REGION_CODES
+
+
+def county_not_offered(division: Division, index: DivisionIndex) -> forms.ValidationError:
+    """A county-level division outside the three cities where a region is needed."""
+    parent = index.by_id.get(division.parent_id) if division.parent_id else None
+    return forms.ValidationError(
+        _(
+            "%(name)s (%(code)s) is a county-level division: choose a province or a "
+            "prefecture-level city, such as %(parent)s (%(parent_code)s)."
+        ),
+        code="county_level",
+        params={
+            "name": division.name,
+            "code": division.code,
+            "parent": parent.name if parent else "",
+            "parent_code": parent.code if parent else "",
+        },
+    )
 
 
 def parse_date(value: str | None) -> dt.date | None:
@@ -157,27 +206,36 @@ class DashboardQuery(_QueryForm):
         cast(forms.Select, self.fields["region"].widget).choices = [
             (city_label, [(city_code, city_label), *districts])
             for city_code, city_label, districts in self.region_groups
-        ]
+        ] + other_regions(index, on, place_name)
 
     def clean_region(self) -> str:
         code: str = self.cleaned_data["region"]
-        division = self.index.by_code.get(code)
-        if division is None or self.city_of(division) is None:
+        on = parse_date(self.data.get("as_of"))
+        division = self.index.code_on(code, on) if on else self.index.by_code.get(code)
+        if division is None or division.level == Level.STREET:
             raise forms.ValidationError(
                 _("“%(value)s” is not one of the regions offered: choose one from the list."),
                 code="invalid_choice",
                 params={"value": code},
             )
+        if not is_offered_region(division, self.index):
+            raise county_not_offered(division, self.index)
         return code
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         code, on = cleaned.get("region"), cleaned.get("as_of")
         if code and on:
-            division = self.index.by_code[code]
+            division = self.region_on(code, on)
             if not division.is_valid_on(on):
                 self.add_error("region", self._not_on_date(division, on))
         return cleaned
+
+    def region_on(self, code: str, on: dt.date) -> Division:
+        """The division a valid ``region`` means on ``on`` (a reused code, by date)."""
+        division = self.index.code_on(code, on)
+        assert division is not None  # clean_region refused unknown codes
+        return division
 
     def _not_on_date(self, division: Division, on: dt.date) -> forms.ValidationError:
         params = {"name": division.name, "code": division.code, "date": on.isoformat()}
@@ -203,15 +261,6 @@ class DashboardQuery(_QueryForm):
         return forms.ValidationError(
             _("%(name)s (%(code)s) did not exist on %(date)s."), code="abolished", params=params
         )
-
-    def city_of(self, division: Division) -> Division | None:
-        """The offered city that ``division`` is, or lies in (county level only)."""
-        if division.code in REGION_CODES:
-            return division
-        parent = self.index.by_id.get(division.parent_id) if division.parent_id else None
-        if division.is_county_level and parent is not None and parent.code in REGION_CODES:
-            return parent
-        return None
 
 
 class CompareQuery(_QueryForm):

@@ -35,6 +35,15 @@ class OrganizationStatsOut(Schema):
     by_formation: list[FormationCountOut]
     by_kind: dict[str, int]
     by_association_level: dict[str, int]
+    under_ancestor: int = Field(
+        0,
+        description=(
+            "Organizations counted under the nearest division above their own that was "
+            "valid on as_of: their registrar division ended with no known successor (a "
+            "merge the national reference table could not attribute). Included in total; "
+            "in by_district only when the region groups by that division."
+        ),
+    )
 
 
 class SeriesPointOut(Schema):

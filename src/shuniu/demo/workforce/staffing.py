@@ -29,9 +29,14 @@ class AgencyLife:
 
 
 def _city_of(division: Division, by_id: dict[int, Division]) -> str:
+    """The demo city of a division: the topmost curated ancestor (深圳市, not 广东省, which
+    the national reference table puts above it)."""
     current: Division | None = division
     while current is not None and current.parent_id is not None:
-        current = by_id.get(current.parent_id)
+        parent = by_id.get(current.parent_id)
+        if parent is None or not parent.curated:
+            break
+        current = parent
     return current.code if current is not None else ""
 
 

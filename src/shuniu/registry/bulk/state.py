@@ -76,15 +76,7 @@ class _PlannerState:
         self.writing = False
 
     def _divisions_by_name(self) -> dict[str, list[Division]]:
-        names: dict[str, list[Division]] = defaultdict(list)
-        for division in self.index.by_id.values():
-            keys = {_norm_token(division.name)}
-            parent = self.index.by_id.get(division.parent_id) if division.parent_id else None
-            if parent is not None:
-                keys.add(_norm_token(parent.name + division.name))
-            for key in keys:
-                names[key].append(division)
-        return names
+        return self.index.names(_norm_token)
 
     def _service_fields_by_token(self) -> dict[str, str]:
         tokens: dict[str, str] = {}

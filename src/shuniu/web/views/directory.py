@@ -38,7 +38,13 @@ from shuniu.registry.selectors import (
     organization_list,
 )
 from shuniu.web.fields import optional_choice
-from shuniu.web.forms import REGION_CODES, FlaggedForm, page_field, query_errors
+from shuniu.web.forms import (
+    REGION_CODES,
+    FlaggedForm,
+    other_regions,
+    page_field,
+    query_errors,
+)
 from shuniu.web.htmx import HtmxHttpRequest
 from shuniu.web.names import place_name
 from shuniu.web.paging import Pager, pager, past_last_page, query_status
@@ -186,10 +192,11 @@ def _selector_errors(form: forms.Form, exc: ValidationError) -> None:
 
 
 def district_choices(index: DivisionIndex, today: dt.date) -> list[Any]:
-    """The three cities, each followed by its county-level divisions, grouped by city.
+    """The three cities, each followed by its county-level divisions, grouped by city;
+    then every other province and prefecture-level city of today, grouped by province.
 
-    Abolished divisions stay on offer (marked with the day they ended), because the
-    directory can be read as of a date when they existed.
+    The curated abolished divisions of the three cities stay on offer (marked with the day
+    they ended), because the directory can be read as of a date when they existed.
     """
     groups: list[Any] = []
     for code in REGION_CODES:
@@ -197,11 +204,13 @@ def district_choices(index: DivisionIndex, today: dt.date) -> list[Any]:
         if city is None:
             continue
         city_name = place_name(city)
+        # The curated divisions (the national table's older ones, gone before 2001, are
+        # not offered: the sector's records begin later).
         children = sorted(
             (
                 d
-                for d in index.by_id.values()
-                if d.parent_id == city.pk and d.level in COUNTY_LEVELS
+                for d in index.children(city.pk)
+                if d.level in COUNTY_LEVELS and (d.curated or d.is_valid_on(today))
             ),
             key=lambda d: (d.valid_to is not None and d.valid_to <= today, d.code),
         )
@@ -215,7 +224,7 @@ def district_choices(index: DivisionIndex, today: dt.date) -> list[Any]:
                 }
             options.append((division.code, name))
         groups.append((city_name, options))
-    return groups
+    return groups + other_regions(index, today, place_name)
 
 
 @dataclass(frozen=True)

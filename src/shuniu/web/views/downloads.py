@@ -72,7 +72,7 @@ def dashboard_download(request: HttpRequest) -> HttpResponse:
 
     def build() -> ChartTable:
         if chart == "series":
-            return series_table(dashboard_series(region=region, kind=kind))
+            return series_table(dashboard_series(region=region, kind=kind, index=index))
         stats = dashboard_stats(region=region, as_of=as_of, kind=kind, index=index)
         if chart == "districts":
             return districts_table(stats, dashboard_map(stats=stats, region=region, index=index))

@@ -132,10 +132,11 @@ class Comparison:
 
 
 def city_of(region: Division, index: DivisionIndex) -> Division:
-    """The city whose map a region is drawn on (the region itself for a city)."""
-    if region.code in REGION_CODES or region.parent_id is None:
-        return region
-    return index.by_id[region.parent_id]
+    """The city whose map a region is drawn on: the region itself, or the city of a
+    county-level division."""
+    if region.is_county_level and region.parent_id is not None:
+        return index.by_id[region.parent_id]
+    return region
 
 
 def dashboard_stats(
@@ -144,7 +145,9 @@ def dashboard_stats(
     return organization_stats(region_code=region.code, as_of=as_of, kind=kind, index=index)
 
 
-def dashboard_series(*, region: Division, kind: str | None) -> list[SeriesPoint]:
+def dashboard_series(
+    *, region: Division, kind: str | None, index: DivisionIndex | None = None
+) -> list[SeriesPoint]:
     """Year ends of the survey years on which the region existed (a district merged in
     2010 has no figures of its own after that)."""
     start = max(SERIES_START, region.valid_from or SERIES_START)
@@ -153,7 +156,9 @@ def dashboard_series(*, region: Division, kind: str | None) -> list[SeriesPoint]
         end = min(end, region.valid_to - dt.timedelta(days=1))
     if end < start:
         return []
-    return organization_series(region_code=region.code, start=start, end=end, kind=kind).points
+    return organization_series(
+        region_code=region.code, start=start, end=end, kind=kind, index=index
+    ).points
 
 
 def dashboard_map(*, stats: OrganizationStats, region: Division, index: DivisionIndex) -> MapLayout:
@@ -244,14 +249,14 @@ def overview(request: HttpRequest) -> HttpResponse:
         kind = form.selected_kind()
         try:
             stats = dashboard_stats(region=region, as_of=as_of, kind=kind, index=index)
-            points = dashboard_series(region=region, kind=kind)
+            points = dashboard_series(region=region, kind=kind, index=index)
         except NotFound:
             form.add_error("region", _("Unknown region code “%(value)s”.") % {"value": region.code})
         except ValidationError as exc:
             context["query_errors"] = _query_errors(form, exc)
         else:
             context.update(_dashboard(stats, points, region, index, form))
-            context["organizations"] = _organizations(request, region.code, as_of, kind)
+            context["organizations"] = _organizations(request, region.code, as_of, kind, index)
     if form.errors:
         status = 400
         context["query_errors"] = _query_errors(form)
@@ -310,6 +315,7 @@ def _dashboard(
         "kind": form.cleaned_data["kind"],
     }
     drawn = {area.shape for area in layout.areas}
+    districts = [Row(code=d.code, label=place_name(d), count=d.count) for d in stats.by_district]
     return {
         "records_end": records_end_notice(
             records_end(region=region, today=timezone.localdate(), index=index).organizations,
@@ -323,9 +329,9 @@ def _dashboard(
         "city_name": place_name(city),
         "registered": stats.by_status.get(Status.REGISTERED, 0),
         "registering": stats.by_status.get(Status.REGISTERING, 0),
-        "districts": [
-            Row(code=d.code, label=place_name(d), count=d.count) for d in stats.by_district
-        ],
+        "districts": districts,
+        # Boundaries exist for the three cities only: elsewhere a bar chart of the table.
+        "has_map": bool(shape_codes(city.code)),
         "map_layout": layout,
         "map_folded": [(part, area) for area in layout.areas for part in area.folded],
         "map_undrawn": [
@@ -346,6 +352,7 @@ def _dashboard(
             by_formation,
             by_kind,
             index,
+            districts,
         ),
         "comparisons": {
             metric: [c for c in comparisons if c.metric == metric]
@@ -362,6 +369,7 @@ def _dashboard_data(
     by_formation: list[Row],
     by_kind: list[Row],
     index: DivisionIndex,
+    districts: list[Row],
 ) -> dict[str, Any]:
     """What the chart script needs, labels already in the reader's language."""
     highlighted_shape = ""
@@ -407,6 +415,7 @@ def _dashboard_data(
         },
         "formations": [{"name": capfirst(r.label), "value": r.count} for r in by_formation],
         "kinds": [{"name": capfirst(r.label), "value": r.count} for r in by_kind],
+        "districts": [{"name": r.label, "value": r.count} for r in districts],
         "labels": {
             "registered": _("registered"),
             "registering": _("registering"),
@@ -420,7 +429,11 @@ def _dashboard_data(
 
 
 def _organizations(
-    request: HttpRequest, region_code: str, as_of: dt.date, kind: str | None
+    request: HttpRequest,
+    region_code: str,
+    as_of: dt.date,
+    kind: str | None,
+    index: DivisionIndex | None = None,
 ) -> OrganizationListing:
     """The organizations behind the total: the registered, then those still registering."""
     rows: list[OrganizationRow] = []
@@ -432,6 +445,7 @@ def _organizations(
                 region=region_code, kind=kind, status=status.value, as_of=as_of
             ),
             limit=LISTED_ORGANIZATIONS,
+            index=index,
         )
         total += count
         rows.extend(_organization_row(org, status) for org in page)

@@ -72,14 +72,7 @@ class _References:
             if uscc:
                 self.by_uscc[uscc] = org
             self.by_name.setdefault(name, []).append(org)
-        self.divisions_by_name: dict[str, list[Division]] = {}
-        for division in self.index.by_id.values():
-            keys = {_token(division.name)}
-            parent = self.index.by_id.get(division.parent_id) if division.parent_id else None
-            if parent is not None:
-                keys.add(_token(parent.name + division.name))
-            for key in keys:
-                self.divisions_by_name.setdefault(key, []).append(division)
+        self.divisions_by_name: dict[str, list[Division]] = self.index.names(_token)
         # Files repeat the same few hundred employers and divisions on every row.
         self._orgs: dict[str, _Org | str] = {}
         self._divisions: dict[str, Division | str] = {}

@@ -45,7 +45,12 @@ class Command(BaseCommand):
             "organizations",
             help="organizations that exist on a date, by status, district, kind and formation",
         )
-        orgs.add_argument("--region", required=True, help="GB/T 2260 code, e.g. 110000")
+        orgs.add_argument(
+            "--region",
+            required=True,
+            help="GB/T 2260 code of a province, prefecture-level city or county-level "
+            "division valid on the date, e.g. 110000, 440100 or 440000",
+        )
         orgs.add_argument("--as-of", dest="as_of", help="YYYY-MM-DD (default: today)")
         orgs.add_argument("--kind", choices=Kind.values, help="organization kind (default: all)")
         orgs.add_argument(
@@ -135,6 +140,8 @@ def _print_table(figures: OrganizationStats) -> None:
     summary.add_row(
         _("Districts covered"), f"{figures.districts_covered} / {figures.districts_total}"
     )
+    if figures.under_ancestor:
+        summary.add_row(_("Counted under a larger division"), str(figures.under_ancestor))
     console.print(summary)
     districts = Table(_("Code"), _("District"), _("Count"))
     for row in figures.by_district:

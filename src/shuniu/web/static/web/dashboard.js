@@ -316,6 +316,11 @@
   if (map) {
     mapChart(map);
   }
+  // Outside the three cities there are no boundaries: the district table as bars.
+  var districtBars = byId("district-chart");
+  if (districtBars) {
+    barChart(districtBars, data.districts, "#2f6fb0");
+  }
   var formations = byId("formation-chart");
   if (formations) {
     barChart(formations, data.formations, "#2e8b57");

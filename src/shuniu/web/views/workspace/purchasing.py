@@ -236,7 +236,7 @@ def purchase_new(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         buyer = Organization.objects.get(pk=int(data["buyer"]))
-        region = Division.objects.get(code=data["region"])
+        region = Division.objects.current().get(code=data["region"])
         try:
             made = purchase_create(
                 actor=request.user,

@@ -47,7 +47,7 @@ class _RegionForm(WorkspaceForm):
 
     def clean_region(self) -> Division:
         code = self.cleaned_data["region"]
-        division = Division.objects.filter(code=code).first()
+        division = Division.objects.current().filter(code=code).first()
         if division is None:
             raise forms.ValidationError(_("Unknown region code “%(value)s”.") % {"value": code})
         return division
