@@ -123,7 +123,11 @@ def _replica_reads_the_primary_in_tests(request):
     request.getfixturevalue("django_db_setup")
     from django.db import connections
 
-    STANDBY_SETTINGS.update(connections["replica"].settings_dict)
+    # In place: the dict is also settings.DATABASES["replica"], from which the connections of
+    # other threads (a live server's) are made.
+    mirror = connections["replica"].settings_dict
+    STANDBY_SETTINGS.update(mirror)
     connections["replica"].close()
-    connections["replica"].settings_dict = connections["default"].settings_dict
+    primary = connections["default"].settings_dict
+    mirror.update({key: primary[key] for key in ("NAME", "USER", "PASSWORD", "HOST", "PORT")})
     yield

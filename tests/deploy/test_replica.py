@@ -207,6 +207,24 @@ def test_no_cache_asks_for_the_primary(client, pause_replay):
     assert response.json()["name"] == "新名称社工事务所"
 
 
+def test_an_edit_form_reads_the_primary(client, pause_replay, beijing_officer):
+    # given an organization renamed behind the standby, and an officer signed in without a
+    # request (no pin cookie)
+    org = renamed_behind_the_standby(pause_replay)
+    client.force_login(beijing_officer)
+
+    # when the officer opens its page, then its edit form
+    page = client.get(reverse("web:workspace_organization", args=[org.pk]))
+    form = client.get(reverse("web:workspace_organization_edit", args=[org.pk]))
+
+    # then the page may be the standby's, but the form (and the version it carries into the
+    # save's conflict check) is the primary's
+    assert page.status_code == form.status_code == 200
+    assert "旧名称社工事务所" in page.content.decode()
+    assert "新名称社工事务所" in form.content.decode()
+    assert "旧名称社工事务所" not in form.content.decode()
+
+
 def test_a_write_never_goes_to_the_standby(standby):
     # given an organization replayed on the standby
     org = make_organization(name="写入测试社工事务所")

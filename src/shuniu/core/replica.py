@@ -169,7 +169,9 @@ _View = TypeVar("_View", bound=Callable[..., Any])
 
 
 def reads_primary(view: _View) -> _View:
-    """Marks a view whose reads must be fresh even on GET (they are about to be edited)."""
+    """Marks a view whose reads must be fresh even on GET: a form carrying a row's version into
+    the save's conflict check shows the row as the save will compare it, not as the replica
+    last saw it."""
     view.reads_primary = True  # type: ignore[attr-defined]
     return view
 
