@@ -171,6 +171,22 @@ def test_after_a_post_the_same_client_reads_the_primary(client, pause_replay):
     assert replica_queries(on_replica) == []
 
 
+def test_a_signed_in_client_is_not_pinned_by_its_session(client, pause_replay, beijing_officer):
+    # given an organization renamed behind the standby, and a signed-in officer whose session
+    # is saved on every request (SESSION_SAVE_EVERY_REQUEST)
+    org = renamed_behind_the_standby(pause_replay)
+    client.force_login(beijing_officer)
+
+    # when the officer reads it twice
+    first = client.get(f"/api/v1/organizations/{org.pk}")
+    second = client.get(f"/api/v1/organizations/{org.pk}")
+
+    # then both reads are the standby's and the session's save pinned nothing
+    assert first.json()["name"] == second.json()["name"] == "旧名称社工事务所"
+    assert replica.PIN_COOKIE not in first.cookies
+    assert "sessionid" in first.cookies
+
+
 def test_another_client_still_reads_the_standby_after_someone_posts(client, pause_replay):
     # given a client that posted (pinned), and an organization renamed behind the standby
     org = renamed_behind_the_standby(pause_replay)

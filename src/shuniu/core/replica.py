@@ -134,7 +134,10 @@ class ReplicaRouter:
 
     def db_for_write(self, model: type[Any], **hints: Any) -> str | None:
         state = _state.get()
-        if state is not None:
+        # A session's new expiry (saved on every request) or a lockout count is read from the
+        # primary anyway: writing one neither moves the request off the replica nor pins the
+        # client, else every signed-in client would be pinned for good.
+        if state is not None and model._meta.app_label not in PRIMARY_APPS:
             state.wrote = True
         # Explicitly the primary: without it, saving an object read from the replica would
         # go to the replica (Django's fallback is the instance's own database).
