@@ -201,6 +201,16 @@ def test_another_client_still_reads_the_standby_after_someone_posts(client, paus
     assert response.json()["name"] == "旧名称社工事务所"
 
 
+def test_a_pin_of_zero_seconds_pins_no_one(client, settings, standby):
+    # given pinning turned off
+    settings.SHUNIU_REPLICA_PIN_SECONDS = 0
+
+    # when a client posts, then no cookie pins it
+    response = client.post(reverse("web:login"), {"username": "nobody", "password": "wrong"})
+    assert response.status_code == 200
+    assert replica.PIN_COOKIE not in response.cookies
+
+
 def test_a_forged_pin_cookie_does_not_pin(client, pause_replay):
     # given an organization renamed behind the standby and an unsigned cookie
     org = renamed_behind_the_standby(pause_replay)
