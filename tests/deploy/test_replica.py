@@ -395,7 +395,7 @@ def test_a_replica_url_must_be_postgresql(monkeypatch, tmp_path):
         load_settings(monkeypatch, tmp_path)
 
 
-def test_the_replica_alias_mirrors_the_primary_in_tests(monkeypatch, tmp_path):
+def test_a_replica_url_adds_a_replica_alias_mirrored_in_tests(monkeypatch, tmp_path):
     monkeypatch.setenv("DATABASE_URL", "postgresql://shuniu@db.internal/shuniu")
     monkeypatch.setenv("DATABASE_REPLICA_URL", "postgresql://shuniu@replica.internal:5433/shuniu")
     conf = load_settings(monkeypatch, tmp_path)
