@@ -166,6 +166,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # /healthz and /readyz, before the host check and sessions (shuniu.core.health).
     "shuniu.core.health.ProbeMiddleware",
+    # Where the request's reads go (the read replica, when there is one), before anything
+    # reads; it may serve a safe request again from the primary if the replica failed it.
+    "shuniu.core.replica.ReplicaMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -205,6 +208,28 @@ if os.environ.get("DATABASE_URL"):
 else:
     DATABASES = {"default": sqlite_database(VAR_DIR / "shuniu.sqlite3")}
 
+# A streaming replica of the PostgreSQL primary (docs/deploy.md, "Read replicas"): safe reads
+# of requests that have not written, and of the read-only commands, go there
+# (shuniu.core.replica); writes, transactions and the client that just wrote stay on the primary.
+if os.environ.get("DATABASE_REPLICA_URL", "").strip():
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs DATABASE_URL on PostgreSQL")
+    _replica = database_from_url(os.environ["DATABASE_REPLICA_URL"].strip())
+    if _replica["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must be a postgresql:// address")
+    # A kept connection that died with the replica is noticed before a request uses it; a
+    # replica that does not answer costs at most this many seconds before the primary serves.
+    _replica["CONN_HEALTH_CHECKS"] = True
+    _replica["OPTIONS"] = {"connect_timeout": 2}
+    # Tests: no test database is created on the read-only standby; the alias points at the
+    # primary's test database (the routing tests point it at the real standby themselves).
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+# Seconds a client stays on the primary after a request of its own wrote (read-your-own-writes).
+SHUNIU_REPLICA_PIN_SECONDS = env_int("SHUNIU_REPLICA_PIN_SECONDS", 10)
+if SHUNIU_REPLICA_PIN_SECONDS < 0:
+    raise ImproperlyConfigured("SHUNIU_REPLICA_PIN_SECONDS must be 0 or more")
+
 # SQLite has one writer at a time for the whole file, and a long import holds that lock for
 # minutes. What every request may write (rate-limit counters, sessions, the cache) therefore
 # lives in a second file beside it, with its own connection and its own lock; its tables are
@@ -216,7 +241,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES[SIDE_DATABASE] = sqlite_database(
         _main.with_name(f"{_main.stem}.side{_main.suffix or '.sqlite3'}")
     )
-DATABASE_ROUTERS = ["shuniu.core.sidedb.SideDatabaseRouter"]
+DATABASE_ROUTERS = ["shuniu.core.sidedb.SideDatabaseRouter", "shuniu.core.replica.ReplicaRouter"]
 
 # How long a web or API request waits for a database another process is writing (SQLite's
 # busy timeout, PostgreSQL's lock_timeout) before it answers 503 with Retry-After; the

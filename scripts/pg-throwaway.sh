@@ -3,9 +3,21 @@
 #
 #   scripts/pg-throwaway.sh start   # prints the DATABASE_URL on stdout
 #   scripts/pg-throwaway.sh url     # prints it again
-#   scripts/pg-throwaway.sh stop    # stops the cluster and deletes its files
+#   scripts/pg-throwaway.sh stop    # stops the cluster (and its replica) and deletes its files
 #
 #   export DATABASE_URL=$(scripts/pg-throwaway.sh start) && .venv/bin/pytest -q
+#
+# A streaming replica beside it (the read-replica routing's tests, docs/deploy.md):
+#
+#   PG_THROWAWAY_REPLICA=1 scripts/pg-throwaway.sh start   # primary and replica
+#   scripts/pg-throwaway.sh start-replica                  # or: add one to a running cluster
+#   export DATABASE_REPLICA_URL=$(scripts/pg-throwaway.sh url-replica)
+#
+# The replica is a physical copy made with `pg_basebackup -R` (standby.signal and
+# primary_conninfo written for it), started on its own socket directory and port
+# (PG_THROWAWAY_REPLICA_PORT, default the primary's + 1); `start` returns once it is in
+# recovery and its WAL receiver is streaming. Everything created on the primary afterwards
+# (the test databases too) appears on it, read-only.
 #
 # The cluster listens on a unix socket in a private directory only (no TCP), so its port
 # number is just part of the socket's name and cannot clash with another server. Trust
@@ -14,7 +26,8 @@
 #
 # Environment: PG_BIN (default /usr/lib/postgresql/15/bin), PG_THROWAWAY_PORT (54329),
 # PG_THROWAWAY_STATE (file remembering the cluster's directory; default
-# var/pg-throwaway.dir in the project).
+# var/pg-throwaway.dir in the project), PG_THROWAWAY_REPLICA (1: start a replica too),
+# PG_THROWAWAY_REPLICA_PORT.
 set -euo pipefail
 
 PROJECT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -42,6 +55,11 @@ as_owner() {
 
 url_for() {
   echo "postgresql://$ROLE@/$DBNAME?host=$1/sock&port=$PORT"
+}
+
+replica_url_for() {
+  [ -f "$1/replica.port" ] || return 1
+  echo "postgresql://$ROLE@/$DBNAME?host=$1/sock-replica&port=$(cat "$1/replica.port")"
 }
 
 current_dir() {
@@ -92,7 +110,54 @@ start() {
   "${psql[@]}" -d postgres -tAc "SELECT name FROM pg_available_extensions WHERE name='pg_trgm'" |
     grep -q pg_trgm || die "the pg_trgm extension is missing (install postgresql-contrib)"
   say "PostgreSQL $("$PG_BIN/postgres" -V | awk '{print $3}') running in $dir"
+  if [ "${PG_THROWAWAY_REPLICA:-0}" = 1 ]; then
+    start_replica "$dir" >/dev/null
+  fi
   url_for "$dir"
+}
+
+# A streaming replica of the running cluster: prints its DATABASE_REPLICA_URL.
+start_replica() {
+  local dir="${1:-}" rport="${PG_THROWAWAY_REPLICA_PORT:-$((PORT + 1))}"
+  if [ -z "$dir" ]; then
+    dir="$(current_dir)" || die "no cluster running (start one first: $0 start)"
+  fi
+  [ ! -f "$dir/replica/postmaster.pid" ] || die "a replica is already running in $dir/replica"
+  rm -rf -- "$dir/replica"
+  mkdir -p "$dir/sock-replica"
+  if [ "$(id -u)" = 0 ]; then
+    chown postgres: "$dir/sock-replica"
+  fi
+  # -R writes standby.signal and primary_conninfo (the primary's socket and port); -X stream
+  # copies the WAL written during the copy, so the replica starts consistent.
+  as_owner "$PG_BIN/pg_basebackup" -D "$dir/replica" -h "$dir/sock" -p "$PORT" -U postgres \
+    -R -X stream -c fast >"$dir/basebackup.log" 2>&1 || {
+    cat "$dir/basebackup.log" >&2
+    die "pg_basebackup failed"
+  }
+  # hot_standby_feedback: the primary keeps the rows a query on the replica still reads, so
+  # the replica does not cancel it ("conflict with recovery") while tests write and drop.
+  as_owner "$PG_BIN/pg_ctl" -D "$dir/replica" -l "$dir/replica.log" -w -t 60 \
+    -o "-k $dir/sock-replica -p $rport -c listen_addresses='' -c fsync=off \
+-c hot_standby=on -c hot_standby_feedback=on" start >/dev/null || {
+    cat "$dir/replica.log" >&2
+    die "the replica did not start"
+  }
+  echo "$rport" >"$dir/replica.port"
+  local psql=("$PG_BIN/psql" -X -q -tA -h "$dir/sock-replica" -p "$rport" -U postgres -d postgres)
+  local tries=0 state=""
+  while [ $tries -lt 120 ]; do
+    state="$("${psql[@]}" -c "SELECT pg_is_in_recovery()::text || ' ' || coalesce((SELECT status FROM pg_stat_wal_receiver), 'none')" 2>/dev/null || true)"
+    [ "$state" = "true streaming" ] && break
+    tries=$((tries + 1))
+    sleep 0.5
+  done
+  [ "$state" = "true streaming" ] || {
+    cat "$dir/replica.log" >&2
+    die "the replica is not streaming (state: ${state:-no answer})"
+  }
+  say "streaming replica running in $dir/replica (port $rport)"
+  replica_url_for "$dir"
 }
 
 stop() {
@@ -105,6 +170,10 @@ stop() {
     }
   fi
   [ -f "$dir/$MARKER" ] || die "$dir is not a throwaway cluster; not touching it"
+  if [ -f "$dir/replica/postmaster.pid" ]; then
+    as_owner "$PG_BIN/pg_ctl" -D "$dir/replica" -m fast -w -t 60 stop >/dev/null ||
+      say "pg_ctl stop of the replica failed; see $dir/replica.log"
+  fi
   if [ -f "$dir/data/postmaster.pid" ]; then
     as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null ||
       say "pg_ctl stop failed; see $dir/server.log"
@@ -119,12 +188,17 @@ stop() {
 case "${1:-}" in
   start) start ;;
   stop) stop "${2:-}" ;;
+  start-replica) start_replica ;;
   url)
     dir="$(current_dir)" || die "no cluster running"
     url_for "$dir"
     ;;
+  url-replica)
+    dir="$(current_dir)" || die "no cluster running"
+    replica_url_for "$dir" || die "no replica running (start one: $0 start-replica)"
+    ;;
   *)
-    echo "usage: $0 start|stop [DIR]|url" >&2
+    echo "usage: $0 start|start-replica|stop [DIR]|url|url-replica" >&2
     exit 2
     ;;
 esac

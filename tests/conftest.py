@@ -99,3 +99,35 @@ def pytest_collection_modifyitems(items):
                 item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
         elif _DB_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.django_db(databases=aliases), append=False)
+
+
+# The read replica's address as configured (DATABASE_REPLICA_URL), kept before the session
+# turns its alias into a true mirror of the primary (below); tests/deploy/test_replica.py
+# points the alias back at it.
+STANDBY_SETTINGS: dict = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _replica_reads_the_primary_in_tests(request):
+    """With DATABASE_REPLICA_URL set, the ``replica`` alias reads the primary's test database.
+
+    Django's TEST MIRROR only renames the mirror's database: its connection would still go to
+    the standby, whose copy lags the primary by a few milliseconds, and a transactional test
+    (a live server's pages) would then read rows its own setup had not replicated yet. Only
+    the routing tests read the real standby, and wait for its replay."""
+    from django.conf import settings
+
+    if "replica" not in settings.DATABASES:
+        yield
+        return
+    request.getfixturevalue("django_db_setup")
+    from django.db import connections
+
+    # In place: the dict is also settings.DATABASES["replica"], from which the connections of
+    # other threads (a live server's) are made.
+    mirror = connections["replica"].settings_dict
+    STANDBY_SETTINGS.update(mirror)
+    connections["replica"].close()
+    primary = connections["default"].settings_dict
+    mirror.update({key: primary[key] for key in ("NAME", "USER", "PASSWORD", "HOST", "PORT")})
+    yield

@@ -68,7 +68,8 @@ def stats_here(figure: str) -> Any:
 
 def shuniu(url: str, *args: str) -> subprocess.CompletedProcess[str]:
     """The command line against another database (the restored one)."""
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    # Without the read replica too: it is a copy of the suite's database, not of this one.
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DATABASE_REPLICA_URL")}
     env.update(DATABASE_URL=url, SHUNIU_LOG_LEVEL="ERROR")
     return subprocess.run(
         [sys.executable, "manage.py", *args],

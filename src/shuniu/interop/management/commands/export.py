@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from shuniu.core.cli import domain_errors_as_command_errors, parse_date
 from shuniu.core.errors import NotFound, PermissionDenied, ValidationError
+from shuniu.core.replica import replica_reads
 from shuniu.interop import datapackage, hsds, threesixty
 from shuniu.interop.ocds import export_rows, release_package_stream
 from shuniu.interop.opendata import Scope, export_scope
@@ -52,6 +53,11 @@ class Command(BaseCommand):
                 each.add_argument("--output", help="file to write (default: standard output)")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Exports only read: from the read replica when there is one (shuniu.core.replica).
+        with replica_reads():
+            self._handle(options)
+
+    def _handle(self, options: dict[str, Any]) -> None:
         if options["format"] == "ocds":
             self._ocds(options)
             return

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from shuniu.core.cli import domain_errors_as_command_errors, dumps, parse_date, to_jsonable
 from shuniu.core.errors import NotFound, PermissionDenied, ValidationError
+from shuniu.core.replica import replica_reads
 from shuniu.procurement.figures import PurchasingStats, purchasing_stats
 from shuniu.procurement.models import EvaluationGrade, Method
 from shuniu.procurement.models import Kind as PurchaseKind
@@ -82,6 +83,11 @@ class Command(BaseCommand):
         self._figures = sub
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Statistics only read: from the read replica when there is one (shuniu.core.replica).
+        with replica_reads():
+            self._handle(options)
+
+    def _handle(self, options: dict[str, Any]) -> None:
         if options["figure"] == "organizations":
             self._organizations(options)
         elif options["figure"] == "workforce":

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from shuniu.core.cli import domain_errors_as_command_errors, dumps, parse_date
 from shuniu.core.errors import NotFound, ValidationError
+from shuniu.core.replica import replica_reads
 from shuniu.targets.models import Metric
 from shuniu.targets.selectors import target_payload, targets_with_progress
 
@@ -32,6 +33,11 @@ class Command(BaseCommand):
         progress.add_argument("--format", choices=["table", "json"], default="table")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Progress figures only read: from the read replica when there is one (shuniu.core.replica).
+        with replica_reads():
+            self._handle(options)
+
+    def _handle(self, options: dict[str, Any]) -> None:
         as_of = (
             parse_date(options["as_of"], "--as-of") if options["as_of"] else timezone.localdate()
         )

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from shuniu.accounts.permissions import evaluator_organization_ids
 from shuniu.core.errors import NotFound, StaleVersion, ValidationError
+from shuniu.core.replica import reads_primary
 from shuniu.core.validation import MAX_PAGE, CleanCharField, RangeDateField
 from shuniu.procurement.models import Evaluation, EvaluationStatus
 from shuniu.procurement.permissions import is_assigned_evaluator
@@ -202,6 +203,7 @@ def _score_field(field: str) -> str:
     return f"score-{field.removeprefix('scores.')}" if field.startswith("scores.") else field
 
 
+@reads_primary
 @require_http_methods(["GET", "HEAD", "POST"])
 def evaluation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.is_authenticated:

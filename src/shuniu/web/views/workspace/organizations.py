@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from shuniu.core.errors import StaleVersion
+from shuniu.core.replica import reads_primary
 from shuniu.core.selectors import AuditFilter, AuditSubject, audit_log
 from shuniu.divisions.models import Division
 from shuniu.divisions.selectors import DivisionIndex
@@ -241,6 +242,7 @@ def _conflict(request: HttpRequest, form: OrganizationForm, pk: int) -> HttpResp
     )
 
 
+@reads_primary
 @require_http_methods(["GET", "HEAD", "POST"])
 @officer_required
 def organization_edit(request: HttpRequest, pk: int) -> HttpResponse:

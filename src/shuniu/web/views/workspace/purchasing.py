@@ -27,6 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from shuniu.accounts.permissions import covered_division_ids
 from shuniu.core.errors import NotFound, PermissionDenied, StaleVersion, ValidationError
+from shuniu.core.replica import reads_primary
 from shuniu.core.validation import MAX_PAGE, CleanCharField, RangeDateField
 from shuniu.divisions.models import Division
 from shuniu.divisions.selectors import DivisionIndex
@@ -565,6 +566,7 @@ def _back(pk: int, anchor: str = "") -> HttpResponse:
     return redirect(reverse("web:workspace_purchase", args=[pk]) + (f"#{anchor}" if anchor else ""))
 
 
+@reads_primary
 @require_safe
 @officer_required
 def purchase_page(request: HttpRequest, pk: int) -> HttpResponse:
