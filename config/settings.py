@@ -7,6 +7,7 @@ SQLite (WAL) under var/ by default; PostgreSQL when DATABASE_URL is set
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import os
 from pathlib import Path
 from typing import Any
@@ -140,7 +141,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    "ninja",
     "django_htmx",
     "template_partials",
     "axes",
@@ -184,10 +184,19 @@ MIDDLEWARE = [
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
+# django-ninja's templates and static files (the API's docs page) by their folder, not as an
+# installed app: importing the package imports pydantic, the whole API machinery and Django's
+# test client, which every command would then pay for on start (issue 10; docs/decisions.md).
+_ninja_spec = importlib.util.find_spec("ninja")
+if _ninja_spec is None or not _ninja_spec.submodule_search_locations:
+    raise ImproperlyConfigured("django-ninja is not installed")
+_NINJA_DIR = Path(next(iter(_ninja_spec.submodule_search_locations)))
+STATICFILES_DIRS = [_NINJA_DIR / "static"]
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [_NINJA_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

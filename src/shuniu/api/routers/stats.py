@@ -6,7 +6,7 @@ from ninja import Field, Query, Router, Schema
 
 from shuniu.api.schemas.stats import OrganizationSeriesOut, OrganizationStatsOut
 from shuniu.api.schemas.workforce import WorkforceStatsOut
-from shuniu.core.validation import ApiDate, CleanStr
+from shuniu.api.types import ApiDate, CleanStr
 from shuniu.stats.selectors import organization_series, organization_stats, workforce_stats
 
 router = Router(tags=["statistics"])
