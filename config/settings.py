@@ -315,12 +315,24 @@ SHUNIU_API_USER_RATE = os.environ.get("SHUNIU_API_USER_RATE", "600/min")
 # No in-process state across requests (design rule): whatever uses Django's cache shares it
 # through the database. The table is created by migration core.0002_security_tables (and on
 # SQLite in the side database, by shuniu.core.sidedb, which the router sends it to).
+_CACHE_MAX_ENTRIES = env_int("SHUNIU_CACHE_MAX_ENTRIES", 20000)
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "shuniu_cache",
+        # Every set counts the rows and culls a third above this: room for the statistics
+        # of every region, date and language asked for between two writes.
+        "OPTIONS": {"MAX_ENTRIES": _CACHE_MAX_ENTRIES},
     }
 }
+# Statistics are cached under the data version every write moves (shuniu.stats.cache), so an
+# entry is never served after a write; this only bounds how long an unread one is kept.
+# 0 turns the cache off.
+SHUNIU_STATS_CACHE_SECONDS = env_int("SHUNIU_STATS_CACHE_SECONDS", 24 * 3600)
+if SHUNIU_STATS_CACHE_SECONDS < 0 or _CACHE_MAX_ENTRIES < 1:
+    raise ImproperlyConfigured(
+        "SHUNIU_STATS_CACHE_SECONDS must be 0 (off) or more; SHUNIU_CACHE_MAX_ENTRIES 1 or more"
+    )
 
 # Sessions end after this much inactivity; every request moves the expiry forward. That is a
 # write per request: on SQLite it goes to the side database (above), so logged-in pages read

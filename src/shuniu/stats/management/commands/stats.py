@@ -15,18 +15,20 @@ from shuniu.procurement.figures import PurchasingStats, purchasing_stats
 from shuniu.procurement.models import EvaluationGrade, Method
 from shuniu.procurement.models import Kind as PurchaseKind
 from shuniu.registry.models import Formation, Kind, Status
+from shuniu.stats.cache import organization_stats_cached, workforce_stats_cached
 from shuniu.stats.selectors import (
     OrganizationStats,
     WorkforceStats,
     organization_published_comparison,
-    organization_stats,
-    workforce_stats,
 )
 from shuniu.targets.models import Metric
 from shuniu.workforce.models import LEVEL_KEYS, Level
 
 
 class Command(BaseCommand):
+    # Read-only: no system checks (they import every URL pattern, the API and the admin), so
+    # that the command starts fast (issue 10); `shuniu check` and `shuniu serve` run them.
+    requires_system_checks: list[str] = []
     help = "Statistics as of a date (the same numbers as /api/v1/stats/...)."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -73,7 +75,7 @@ class Command(BaseCommand):
             parse_date(options["as_of"], "--as-of") if options["as_of"] else timezone.localdate()
         )
         try:
-            figures = organization_stats(
+            figures = organization_stats_cached(
                 region_code=options["region"],
                 as_of=as_of,
                 kind=options["kind"],
@@ -91,7 +93,7 @@ class Command(BaseCommand):
             parse_date(options["as_of"], "--as-of") if options["as_of"] else timezone.localdate()
         )
         try:
-            figures = workforce_stats(region_code=options["region"], as_of=as_of)
+            figures = workforce_stats_cached(region_code=options["region"], as_of=as_of)
         except (ValidationError, NotFound, PermissionDenied) as exc:
             raise domain_errors_as_command_errors(exc) from exc
         if options["format"] == "json":
