@@ -32,6 +32,8 @@ BENCHMARKS = {
     "org_import": "bench.org_import",
     "import_reads": "bench.import_reads",
     "purchasing_stats": "bench.purchasing_stats",
+    "stats_endpoint": "bench.stats_endpoint",
+    "cli_start": "bench.cli_start",
 }
 
 
