@@ -5,11 +5,9 @@ kind, shared by connections, never storing what a writing transaction saw."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, connections
 from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
@@ -216,48 +214,3 @@ def test_the_stats_endpoint_answers_from_the_cache_in_few_queries(
     assert (first.status_code, again.status_code) == (200, 200)
     assert again.json() == first.json()
     assert again.json()["total"] == 1
-
-
-def _in_another_connection(fn):
-    """Run ``fn`` in a thread: its own database connection, as another process has."""
-    found: list[object] = []
-
-    def run() -> None:
-        try:
-            found.append(fn())
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    return found[0]
-
-
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_connections_share_the_cache_and_see_each_others_writes(settings):
-    # given committed writes (no test transaction here) and the cache on
-    settings.SHUNIU_STATS_CACHE_SECONDS = 600
-    make_organization(registered_on=dt.date(2010, 1, 1))
-    assert not written_in_this_transaction()
-    # when another connection computes the figure
-    total = _in_another_connection(
-        lambda: organization_stats_cached(region_code=BEIJING, as_of=ON).total
-    )
-    # then this one reads what it stored, without computing
-    stored = cached(
-        "organization_stats",
-        (BEIJING, ON, None, True),
-        lambda: pytest.fail("computed again: the entry was not shared"),
-    )
-    assert (total, stored.total) == (1, 1)
-    # when this connection registers another organization (committed)
-    make_organization(registered_on=dt.date(2010, 1, 1))
-    assert connection.in_atomic_block is False
-    # then the other connection computes the new figure
-    assert (
-        _in_another_connection(
-            lambda: organization_stats_cached(region_code=BEIJING, as_of=ON).total
-        )
-        == 2
-    )
