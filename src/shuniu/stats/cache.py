@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 from django.conf import settings
@@ -26,6 +27,7 @@ from django.utils import timezone, translation
 
 from shuniu.core.dataversion import data_version, written_in_this_transaction
 from shuniu.divisions.selectors import DivisionIndex
+from shuniu.stats import selectors
 from shuniu.stats.selectors import (
     OrganizationSeries,
     OrganizationStats,
@@ -38,6 +40,9 @@ from shuniu.stats.selectors import (
 T = TypeVar("T")
 
 PREFIX = "stats"
+# The shape of what is stored (pickled dataclasses) is the selectors' code: an upgrade that
+# changes it must not unpickle entries of the old code, even before any write or migration.
+CODE = hashlib.blake2b(Path(selectors.__file__).read_bytes(), digest_size=4).hexdigest()
 # A stored entry says which key it was stored for: a hash collision (or an entry another
 # version of the code pickled differently) is computed again, never served.
 _MISSING = object()
@@ -50,10 +55,10 @@ def cache_seconds() -> int:
 
 def cache_key(name: str, args: tuple[object, ...], version: str) -> str:
     """The key of figure ``name`` with ``args`` (``repr`` of plain values: codes, dates,
-    flags) under data ``version``, in the active language, as of today."""
+    flags) under data ``version``, in the active language, as of today, for this code."""
     parts = repr((args, translation.get_language() or "", timezone.localdate().isoformat()))
     digest = hashlib.blake2b(parts.encode(), digest_size=16).hexdigest()
-    return f"{PREFIX}:{name}:{version}:{digest}"
+    return f"{PREFIX}:{CODE}:{name}:{version}:{digest}"
 
 
 def cached(name: str, args: tuple[object, ...], compute: Callable[[], T]) -> T:
