@@ -34,6 +34,8 @@ BENCHMARKS = {
     "purchasing_stats": "bench.purchasing_stats",
     "targets_progress": "bench.targets_progress",
     "divisions_index": "bench.divisions_index",
+    "stats_endpoint": "bench.stats_endpoint",
+    "cli_start": "bench.cli_start",
 }
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
+from ninja.openapi.docs import ABS_TPL_PATH
 from ninja.openapi.schema import OpenAPISchema
 
 from shuniu.api.errors import document_problems, install_error_handlers
@@ -26,6 +27,15 @@ class ShuniuAPI(NinjaAPI):
         return schema
 
 
+class LocalSwagger(Swagger):
+    """Swagger UI from the files django-ninja ships (served as static files), not from a CDN.
+    django-ninja picks the CDN page when "ninja" is not an installed app, and it is not one
+    here (config/settings.py: installing it would import the whole API on every command's
+    start); its own page, the one it uses when installed, is named here instead."""
+
+    template_cdn = str(ABS_TPL_PATH / "swagger.html")
+
+
 api = ShuniuAPI(
     title="Shuniu API",
     version="1",
@@ -36,6 +46,7 @@ api = ShuniuAPI(
     urls_namespace="api",
     renderer=Utf8JSONRenderer(),
     throttle=api_throttles(),
+    docs=LocalSwagger(),
 )
 install_error_handlers(api)
 api.add_router("/divisions", divisions.router)

@@ -18,6 +18,11 @@ worker_class = "sync"
 timeout = int(os.environ.get("SHUNIU_WORKER_TIMEOUT", "") or 120)
 graceful_timeout = 30
 keepalive = 5
+# The application (URLs, the API and its schemas: seconds of imports) is loaded once, in the
+# master, and each worker is a fork of it: a worker that starts, or restarts after
+# max_requests, answers at once instead of spending its first request importing. Code
+# changes therefore need a restart of the service, not a HUP.
+preload_app = True
 # Restart each worker now and then so that a leak cannot grow without bound.
 max_requests = 2000
 max_requests_jitter = 200

@@ -7,6 +7,7 @@ SQLite (WAL) under var/ by default; PostgreSQL when DATABASE_URL is set
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import os
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,12 @@ def sqlite_database(path: Path) -> dict[str, Any]:
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(path),
+        # Kept open across the requests of a worker: opening a SQLite file costs little, but
+        # closing the last connection checkpoints the WAL into the database file and removes
+        # it, and the next write (a rate-limit count: every API request) makes it again with
+        # a sync. Per request that was ~15 ms of a 1 ms cached response (issue 10).
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
         "OPTIONS": {
             # WAL lets readers run while one writer writes; IMMEDIATE avoids
             # "database is locked" on read-then-write transactions.
@@ -140,7 +147,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    "ninja",
     "django_htmx",
     "template_partials",
     "axes",
@@ -187,10 +193,19 @@ MIDDLEWARE = [
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
+# django-ninja's templates and static files (the API's docs page) by their folder, not as an
+# installed app: importing the package imports pydantic, the whole API machinery and Django's
+# test client, which every command would then pay for on start (issue 10; docs/decisions.md).
+_ninja_spec = importlib.util.find_spec("ninja")
+if _ninja_spec is None or not _ninja_spec.submodule_search_locations:
+    raise ImproperlyConfigured("django-ninja is not installed")
+_NINJA_DIR = Path(next(iter(_ninja_spec.submodule_search_locations)))
+STATICFILES_DIRS = [_NINJA_DIR / "static"]
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [_NINJA_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -331,12 +346,24 @@ SHUNIU_API_USER_RATE = os.environ.get("SHUNIU_API_USER_RATE", "600/min")
 # No in-process state across requests (design rule): whatever uses Django's cache shares it
 # through the database. The table is created by migration core.0002_security_tables (and on
 # SQLite in the side database, by shuniu.core.sidedb, which the router sends it to).
+_CACHE_MAX_ENTRIES = env_int("SHUNIU_CACHE_MAX_ENTRIES", 20000)
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "shuniu_cache",
+        # Every set counts the rows and culls a third above this: room for the statistics
+        # of every region, date and language asked for between two writes.
+        "OPTIONS": {"MAX_ENTRIES": _CACHE_MAX_ENTRIES},
     }
 }
+# Statistics are cached under the data version every write moves (shuniu.stats.cache), so an
+# entry is never served after a write; this only bounds how long an unread one is kept.
+# 0 turns the cache off.
+SHUNIU_STATS_CACHE_SECONDS = env_int("SHUNIU_STATS_CACHE_SECONDS", 24 * 3600)
+if SHUNIU_STATS_CACHE_SECONDS < 0 or _CACHE_MAX_ENTRIES < 1:
+    raise ImproperlyConfigured(
+        "SHUNIU_STATS_CACHE_SECONDS must be 0 (off) or more; SHUNIU_CACHE_MAX_ENTRIES 1 or more"
+    )
 
 # Sessions end after this much inactivity; every request moves the expiry forward. That is a
 # write per request: on SQLite it goes to the side database (above), so logged-in pages read

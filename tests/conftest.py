@@ -51,6 +51,14 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _no_stats_cache(settings):
+    # Factories write without the services, so the data version does not move between the
+    # data of one test and the next while the cache (in the side database) outlives both:
+    # the statistics cache is off unless a test turns it on (tests/stats/test_cache.py).
+    settings.SHUNIU_STATS_CACHE_SECONDS = 0
+
+
 # Test files that share a fixture too slow to make twice: xdist sends each of these folders to
 # one worker as a single unit, so the fixture is made once per run (the demo dataset,
 # tests/demo/conftest.py). Every other file is its own unit, as with plain ``--dist loadfile``.

@@ -15,15 +15,12 @@ from hypothesis import strategies as st
 from ninja import Schema
 from pydantic import ValidationError as PydanticError
 
+from shuniu.api.types import ApiDate, CleanStr, CleanText, SearchText
 from shuniu.core.validation import (
     MAX_DATE,
     MIN_DATE,
-    ApiDate,
     CleanCharField,
-    CleanStr,
-    CleanText,
     RangeDateField,
-    SearchText,
     check_date,
     clean_text,
     date_problem,

@@ -1,4 +1,8 @@
-"""Writing the audit trail. Services call ``audit_write`` inside their transaction."""
+"""Writing the audit trail. Services call ``audit_write`` inside their transaction.
+
+Every write passes here, so this is also where the data version moves
+(``shuniu.core.dataversion``): cached figures computed before the write are never served
+after it."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from django.db import models
 
 from shuniu.core.actors import Actor
 from shuniu.core.context import current_request_id
+from shuniu.core.dataversion import data_version_bump
 from shuniu.core.models import AuditRecord
 
 _SKIP = {"created_at", "updated_at", "search_text"}
@@ -57,12 +62,16 @@ def audit_write(
         division_code=division_code,
     )
     record.save()
+    data_version_bump()
     return record
 
 
 def audit_write_many(records: list[AuditRecord]) -> list[AuditRecord]:
     """Save records made by ``audit_build`` in a few statements (bulk imports)."""
-    return AuditRecord.objects.bulk_create(records, batch_size=500)
+    saved = AuditRecord.objects.bulk_create(records, batch_size=500)
+    # Even with no records: a bulk path calls this after its writes.
+    data_version_bump()
+    return saved
 
 
 def audit_build(

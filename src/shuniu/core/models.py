@@ -71,3 +71,20 @@ class AuditRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_repr}"
+
+
+class DataVersion(models.Model):
+    """One row: a number that every write moves forward in the write's own transaction
+    (``shuniu.core.dataversion``). Cached figures are keyed by it, so a write makes every
+    cached figure computed before it unreachable at once, in every process."""
+
+    value = models.BigIntegerField(_("value"), default=0)
+    # Random, made with the row: a flushed or restored database starts a new one.
+    epoch = models.CharField(_("epoch"), max_length=32, default="")
+
+    class Meta:
+        verbose_name = _("data version")
+        verbose_name_plural = _("data versions")
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -16,8 +16,10 @@ near year 1 or 9999 overflows. Birth dates are the one exception (people born be
 
 The checks are written once (``text_problem``, ``date_problem``) and offered in the shape each
 interface needs: ``clean_text``/``check_date`` for services, pydantic ``Annotated`` types for
-the API schemas and query parameters, Django validators and form fields for the pages, and
-``model_field_errors`` for ``full_clean`` (so the admin and every service refuse them too).
+the API schemas and query parameters (``shuniu.api.types``, kept apart so that only the API
+imports pydantic: every command would pay for it on start), Django validators and form
+fields for the pages, and ``model_field_errors`` for ``full_clean`` (so the admin and every
+service refuse them too).
 The import column parsers (``interop.values``) call ``text_problem``/``date_problem``.
 """
 
@@ -28,7 +30,7 @@ import re
 import unicodedata
 from collections.abc import Collection, Iterable
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -37,8 +39,6 @@ from django.db import models
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
-from pydantic_core import PydanticCustomError
 
 MIN_DATE = dt.date(1949, 10, 1)
 MAX_DATE = dt.date(2100, 12, 31)
@@ -63,7 +63,7 @@ _INVISIBLE = frozenset(
     "\u00ad\u034f\u115f\u1160\u180e\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064"
     "\u3164\ufeff\uffa0"
 )
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # A number as people type it, in ASCII digits only: Python's Decimal (and pydantic's) also
 # reads other scripts' digits ("١٢" is 12), underscores ("1_000") and "NaN"/"Infinity".
 _ASCII_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,4})?", re.ASCII)
@@ -177,74 +177,6 @@ def check_date(value: dt.date, *, field: str) -> dt.date:
     if problem is not None:
         raise ValidationError({field: [problem]})
     return value
-
-
-# ---------------------------------------------------------------------------------------
-# The API: pydantic types for ninja schemas and query parameters
-
-
-def _pydantic_text(multiline: bool) -> Any:
-    def check(value: str) -> str:
-        problem = text_problem(value, multiline=multiline)
-        if problem is not None:
-            raise PydanticCustomError("text", problem)
-        return value
-
-    return AfterValidator(check)
-
-
-def _iso_date_only(value: Any) -> Any:
-    # pydantic reads numbers as Unix times (as_of=0 is 1970-01-01) and accepts date-times;
-    # a date parameter is only ever written YYYY-MM-DD.
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
-    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
-        return value
-    raise PydanticCustomError(
-        "date_format", _("Write the date as YYYY-MM-DD, for example 2010-12-31.")
-    )
-
-
-def _in_range(value: dt.date) -> dt.date:
-    problem = date_problem(value)
-    if problem is not None:
-        raise PydanticCustomError("date_range", problem)
-    return value
-
-
-def _ascii_number(value: Any) -> Any:
-    # pydantic reads "١٢" as 12 and "1_000" as 1000; an amount is written in ASCII digits.
-    if isinstance(value, str) and decimal_parse(value) is None:
-        raise PydanticCustomError("decimal_format", _("Enter a number, such as 1200.50."))
-    return value
-
-
-_DATE_SCHEMA = {
-    "type": "string",
-    "format": "date",
-    "description": f"YYYY-MM-DD, from {MIN_DATE.isoformat()} to {MAX_DATE.isoformat()}.",
-}
-
-# The largest id a database row can have (64-bit integers on SQLite and PostgreSQL).
-MAX_ID = 2**63 - 1
-# A record's id in a query parameter: ``__in`` lookups do not take a larger integer.
-RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
-# One line of text (a name, an address, a code).
-CleanStr = Annotated[str, _pydantic_text(multiline=False)]
-# Several lines (a note, a description, a source): tab and line breaks allowed.
-CleanText = Annotated[str, _pydantic_text(multiline=True)]
-# A search fragment.
-SearchText = Annotated[str, Field(max_length=MAX_SEARCH_LENGTH), _pydantic_text(multiline=False)]
-# A number (an amount, a quantity, a score) written in ASCII digits; its range is the
-# service's to check.
-ApiDecimal = Annotated[Decimal, BeforeValidator(_ascii_number)]
-# A date written YYYY-MM-DD within the documented range.
-ApiDate = Annotated[
-    dt.date,
-    BeforeValidator(_iso_date_only),
-    AfterValidator(_in_range),
-    WithJsonSchema(_DATE_SCHEMA),
-]
 
 
 # ---------------------------------------------------------------------------------------

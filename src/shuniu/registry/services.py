@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from shuniu.accounts.permissions import require_organization_edit, require_registry_write
 from shuniu.core.actors import Actor
 from shuniu.core.audit import audit_write, snapshot
+from shuniu.core.dataversion import data_version_bump
 from shuniu.core.errors import ValidationError
 from shuniu.core.unset import UNSET, Unset, given
 from shuniu.core.versioning import check_version
@@ -654,6 +655,8 @@ def organization_periods_rebuild(*, organizations: Sequence[Organization]) -> No
             ],
             batch_size=500,
         )
+    # Derived rows, no audit record of their own: the statistics read them.
+    data_version_bump()
 
 
 def _chunks(items: Sequence[int], size: int) -> Iterable[Sequence[int]]:

@@ -4,7 +4,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
 from shuniu.api.schemas.divisions import DivisionOut
-from shuniu.core.validation import ApiDate, CleanStr
+from shuniu.api.types import ApiDate, CleanStr
 from shuniu.divisions.models import Division
 from shuniu.divisions.selectors import division_list
 

@@ -9,7 +9,7 @@ from django.http.response import HttpResponseBase
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
-from shuniu.core.validation import ApiDate
+from shuniu.api.types import ApiDate
 from shuniu.interop import datapackage, hsds, threesixty
 from shuniu.interop.opendata import Scope, export_scope
 

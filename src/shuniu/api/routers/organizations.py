@@ -16,8 +16,8 @@ from shuniu.api.schemas.organizations import (
     OrganizationPage,
     OrganizationPatch,
 )
+from shuniu.api.types import ApiDate, CleanStr, SearchText
 from shuniu.api.versioning import expected_version
-from shuniu.core.validation import ApiDate, CleanStr, SearchText
 from shuniu.registry.models import Organization
 from shuniu.registry.selectors import (
     OrganizationFilter,

@@ -10,9 +10,13 @@ from shuniu.api.schemas.stats import (
     OrganizationStatsOut,
 )
 from shuniu.api.schemas.workforce import WorkforceStatsOut
-from shuniu.core.validation import ApiDate, CleanStr
+from shuniu.api.types import ApiDate, CleanStr
+from shuniu.stats.cache import (
+    organization_series_cached,
+    organization_stats_cached,
+    workforce_stats_cached,
+)
 from shuniu.stats.operating import operating_profiles
-from shuniu.stats.selectors import organization_series, organization_stats, workforce_stats
 
 router = Router(tags=["statistics"])
 
@@ -36,7 +40,7 @@ class SeriesQuery(Schema):
 @router.get("/organizations", response=OrganizationStatsOut, operation_id="get_organization_stats")
 def get_organization_stats(request: HttpRequest, query: Query[StatsQuery]) -> object:
     """Organizations that exist on ``as_of`` in a region, by status, district, formation, kind."""
-    return organization_stats(
+    return organization_stats_cached(
         region_code=query.region,
         as_of=query.as_of or timezone.localdate(),
         kind=query.kind,
@@ -51,7 +55,7 @@ def get_organization_stats(request: HttpRequest, query: Query[StatsQuery]) -> ob
 )
 def get_organization_series(request: HttpRequest, query: Query[SeriesQuery]) -> object:
     """One point per step end (year ends by default) from ``from`` to ``to``."""
-    return organization_series(
+    return organization_series_cached(
         region_code=query.region,
         start=query.from_,
         end=query.to or timezone.localdate(),
@@ -72,7 +76,9 @@ def get_workforce_stats(request: HttpRequest, query: Query[WorkforceStatsQuery])
     level), by district, employed by agencies; agency staff; the talent pipeline; retention
     after one and three years; and the published figures to compare with. Aggregates only:
     public."""
-    return workforce_stats(region_code=query.region, as_of=query.as_of or timezone.localdate())
+    return workforce_stats_cached(
+        region_code=query.region, as_of=query.as_of or timezone.localdate()
+    )
 
 
 class OperatingModelsQuery(Schema):

@@ -7,7 +7,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
 from shuniu.api.schemas.targets import TargetListOut, TargetOut
-from shuniu.core.validation import ApiDate
+from shuniu.api.types import ApiDate
 from shuniu.targets.selectors import target_payload, target_with_progress, targets_with_progress
 
 router = Router(tags=["targets"])

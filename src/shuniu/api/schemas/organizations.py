@@ -7,7 +7,7 @@ from ninja import Field, Schema
 from pydantic import ConfigDict
 
 from shuniu.api.schemas.common import DivisionRef, OrganizationRef
-from shuniu.core.validation import ApiDate, CleanStr, CleanText
+from shuniu.api.types import ApiDate, CleanStr, CleanText
 
 
 class OrganizationOut(Schema):

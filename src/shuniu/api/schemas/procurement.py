@@ -11,7 +11,7 @@ from ninja import Field, Schema
 from pydantic import ConfigDict
 
 from shuniu.api.schemas.common import DivisionRef
-from shuniu.core.validation import ApiDate, ApiDecimal, CleanStr, CleanText, RecordId
+from shuniu.api.types import ApiDate, ApiDecimal, CleanStr, CleanText, RecordId
 
 
 class PartyRef(Schema):

@@ -8,7 +8,7 @@ from ninja import Field, Schema
 from pydantic import ConfigDict
 
 from shuniu.api.schemas.common import DivisionRef, OrganizationRef
-from shuniu.core.validation import ApiDate, CleanStr, CleanText
+from shuniu.api.types import ApiDate, CleanStr, CleanText
 from shuniu.workforce.models import LEVEL_KEYS, Level
 
 

@@ -27,12 +27,11 @@ from shuniu.divisions.models import Division
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.registry.models import Kind, Organization, Status
 from shuniu.registry.selectors import OrganizationFilter, organization_list
+from shuniu.stats.cache import organization_series_cached, organization_stats_cached
 from shuniu.stats.operating import operating_profiles
 from shuniu.stats.selectors import (
     OrganizationStats,
     SeriesPoint,
-    organization_series,
-    organization_stats,
     records_end,
 )
 from shuniu.targets.models import Metric, PublishedFigure
@@ -142,7 +141,7 @@ def city_of(region: Division, index: DivisionIndex) -> Division:
 def dashboard_stats(
     *, region: Division, as_of: dt.date, kind: str | None, index: DivisionIndex
 ) -> OrganizationStats:
-    return organization_stats(region_code=region.code, as_of=as_of, kind=kind, index=index)
+    return organization_stats_cached(region_code=region.code, as_of=as_of, kind=kind, index=index)
 
 
 def dashboard_series(
@@ -156,8 +155,8 @@ def dashboard_series(
         end = min(end, region.valid_to - dt.timedelta(days=1))
     if end < start:
         return []
-    return organization_series(
-        region_code=region.code, start=start, end=end, kind=kind, index=index
+    return organization_series_cached(
+        region_code=region.code, start=start, end=end, kind=kind
     ).points
 
 
@@ -507,7 +506,7 @@ def compare_cities(*, as_of: dt.date, kind: str | None, index: DivisionIndex) ->
         CityColumn(
             code=code,
             name=place_name(index.by_code[code]),
-            stats=organization_stats(region_code=code, as_of=as_of, kind=kind, index=index),
+            stats=organization_stats_cached(region_code=code, as_of=as_of, kind=kind, index=index),
         )
         for code in REGION_CODES
         if code in index.by_code

@@ -18,8 +18,8 @@ from ninja import Field, Query, Router, Schema, Status
 
 from shuniu.api.auth import WRITE_AUTH, actor
 from shuniu.api.pagination import Paging, page_of
+from shuniu.api.types import ApiDate, ApiDecimal, CleanStr, CleanText, RecordId
 from shuniu.api.versioning import etag, expected_version
-from shuniu.core.validation import ApiDate, ApiDecimal, CleanStr, CleanText, RecordId
 from shuniu.procurement.models import (
     Contract,
     OutputKind,

@@ -20,11 +20,11 @@ from ninja import Field, Query, Router, Schema, Status
 from shuniu.api.auth import WRITE_AUTH, actor
 from shuniu.api.lookups import organization_ref
 from shuniu.api.pagination import Paging, page_of
+from shuniu.api.types import ApiDate, ApiDecimal, CleanText, RecordId
 from shuniu.api.versioning import etag, expected_version
 from shuniu.core.actors import Actor
 from shuniu.core.errors import NotFound, ValidationError
 from shuniu.core.problem import problem
-from shuniu.core.validation import ApiDate, ApiDecimal, CleanText, RecordId
 from shuniu.procurement.models import Evaluation, EvaluationScheme, Indicator
 from shuniu.procurement.selectors import (
     contract_get,

@@ -10,8 +10,8 @@ from ninja import Field, Query, Router, Schema
 
 from shuniu.api.auth import actor
 from shuniu.api.schemas.purchasing_figs import PurchasingStatsOut
+from shuniu.api.types import ApiDate
 from shuniu.core.errors import ValidationError
-from shuniu.core.validation import ApiDate
 from shuniu.interop.ocds import export_rows, release_package, release_package_stream
 from shuniu.procurement.figures import purchases_in_region, purchasing_stats
 from shuniu.procurement.models import Purchase

@@ -25,10 +25,10 @@ from shuniu.api.schemas.procurement import (
     PurchasePatch,
     StatusIn,
 )
+from shuniu.api.types import CleanStr, RecordId, SearchText
 from shuniu.api.versioning import etag, expected_version
 from shuniu.core.actors import Actor
 from shuniu.core.errors import PermissionDenied, ValidationError
-from shuniu.core.validation import CleanStr, RecordId, SearchText
 from shuniu.procurement.models import Award
 from shuniu.procurement.permissions import is_buyer_side
 from shuniu.procurement.selectors import (

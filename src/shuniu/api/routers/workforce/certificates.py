@@ -23,8 +23,8 @@ from shuniu.api.schemas.workforce import (
     RegistrationPatch,
     RevokeIn,
 )
+from shuniu.api.types import ApiDate, CleanStr, RecordId, SearchText
 from shuniu.api.versioning import optional_version as _optional_version
-from shuniu.core.validation import ApiDate, CleanStr, RecordId, SearchText
 from shuniu.workforce.models import CertificateRegistration
 from shuniu.workforce.selectors import (
     CertificateFilter,

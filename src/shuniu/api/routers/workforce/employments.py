@@ -19,8 +19,8 @@ from shuniu.api.schemas.workforce import (
     EmploymentPatch,
     NewEmploymentIn,
 )
+from shuniu.api.types import ApiDate, RecordId
 from shuniu.api.versioning import optional_version as _optional_version
-from shuniu.core.validation import ApiDate, RecordId
 from shuniu.workforce.models import Employment
 from shuniu.workforce.selectors import (
     EmploymentFilter,

@@ -19,8 +19,8 @@ from shuniu.api.schemas.workforce import (
     PersonPage,
     PersonPatch,
 )
+from shuniu.api.types import CleanStr, CleanText, RecordId, SearchText
 from shuniu.api.versioning import expected_version
-from shuniu.core.validation import CleanStr, CleanText, RecordId, SearchText
 from shuniu.workforce.models import Person
 from shuniu.workforce.selectors import (
     PersonFilter,

@@ -20,7 +20,7 @@ from shuniu.api.schemas.workforce import (
     ProgrammeIn,
     ProgrammeOut,
 )
-from shuniu.core.validation import RecordId
+from shuniu.api.types import RecordId
 from shuniu.workforce.models import Programme
 from shuniu.workforce.selectors import cohort_list, placement_list, programme_list
 from shuniu.workforce.services import cohort_record, placement_add, programme_create

@@ -11,6 +11,7 @@ from django.db import connections
 from django.utils.translation import gettext as _
 
 from shuniu.core.backup import BackupError, database_restore
+from shuniu.core.dataversion import data_version_reset
 from shuniu.core.progress import progress_bar
 
 
@@ -38,6 +39,9 @@ class Command(BaseCommand):
                 )
         except BackupError as exc:
             raise CommandError(str(exc)) from None
+        # The restored number may already key cached figures of the timeline replaced (a
+        # backup older than the table: the migrate it needs starts the epoch instead).
+        data_version_reset()
         sys.stderr.write(
             _("Restored %(tables)s tables and %(migrations)s migration records from %(file)s.\n")
             % {"tables": result.tables, "migrations": result.migrations, "file": path}

@@ -22,6 +22,9 @@ from shuniu.procurement.figures import purchases_in_region
 
 
 class Command(BaseCommand):
+    # Read-only: no system checks (they import every URL pattern, the API and the admin), so
+    # that the command starts fast (issue 10); `shuniu check` and `shuniu serve` run them.
+    requires_system_checks: list[str] = []
     help = "Export public data (the same documents as the API's open-data endpoints)."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import csv
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
@@ -13,10 +13,10 @@ from rich.table import Table
 from shuniu.core.cli import domain_errors_as_command_errors, dumps, parse_date, to_jsonable
 from shuniu.core.errors import NotFound, PermissionDenied, ValidationError
 from shuniu.core.replica import replica_reads
-from shuniu.procurement.figures import PurchasingStats, purchasing_stats
 from shuniu.procurement.models import EvaluationGrade, Method
 from shuniu.procurement.models import Kind as PurchaseKind
 from shuniu.registry.models import Formation, Kind, Status
+from shuniu.stats.cache import organization_stats_cached, workforce_stats_cached
 from shuniu.stats.operating import (
     SHARE,
     YUAN,
@@ -30,14 +30,18 @@ from shuniu.stats.selectors import (
     OrganizationStats,
     WorkforceStats,
     organization_published_comparison,
-    organization_stats,
-    workforce_stats,
 )
 from shuniu.targets.models import Metric
 from shuniu.workforce.models import LEVEL_KEYS, Level
 
+if TYPE_CHECKING:
+    from shuniu.procurement.figures import PurchasingStats
+
 
 class Command(BaseCommand):
+    # Read-only: no system checks (they import every URL pattern, the API and the admin), so
+    # that the command starts fast (issue 10); `shuniu check` and `shuniu serve` run them.
+    requires_system_checks: list[str] = []
     help = "Statistics as of a date (the same numbers as /api/v1/stats/...)."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -102,7 +106,7 @@ class Command(BaseCommand):
             parse_date(options["as_of"], "--as-of") if options["as_of"] else timezone.localdate()
         )
         try:
-            figures = organization_stats(
+            figures = organization_stats_cached(
                 region_code=options["region"],
                 as_of=as_of,
                 kind=options["kind"],
@@ -120,7 +124,7 @@ class Command(BaseCommand):
             parse_date(options["as_of"], "--as-of") if options["as_of"] else timezone.localdate()
         )
         try:
-            figures = workforce_stats(region_code=options["region"], as_of=as_of)
+            figures = workforce_stats_cached(region_code=options["region"], as_of=as_of)
         except (ValidationError, NotFound, PermissionDenied) as exc:
             raise domain_errors_as_command_errors(exc) from exc
         if options["format"] == "json":
@@ -229,6 +233,9 @@ def _print_workforce_table(figures: WorkforceStats) -> None:
 
 
 def _purchasing(command: BaseCommand, options: dict[str, Any]) -> None:
+    # Imported here: the other figures need none of purchasing's modules, so they start faster.
+    from shuniu.procurement.figures import purchasing_stats
+
     as_of = parse_date(options["as_of"], "--as-of") if options["as_of"] else timezone.localdate()
     try:
         figures = purchasing_stats(region_code=options["region"], as_of=as_of)

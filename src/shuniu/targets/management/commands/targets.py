@@ -20,6 +20,9 @@ from shuniu.targets.selectors import target_payload, targets_with_progress
 
 
 class Command(BaseCommand):
+    # Read-only: no system checks (they import every URL pattern, the API and the admin), so
+    # that the command starts fast (issue 10); `shuniu check` and `shuniu serve` run them.
+    requires_system_checks: list[str] = []
     help = "Targets and their progress (the same numbers as /api/v1/targets)."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -22,7 +22,8 @@ from django.views.decorators.http import require_safe
 from shuniu.core.errors import NotFound
 from shuniu.divisions.models import Division
 from shuniu.divisions.selectors import DivisionIndex
-from shuniu.stats.selectors import PublishedRef, WorkforceStats, records_end, workforce_stats
+from shuniu.stats.cache import workforce_stats_cached
+from shuniu.stats.selectors import PublishedRef, WorkforceStats, records_end
 from shuniu.targets.models import Metric
 from shuniu.web.forms import (
     DOWNLOAD_FORMATS,
@@ -455,7 +456,7 @@ def workforce(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         region = index.by_code[form.cleaned_data["region"]]
         try:
-            stats = workforce_stats(
+            stats = workforce_stats_cached(
                 region_code=region.code, as_of=form.cleaned_data["as_of"], index=index
             )
         except NotFound:
@@ -531,7 +532,7 @@ def workforce_download(request: HttpRequest) -> HttpResponse:
         form.cleaned_data["format"],
     )
     try:
-        stats = workforce_stats(region_code=region.code, as_of=as_of, index=index)
+        stats = workforce_stats_cached(region_code=region.code, as_of=as_of, index=index)
     except NotFound:
         form.add_error("region", _("Unknown region code “%(value)s”.") % {"value": region.code})
         return _bad_request(form)
