@@ -4,6 +4,7 @@ description)."""
 from __future__ import annotations
 
 import gc
+import uuid
 from array import array
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -112,6 +113,8 @@ class _Import(_Matching):
             refs=self.refs, problems=self.problems, protector=self.protector, today=self.today
         )
         self.chunks = 0
+        # Names the import in its batches' audit records.
+        self.import_key = uuid.uuid4().hex
 
     def run(self, rows: Iterable[PersonRow]) -> None:
         """The pass over ``rows``, inside the caller's transaction."""
@@ -123,7 +126,7 @@ class _Import(_Matching):
                 if self.summary_action:
                     self._audit_summary(self.summary_action)
                 else:
-                    self._audit_created()
+                    self._audit_finish()
                 self.written = True
         finally:
             if self._cache_size and not connection.needs_rollback:

@@ -27,6 +27,7 @@ class _ImportState:
     rows: int
     written: bool
     chunks: int
+    import_key: str
     protector: Protector
     db: _Store
     now: Any
