@@ -133,12 +133,13 @@ class BatchAudit:
         self.last_row = max(self.last_row, row)
 
     def created(self, division_code: str, table: str, pk: int, key: Any, row: int) -> None:
+        """``key``: JSON-ready (text, numbers, lists of them)."""
         created = self._group(division_code)["created"]
         found = created.get(table)
         if found is None:
             found = created[table] = {"ids": [], "keys": [], "rows": []}
         found["ids"].append(pk)
-        found["keys"].append(_json_value(key))
+        found["keys"].append(key)
         found["rows"].append(row)
 
     def updated(self, division_code: str, table: str, pk: int) -> None:

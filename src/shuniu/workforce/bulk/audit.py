@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from shuniu.core.audit import audit_build, audit_write_many
+from shuniu.core.audit import BatchAudit, audit_batch_write, audit_build, audit_write_many
 from shuniu.workforce.bulk.rows import _PERSON_FIELDS, _blank
 from shuniu.workforce.bulk.state import _ImportState
 from shuniu.workforce.models import Certificate, Employment, Person
@@ -51,6 +51,40 @@ class _Auditing(_ImportState):
             )
         if records:
             audit_write_many(records)
+
+    def _audit_batch(self, first_row: int, last_row: int) -> None:
+        """The chunk's ``people.import_batch`` records, one per division: a person under the
+        division of their first new certificate in the chunk, else of their first new
+        employer; a certificate under its own; an employment under its employer's; a
+        changed record under that of the row that changed it. Not written when it could
+        not be kept (a dry run, a problem found, a summary load)."""
+        if self.dry_run or self.summary_action or self.problems.count:
+            return
+        batch = BatchAudit(entity="people", import_key=self.import_key, batch=self.chunks + 1)
+        batch.first_row, batch.last_row = first_row, last_row
+        divisions = self.refs.index.by_id
+        division_code_of = self.refs.division_code_of
+        person_code: dict[int, str] = {}
+        created = batch.created
+        rows, first = self.certificate_rows, self.first_certificate
+        for pk, person_id, _level, number, _year, _issued, division_id in self.new_certificates:
+            code = divisions[division_id].code
+            person_code.setdefault(person_id, code)
+            created(code, "certificate", pk, number, rows[pk - first])
+        rows, first = self.job_rows, self.first_job
+        for job in self.new_jobs:
+            person_id, org_id, starts_on = job[3]
+            code = division_code_of(org_id)
+            person_code.setdefault(person_id, code)
+            key = [person_id, org_id, starts_on.isoformat()]
+            created(code, "employment", job[0], key, rows[job[0] - first])
+        rows, first = self.person_rows, self.first_person
+        for state in self.new_people:
+            pk = state[0]
+            created(person_code.get(pk, ""), "person", pk, state[10], rows[pk - first])
+        for (table, pk), code in self.update_codes.items():
+            batch.updated(code, table, pk)
+        audit_batch_write(actor=self.actor, batch=batch)
 
     def _audit_finish(self) -> None:
         """After the last chunk: what was created is audited already, a chunk at a time

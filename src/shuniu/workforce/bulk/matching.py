@@ -8,7 +8,6 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from shuniu.core.audit import BatchAudit, audit_batch_write
 from shuniu.workforce.bulk.audit import _Auditing
 from shuniu.workforce.bulk.rows import _CHANGED, _PERSON_COLUMN, _PERSON_FIELDS, _SEEN, _Valid
 from shuniu.workforce.bulk.store import _TABLES, _as_date
@@ -88,18 +87,9 @@ class _Matching(_Auditing):
         self.person_before = {}
         self.job_updates = {}
         self.job_before = {}
-        # The chunk's audit record (per division): only when it can be kept.
-        batch = None
-        if not (self.dry_run or self.summary_action or self.problems.count):
-            batch = BatchAudit(entity="people", import_key=self.import_key, batch=self.chunks + 1)
+        # The division each changed record is audited under (its changing row's).
+        self.update_codes: dict[tuple[str, int], str] = {}
         for valid in chunk:
-            counts = (
-                self.next_person,
-                self.next_certificate,
-                self.next_job,
-                len(self.person_updates),
-                len(self.job_updates),
-            )
             person_id = self._person(valid, people)
             if person_id is None:
                 continue
@@ -107,8 +97,6 @@ class _Matching(_Auditing):
                 self._certificate(valid, person_id, certificates)
             if valid.employer_id is not None:
                 self._job(valid, person_id, jobs)
-            if batch is not None:
-                self._batch_row(batch, valid, person_id, counts)
         self.db.write_chunk(
             now=self.now,
             synthetic=self.synthetic,
@@ -121,45 +109,13 @@ class _Matching(_Auditing):
             job_updates=self.job_updates,
         )
         self._audit_updates()
-        if batch is not None and not self.problems.count:
-            audit_batch_write(actor=self.actor, batch=batch)
+        self._audit_batch(chunk[0].row if chunk else 0, chunk[-1].row if chunk else 0)
         self.chunks += 1
         if self.db.postgres and self.chunks & (self.chunks - 1) == 0:
             # After chunks 1, 2, 4, 8, …: the planner must know the tables have grown, or
             # it keeps scanning them whole for each chunk's lookups.
             for table in _TABLES.values():
                 self.db.execute(f"ANALYZE {table}")
-
-    def _batch_row(
-        self, batch: BatchAudit, valid: _Valid, person_id: int, counts: tuple[int, ...]
-    ) -> None:
-        """What one row created or changed, for the chunk's audit record: the person under
-        the division of the row's certificate (else its employer's), the certificate under
-        its own, the employment under its employer's."""
-        people, certificates, jobs, person_updates, job_updates = counts
-        employer = (
-            self.refs.division_code_of(valid.employer_id) if valid.employer_id is not None else ""
-        )
-        division = valid.cert_division
-        code = division.code if valid.cert_number and division is not None else employer
-        batch.row(valid.row)
-        if self.next_person > people:
-            batch.created(code, "person", person_id, valid.id_hash, valid.row)
-        elif len(self.person_updates) > person_updates:
-            batch.updated(code, "person", person_id)
-        if self.next_certificate > certificates:
-            batch.created(
-                division.code if division is not None else code,
-                "certificate",
-                certificates,
-                valid.cert_number,
-                valid.row,
-            )
-        if self.next_job > jobs:
-            key = (person_id, valid.employer_id, valid.starts_on)
-            batch.created(employer, "employment", jobs, key, valid.row)
-        elif len(self.job_updates) > job_updates:
-            batch.updated(employer, "employment", next(reversed(self.job_updates)))
 
     def _in_scope(self, people: dict[str, list[Any]]) -> set[int] | None:
         """The stored people of the chunk whose fields the actor may change (None: all).
@@ -279,6 +235,7 @@ class _Matching(_Auditing):
             # New people of this chunk are inserted with their final state.
             if person_id not in self.chunk_people:
                 self.person_updates[person_id] = state
+                self.update_codes.setdefault(("person", person_id), self._row_code(valid))
         return person_id
 
     def _certificate(
@@ -397,6 +354,18 @@ class _Matching(_Auditing):
         # Employments created in this chunk are inserted with their final state.
         if len(stored) == 3:
             self.job_updates[job_id] = stored
+            self.update_codes.setdefault(
+                ("employment", job_id), self.refs.division_code_of(valid.employer_id)
+            )
+
+    def _row_code(self, valid: _Valid) -> str:
+        """The division a row's person is audited under: its certificate's, else its
+        employer's."""
+        if valid.cert_number and valid.cert_division is not None:
+            return valid.cert_division.code
+        if valid.employer_id is not None:
+            return self.refs.division_code_of(valid.employer_id)
+        return ""
 
     def _touch_person(self, person_id: int) -> None:
         """A stored person gets a new certificate or employment: they count as updated."""
