@@ -163,9 +163,9 @@ class _Import(_Matching):
             self.first_job,
         )
         # The row that created each new record, by id - first id.
-        self.person_rows = array("L")
-        self.certificate_rows = array("L")
-        self.job_rows = array("L")
+        self.person_rows = array("I")
+        self.certificate_rows = array("I")
+        self.job_rows = array("I")
         # Whether a new employment's role and end date were given (bits 1 and 2): a later
         # row may fill in what was left blank, but not contradict what was given.
         self.job_given = bytearray()
