@@ -75,9 +75,7 @@ def audit_build(
     division_code: str = "",
 ) -> AuditRecord:
     """The record ``audit_write`` saves, unsaved, for bulk paths."""
-    # Only real users are linked; system actors (command line, demo) are kept by label.
-    user = actor if isinstance(actor, User) and actor.pk is not None else None
-    label = getattr(actor, "username", "") or (str(actor) if actor else "system")
+    user, label = _actor_fields(actor)
     return AuditRecord(
         actor=user,
         actor_label=label[:150],
@@ -90,6 +88,14 @@ def audit_build(
         after=after,
         request_id=current_request_id(),
     )
+
+
+def _actor_fields(actor: Actor) -> tuple[User | None, str]:
+    """The user a record links to and the label it keeps. Only real users are linked;
+    system actors (command line, demo) are kept by label."""
+    user = actor if isinstance(actor, User) and actor.pk is not None else None
+    label = getattr(actor, "username", "") or (str(actor) if actor else "system")
+    return user, label
 
 
 def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
@@ -127,11 +133,6 @@ class BatchAudit:
             group = self.groups[division_code] = {"created": {}, "updated": {}}
         return group
 
-    def row(self, row: int) -> None:
-        if not self.first_row or row < self.first_row:
-            self.first_row = row
-        self.last_row = max(self.last_row, row)
-
     def created(self, division_code: str, table: str, pk: int, key: Any, row: int) -> None:
         """``key``: JSON-ready (text, numbers, lists of them)."""
         created = self._group(division_code)["created"]
@@ -146,8 +147,7 @@ class BatchAudit:
         self._group(division_code)["updated"].setdefault(table, []).append(pk)
 
     def records(self, actor: Actor) -> list[AuditRecord]:
-        user = actor if isinstance(actor, User) and actor.pk is not None else None
-        label = getattr(actor, "username", "") or (str(actor) if actor else "system")
+        user, label = _actor_fields(actor)
         request_id = current_request_id()
         records = []
         for code in sorted(self.groups):
