@@ -30,6 +30,7 @@ BENCHMARKS = {
     "people_import": "bench.people_import",
     "workforce_stats": "bench.workforce_stats",
     "org_import": "bench.org_import",
+    "org_download": "bench.org_download",
     "import_reads": "bench.import_reads",
     "purchasing_stats": "bench.purchasing_stats",
     "targets_progress": "bench.targets_progress",

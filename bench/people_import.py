@@ -43,9 +43,10 @@ from bench.people_data import (
 )
 
 NAME = "people_import"
-FLOOR_LIMIT = 3.0
+# Issue 10: within 1.5x of executemany on SQLite, 2x of COPY on PostgreSQL, under 150 MiB.
+FLOOR_LIMITS = {"sqlite": 1.5, "postgresql": 2.0}
 IMPORT_EXPORT_FACTOR = 10.0
-MEMORY_LIMIT_MIB = 300.0
+MEMORY_LIMIT_MIB = 150.0
 CHUNK = 5000
 TABLES = ("workforce_employment", "workforce_certificate", "workforce_person")
 LEVELS = {"助理社会工作师": 1, "社会工作师": 2, "高级社会工作师": 3}
@@ -378,6 +379,7 @@ def _timed(watch: Stopwatch, fn: Any) -> float:
 
 def run(ctx: Context) -> Report:
     vendor = connection.vendor
+    floor_limit = FLOOR_LIMITS.get(vendor, 2.0)
     rows = people_count(ctx)
     # django-import-export takes about a minute for 2,000 rows: its rate is what counts.
     sample_rows = min(rows, 2_000)
@@ -451,7 +453,7 @@ def run(ctx: Context) -> Report:
                 rows=rows,
                 subject_s=first.seconds,
                 baseline_s=floor_s,
-                limit=FLOOR_LIMIT,
+                limit=floor_limit,
             ),
             Row(
                 case=f"import vs django-import-export (rate of {sample_rows:,}-row sample)",
@@ -468,7 +470,7 @@ def run(ctx: Context) -> Report:
                 peak < MEMORY_LIMIT_MIB,
             )
         ],
-        target=f"import ≤ {FLOOR_LIMIT:g}× floor, ≥ {IMPORT_EXPORT_FACTOR:g}× faster than "
+        target=f"import ≤ {floor_limit:g}× floor, ≥ {IMPORT_EXPORT_FACTOR:g}× faster than "
         f"django-import-export, peak memory < {MEMORY_LIMIT_MIB:g} MiB",
         notes=[
             f"rows: people, each with a certificate and a job (1 in 100 with a 15-digit ID); "
@@ -482,6 +484,7 @@ def run(ctx: Context) -> Report:
             f"import rate {rows / first.seconds:,.0f} rows/s; re-import (no writes) "
             f"{second.seconds:.2f} s; peak memory {first.peak_mib:,.0f} MiB (new), "
             f"{second.peak_mib:,.0f} MiB (again)",
-            "the import also writes 3 audit records per row (person, certificate, job)",
+            "the import also writes its audit trail: one people.import_batch record per chunk "
+            "of 2,000 rows and division (ids, ID hashes, certificate numbers, rows)",
         ],
     )

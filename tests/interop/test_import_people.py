@@ -7,10 +7,11 @@ import json
 
 import openpyxl
 import pytest
+from django.contrib.auth.models import AnonymousUser
 
 from shuniu.core.actors import cli_actor
-from shuniu.core.audit import snapshot
 from shuniu.core.models import AuditRecord
+from shuniu.core.selectors import import_batches
 from shuniu.workforce.identity import generate_id_number, id_hash
 from shuniu.workforce.models import Certificate, Employment, Person
 from shuniu.workforce.services import person_snapshot
@@ -125,40 +126,105 @@ def test_chinese_header_in_utf8_with_bom_creates_people_certificates_and_jobs(or
     ]
 
 
-def test_one_audit_record_per_created_record_with_the_masked_number_only(orgs, csv_file):
-    # given
+def test_one_audit_record_per_batch_and_division_with_the_keys_never_the_number(orgs, csv_file):
+    # given two people: 张三's certificate and job in 东城 (110101), 李四's certificate in
+    # 西城 (110102) and job with the 东城 employer
     path = csv_file([HEADER_ZH, *rows_two_people(orgs)], name="p.csv")
     # when
     run_command("people", str(path), "--lang", "en")
-    # then
-    zhang = Person.objects.get(name="张三")
-    audit = list(
-        AuditRecord.objects.filter(object_type__startswith="workforce.")
-        .order_by("id")
-        .values_list("action", "object_repr", "division_code")
-    )
-    masked_zhang = ZHANG[:6] + "********" + ZHANG[-4:]
-    assert audit[:2] == [
-        ("person.register", f"张三 ({masked_zhang})", "110101"),
-        ("person.register", f"李四 ({LI[:6]}********{LI[-4:]})", "110102"),
-    ]
-    assert [a[0] for a in audit[2:]] == ["certificate.add"] * 2 + ["employment.start"] * 2
-    # the records person_register, certificate_add and employment_start write
-    record = AuditRecord.objects.get(action="person.register", object_id=str(zhang.pk))
-    assert record.after == person_snapshot(zhang)
-    assert record.after["id_masked"] == masked_zhang
-    assert "id_cipher" not in record.after
-    assert "id_hash" not in record.after
-    assert record.before is None
-    certificate = zhang.certificates.get()
-    record = AuditRecord.objects.get(action="certificate.add", object_id=str(certificate.pk))
-    assert record.after == snapshot(certificate)
-    job = zhang.employments.get()
-    record = AuditRecord.objects.get(action="employment.start", object_id=str(job.pk))
-    assert (record.after, record.division_code) == (snapshot(job), "110101")
-    assert record.actor_label.endswith(" (import people)")
-    request_ids = AuditRecord.objects.filter(object_type__startswith="workforce.")
+    # then one batch record per division, nothing per created record
+    zhang, li = Person.objects.get(name="张三"), Person.objects.get(name="李四")
+    assert not AuditRecord.objects.filter(object_type__startswith="workforce.").exists()
+    records = list(AuditRecord.objects.filter(action="people.import_batch").order_by("id"))
+    assert [r.division_code for r in records] == ["110101", "110102"]
+    east, west = records
+    assert east.object_id == west.object_id  # the import's key
+    assert east.actor_label.endswith(" (import people)")
+    assert (east.before, east.after["batch"], east.after["rows"]) == (None, 1, [2, 3])
+    zhang_job, li_job = zhang.employments.get(), li.employments.get()
+    assert east.after["created"] == {
+        "person": {"ids": [zhang.pk], "keys": [id_hash(ZHANG)], "rows": [2]},
+        "certificate": {
+            "ids": [zhang.certificates.get().pk],
+            "keys": ["JZ2010000001"],
+            "rows": [2],
+        },
+        "employment": {
+            "ids": [zhang_job.pk, li_job.pk],
+            "keys": [
+                [zhang.pk, orgs["employer"].pk, "2011-03-01"],
+                [li.pk, orgs["employer"].pk, "2013-01-01"],
+            ],
+            "rows": [2, 3],
+        },
+    }
+    assert west.after["created"] == {
+        "person": {"ids": [li.pk], "keys": [id_hash(LI)], "rows": [3]},
+        "certificate": {"ids": [li.certificates.get().pk], "keys": ["JZ2012000002"], "rows": [3]},
+    }
+    assert (east.after["updated"], west.after["updated"]) == ({}, {})
+    # the clear numbers are nowhere in the trail
+    text = json.dumps([r.after for r in records]) + "".join(r.object_repr for r in records)
+    assert ZHANG not in text
+    assert LI not in text
+    request_ids = AuditRecord.objects.filter(action="people.import_batch")
     assert len(set(request_ids.values_list("request_id", flat=True))) == 1
+
+
+def test_which_import_created_and_changed_a_person(orgs, csv_file, admin_user):
+    # given a first import creating 张三, then a second giving him a major
+    run_command("people", str(csv_file([HEADER_ZH, *rows_two_people(orgs)], name="a.csv")))
+    zhang = Person.objects.get(name="张三")
+    second = csv_file(["姓名,身份证号,专业", f"李四,{LI},", f"张三,{ZHANG},社会工作"], name="b.csv")
+    run_command("people", str(second))
+    # when the trail is asked which imports created or changed him
+    found = import_batches(actor=admin_user, table="person", pk=zhang.pk)
+    # then the first (created, row 2) and the second (changed, from rows 2-3) answer
+    assert [
+        (r.after["created"].get("person", {}).get("ids"), r.after["updated"]) for r in found
+    ] == [
+        ([zhang.pk], {}),
+        (None, {"person": [zhang.pk]}),
+    ]
+    assert found[0].object_id != found[1].object_id
+    assert found[1].after["rows"] == [2, 3]
+    # and his change is still audited with its before and after
+    update = AuditRecord.objects.get(action="person.update", object_id=str(zhang.pk))
+    assert (update.before["major"], update.after["major"]) == ("", "社会工作")
+    # and 李四, created by the first only, is not claimed by the second
+    li = Person.objects.get(name="李四")
+    assert [r.object_id for r in import_batches(actor=admin_user, table="person", pk=li.pk)] == [
+        found[0].object_id
+    ]
+
+
+def test_which_import_is_scoped_to_the_officers_divisions(orgs, csv_file, xicheng_officer):
+    # given the import of 张三 (东城) and 李四 (西城)
+    run_command("people", str(csv_file([HEADER_ZH, *rows_two_people(orgs)], name="a.csv")))
+    zhang, li = Person.objects.get(name="张三"), Person.objects.get(name="李四")
+    officer = xicheng_officer
+    # when a 西城 officer asks, then only the batch of their division answers
+    assert import_batches(actor=officer, table="person", pk=zhang.pk) == []
+    assert [r.division_code for r in import_batches(actor=officer, table="person", pk=li.pk)] == [
+        "110102"
+    ]
+    # and an anonymous reader learns nothing
+    assert import_batches(actor=AnonymousUser(), table="person", pk=li.pk) == []
+
+
+def test_a_dry_run_and_a_refused_import_leave_no_batch_record(orgs, csv_file):
+    # given a good file and one whose second row has no name
+    good = csv_file([HEADER_ZH, *rows_two_people(orgs)], name="a.csv")
+    bad_rows = rows_two_people(orgs)
+    bad_rows[1] = bad_rows[1].replace("李四,", ",", 1)
+    bad = csv_file([HEADER_ZH, *bad_rows], name="b.csv")
+    before = stored()
+    # when the first is dry-run and the second imported
+    run_command("people", str(good), "--dry-run")
+    run_command("people", str(bad))
+    # then nothing is written, audit included
+    assert before["people"] == 0
+    assert stored() == before
 
 
 def test_english_header_in_plain_utf8(orgs, csv_file):
@@ -302,8 +368,15 @@ def test_a_stored_person_gets_new_values_a_certificate_and_a_job_end(orgs, csv_f
     assert [(a.action, a.before and a.before.get("education_level")) for a in new] == [
         ("person.update", "bachelor"),
         ("employment.update", None),
-        ("certificate.add", None),
+        ("people.import_batch", None),
     ]
+    # the batch names the new certificate and the two records changed, all in 东城
+    certificate = zhang.certificates.get(number="JZ2014000009")
+    assert (new[2].division_code, new[2].after["created"], new[2].after["updated"]) == (
+        "110101",
+        {"certificate": {"ids": [certificate.pk], "keys": ["JZ2014000009"], "rows": [2]}},
+        {"person": [zhang.pk], "employment": [zhang.employments.get().pk]},
+    )
     # the same record the person_update service writes, masked number only
     person_update = new[0]
     assert person_update.after == person_snapshot(zhang)

@@ -128,7 +128,7 @@ def test_the_same_row_without_changes_links_the_person_with_a_new_job(world):
     )
     new = AuditRecord.objects.order_by("id")[audit_before:]
     assert [(a.action, a.actor_label, a.division_code) for a in new] == [
-        ("employment.start", "xc_officer", "110102")
+        ("people.import_batch", "xc_officer", "110102")
     ]
     # and from now on she is within the officer's scope
     assert can_manage_person(world["officer"], person)

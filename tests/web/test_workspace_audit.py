@@ -238,3 +238,46 @@ def test_the_home_page_shows_recent_changes_of_the_jurisdiction(orgs, xicheng_of
     assert len(rows) == 1 + 6
     assert "朝阳" not in html
     assert text_of(html, "found-count") == "3 organizations"
+
+
+def test_the_audit_page_shows_an_import_batch_as_counts_not_lists(orgs, xicheng_officer):
+    # given a people import of 3 people certified in 西城 (one batch record for 西城)
+    from shuniu.workforce.bulk import PersonRow, people_import
+    from shuniu.workforce.identity import generate_id_number
+
+    rows = [
+        PersonRow(
+            row=row,
+            name=f"测试{row}",
+            id_number=generate_id_number(
+                address_code="110102", birth_date=dt.date(1990, 1, row), sequence=row
+            ),
+            certificate_level=1,
+            certificate_number=f"JZ-TRAIL-{row}",
+            exam_year=2015,
+            registered_division="110102",
+        )
+        for row in (2, 3, 4)
+    ]
+    result = people_import(actor=SystemActor("test"), rows=rows, dry_run=False)
+    assert result.people_created == 3
+    batch = AuditRecord.objects.get(action="people.import_batch")
+    people = batch.after["created"]["person"]["ids"]
+    certificates = batch.after["created"]["certificate"]["ids"]
+    # when the 西城 officer reads the log, filtered to imports
+    html = (
+        logged_in(xicheng_officer)
+        .get("/workspace/audit/", {"action": "people.import_batch"})
+        .content.decode()
+    )
+    # then one entry: the rows and the counts with their id ranges, no keys or hashes
+    assert text_of(html, "audit-count") == "1–1 of 1 record"
+    rows_shown = table_rows(html, "audit-table")[1]
+    assert rows_shown[2] == "People imported (a batch of rows)"
+    assert rows_shown[3] == f"Import {batch.object_id[:8]}, batch 1 Xicheng District"
+    assert table_rows(html, "audit-table")[3:] == [
+        ["Rows", "Value: 2–4"],
+        ["People created", f"Value: 3 (ids {min(people)}–{max(people)})"],
+        ["Certificates created", f"Value: 3 (ids {min(certificates)}–{max(certificates)})"],
+    ]
+    assert batch.after["created"]["person"]["keys"][0] not in html

@@ -84,9 +84,7 @@ def audit_build(
     division_code: str = "",
 ) -> AuditRecord:
     """The record ``audit_write`` saves, unsaved, for bulk paths."""
-    # Only real users are linked; system actors (command line, demo) are kept by label.
-    user = actor if isinstance(actor, User) and actor.pk is not None else None
-    label = getattr(actor, "username", "") or (str(actor) if actor else "system")
+    user, label = _actor_fields(actor)
     return AuditRecord(
         actor=user,
         actor_label=label[:150],
@@ -101,5 +99,104 @@ def audit_build(
     )
 
 
+def _actor_fields(actor: Actor) -> tuple[User | None, str]:
+    """The user a record links to and the label it keeps. Only real users are linked;
+    system actors (command line, demo) are kept by label."""
+    user = actor if isinstance(actor, User) and actor.pk is not None else None
+    label = getattr(actor, "username", "") or (str(actor) if actor else "system")
+    return user, label
+
+
 def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in after.items() if before.get(k) != v}
+
+
+# Imports audit what they create a batch of rows at a time: one record per batch (and
+# division), ``<entity>.import_batch``, instead of one per created record.
+BATCH_SUFFIX = ".import_batch"
+BATCH_TYPE = "core.import_batch"
+
+
+class BatchAudit:
+    """The records of one import batch, by division, as ``audit_batch_records`` writes them.
+
+    For each table (``person``, ``certificate``, …) the created ids with their natural keys
+    (ID-number hashes, certificate numbers, credit codes: never clear ID numbers) and the
+    file rows that created them, and the ids of stored records the batch changed. ``first``
+    and ``last`` bound the ids each record names, so that finding the import that created
+    or changed a record (``core.selectors.import_batches``) reads only the batches whose
+    range holds it.
+    """
+
+    def __init__(self, *, entity: str, import_key: str, batch: int) -> None:
+        self.entity = entity
+        self.import_key = import_key
+        self.batch = batch
+        self.groups: dict[str, dict[str, Any]] = {}
+        self.first_row = 0
+        self.last_row = 0
+
+    def _group(self, division_code: str) -> dict[str, Any]:
+        group = self.groups.get(division_code)
+        if group is None:
+            group = self.groups[division_code] = {"created": {}, "updated": {}}
+        return group
+
+    def created(self, division_code: str, table: str, pk: int, key: Any, row: int) -> None:
+        """``key``: JSON-ready (text, numbers, lists of them)."""
+        created = self._group(division_code)["created"]
+        found = created.get(table)
+        if found is None:
+            found = created[table] = {"ids": [], "keys": [], "rows": []}
+        found["ids"].append(pk)
+        found["keys"].append(key)
+        found["rows"].append(row)
+
+    def updated(self, division_code: str, table: str, pk: int) -> None:
+        self._group(division_code)["updated"].setdefault(table, []).append(pk)
+
+    def records(self, actor: Actor) -> list[AuditRecord]:
+        user, label = _actor_fields(actor)
+        request_id = current_request_id()
+        records = []
+        for code in sorted(self.groups):
+            group = self.groups[code]
+            first: dict[str, int] = {}
+            last: dict[str, int] = {}
+            for table, found in group["created"].items():
+                first[table], last[table] = min(found["ids"]), max(found["ids"])
+            for table, ids in group["updated"].items():
+                first[table] = min(first.get(table, ids[0]), *ids)
+                last[table] = max(last.get(table, ids[0]), *ids)
+            if not first:
+                continue
+            records.append(
+                AuditRecord(
+                    actor=user,
+                    actor_label=label[:150],
+                    action=self.entity + BATCH_SUFFIX,
+                    object_type=BATCH_TYPE,
+                    object_id=self.import_key,
+                    object_repr=f"{self.entity} {self.import_key[:8]} #{self.batch}"[:255],
+                    division_code=code,
+                    before=None,
+                    after={
+                        "import": self.import_key,
+                        "batch": self.batch,
+                        "rows": [self.first_row, self.last_row],
+                        "created": group["created"],
+                        "updated": group["updated"],
+                        "first": first,
+                        "last": last,
+                    },
+                    request_id=request_id,
+                )
+            )
+        return records
+
+
+def audit_batch_write(*, actor: Actor, batch: BatchAudit) -> None:
+    """Save the records of one import batch (see ``BatchAudit``)."""
+    records = batch.records(actor)
+    if records:
+        AuditRecord.objects.bulk_create(records)

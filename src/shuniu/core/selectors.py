@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from shuniu.accounts.permissions import covered_division_ids
 from shuniu.core.actors import Actor
+from shuniu.core.audit import BATCH_SUFFIX, BATCH_TYPE
 from shuniu.core.models import AuditRecord
 from shuniu.divisions.selectors import DivisionIndex
 
@@ -102,3 +103,28 @@ def audit_log(
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     page = list(qs.order_by("-at", "-id")[max(0, offset) : max(0, offset) + limit])
     return page, count
+
+
+def import_batches(
+    *, actor: Actor, table: str, pk: int, index: DivisionIndex | None = None
+) -> list[AuditRecord]:
+    """The import batch records (``core.audit.BatchAudit``) that created or changed record
+    ``pk`` of ``table`` ("person", "certificate", "employment", "organization"), oldest
+    first, among those ``actor`` may see: which import, when, by whom, from which rows.
+
+    The batches whose id range holds ``pk`` are read (a range test on the record's
+    ``first``/``last``), then the ids they list are checked.
+    """
+    candidates = (
+        _visible(actor, index)
+        .filter(action__endswith=BATCH_SUFFIX, object_type=BATCH_TYPE)
+        .filter(**{f"after__first__{table}__lte": pk, f"after__last__{table}__gte": pk})
+        .order_by("at", "id")
+    )
+    found = []
+    for record in candidates:
+        after = record.after if isinstance(record.after, dict) else {}
+        created = after.get("created", {}).get(table, {}).get("ids", [])
+        if pk in created or pk in after.get("updated", {}).get(table, []):
+            found.append(record)
+    return found

@@ -105,6 +105,11 @@ def text_problem(value: str, *, multiline: bool = False) -> str | None:
                 % params
             )
         return _("Remove the control character %(code)s (position %(position)d).") % params
+    first = value[:1]
+    if first.isprintable() and first not in _INVISIBLE and not first.isspace():
+        # A visible first character (printable excludes format characters): the common
+        # case, decided without looking at the others.
+        return None
     if value.strip() and all(_is_invisible(ch) for ch in value):
         return _("Write visible text: this holds only invisible characters.")
     return None

@@ -127,18 +127,50 @@ def organization_chunks(
     """Every organization :func:`organization_list` finds, as it returns them, read
     ``chunk`` at a time and not counted (for a download of all of them).
 
-    A query it cannot answer raises its ValidationError on the first ``next``.
+    Keyset paging: each chunk starts after the last row of the one before (``WHERE (sort
+    key, name, id) > last``), so every chunk costs the same however deep the download is;
+    OFFSET paging read and dropped all the rows before each chunk. A query it cannot answer
+    raises its ValidationError on the first ``next``.
     """
     qs, on, index = _organization_query(filters=filters, order=order, index=index)
-    offset = 0
+    after: Organization | None = None
     while True:
+        page_qs = qs if after is None else qs.filter(_after_q(KEYSETS[order], after))
         page = _organization_page(
-            qs, filters=filters, on=on, index=index, order=order, offset=offset, limit=chunk
+            page_qs, filters=filters, on=on, index=index, order=order, offset=0, limit=chunk
         )
         yield from page
         if len(page) < chunk:
             return
-        offset += chunk
+        after = page[-1]
+
+
+# The keys of each ordering of ORDERINGS, for keyset paging: (field, descending, nullable).
+# Nullable keys sort their nulls last, as ORDERINGS does.
+KEYSETS: dict[str, tuple[tuple[str, bool, bool], ...]] = {
+    "name": (("name", False, False), ("id", False, False)),
+    "-registered_on": (("registered_on", True, True), ("name", False, False), ("id", False, False)),
+    "registered_on": (("registered_on", False, True), ("name", False, False), ("id", False, False)),
+    "founded_on": (("founded_on", False, True), ("name", False, False), ("id", False, False)),
+}
+
+
+def _after_q(keys: tuple[tuple[str, bool, bool], ...], last: Organization) -> Q:
+    """The rows that come after ``last`` in the order of ``keys`` (nulls last)."""
+    after = Q(pk__in=[])
+    equal = Q()
+    for field, descending, nullable in keys:
+        value = getattr(last, field)
+        if value is not None:
+            beyond = Q(**{f"{field}__{'lt' if descending else 'gt'}": value})
+            if nullable:
+                beyond |= Q(**{f"{field}__isnull": True})
+            after |= equal & beyond
+            equal &= Q(**{field: value})
+        else:
+            # Nothing sorts after a null but other nulls: the next keys decide.
+            equal &= Q(**{f"{field}__isnull": True})
+    return after
 
 
 def _organization_query(

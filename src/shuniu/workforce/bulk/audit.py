@@ -1,16 +1,15 @@
 """The people import's audit trail: updates of stored records with their before and after,
-and one record per created record with ``INSERT … SELECT`` over the new ids."""
+and what each chunk created and changed in one ``people.import_batch`` record per division
+(``core.audit.BatchAudit``, written by the matching stage)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from shuniu.core.audit import audit_build, audit_write_many
-from shuniu.core.context import current_request_id
+from shuniu.core.audit import BatchAudit, audit_batch_write, audit_build, audit_write_many
 from shuniu.workforce.bulk.rows import _PERSON_FIELDS, _blank
 from shuniu.workforce.bulk.state import _ImportState
-from shuniu.workforce.bulk.store import _TABLES
 from shuniu.workforce.models import Certificate, Employment, Person
 
 
@@ -53,124 +52,53 @@ class _Auditing(_ImportState):
         if records:
             audit_write_many(records)
 
-    def _audit_created(self) -> None:
-        """One record per created person, certificate and employment, from the stored rows
-        (so they show the final state), with ``INSERT … SELECT`` over the new ids."""
-        db = self.db
-        steps = 3
-        self._report("write", 0, steps)
-        actor_id, label = self._actor()
-        common = [self.now, actor_id, label]
-        request_id = current_request_id()
-        person = self.db.json(
-            [
-                ("id", "p.id"),
-                ("version", "p.version"),
-                ("name", "p.name"),
-                ("id_masked", "p.id_masked"),
-                ("sex", "p.sex"),
-                ("birth_date", "p.birth_date"),
-                *((name, f"p.{name}") for name in _PERSON_FIELDS),
-                ("synthetic", db.json_bool("p.synthetic")),
-            ]
-        )
-        certificate = db.json(
-            [
-                ("id", "c.id"),
-                ("version", "c.version"),
-                ("person_id", "c.person_id"),
-                ("level", "c.level"),
-                ("number", "c.number"),
-                ("exam_year", "c.exam_year"),
-                ("issued_on", "c.issued_on"),
-                ("registered_division_id", "c.registered_division_id"),
-                ("revoked_on", "c.revoked_on"),
-            ]
-        )
-        job = db.json(
-            [
-                ("id", "e.id"),
-                ("version", "e.version"),
-                ("person_id", "e.person_id"),
-                ("organization_id", "e.organization_id"),
-                ("role", "e.role"),
-                ("starts_on", "e.starts_on"),
-                ("ends_on", "e.ends_on"),
-                ("full_time", db.json_bool("e.full_time")),
-            ]
-        )
-        insert = (
-            "INSERT INTO core_auditrecord (at, actor_id, actor_label, action, object_type, "
-            "object_id, object_repr, division_code, before, after, request_id) "
-        )
-        if db.postgres:
-            # The planner has not seen the new rows yet: without statistics it would join
-            # them row by row.
-            for table in _TABLES.values():
-                db.execute(f"ANALYZE {table}")
-        if self.next_person > self.first_person:
-            # A person's division, for officers reading the trail of their jurisdiction:
-            # that of their first new certificate, else of their first new employer.
-            db.execute(
-                insert  # noqa: S608 model table names and code constants; values are parameters
-                + f"""SELECT %s, %s, %s, 'person.register', 'workforce.person',
-                       CAST(p.id AS VARCHAR(20)), p.name || ' (' || p.id_masked || ')',
-                       COALESCE(dc.code, dj.code, ''), NULL, {person}, %s
-                FROM {_TABLES["person"]} p
-                LEFT JOIN (
-                    SELECT person_id, MIN(id) AS id FROM {_TABLES["certificate"]}
-                    WHERE id >= %s GROUP BY person_id
-                ) fc ON fc.person_id = p.id
-                LEFT JOIN {_TABLES["certificate"]} c ON c.id = fc.id
-                LEFT JOIN divisions_division dc ON dc.id = c.registered_division_id
-                LEFT JOIN (
-                    SELECT person_id, MIN(id) AS id FROM {_TABLES["employment"]}
-                    WHERE id >= %s GROUP BY person_id
-                ) fj ON fj.person_id = p.id
-                LEFT JOIN {_TABLES["employment"]} e ON e.id = fj.id
-                LEFT JOIN registry_organization o ON o.id = e.organization_id
-                LEFT JOIN divisions_division dj ON dj.id = o.registrar_division_id
-                WHERE p.id >= %s AND p.id < %s ORDER BY p.id""",  # noqa: S608 as above
-                [
-                    *common,
-                    request_id,
-                    self.first_certificate,
-                    self.first_job,
-                    self.first_person,
-                    self.next_person,
-                ],
-            )
-            db.advance("person", self.next_person - 1)
-        self._report("write", 1, steps)
-        if self.next_certificate > self.first_certificate:
-            db.execute(
-                insert  # noqa: S608 model table names and code constants; values are parameters
-                + f"""SELECT %s, %s, %s, 'certificate.add', 'workforce.certificate',
-                       CAST(c.id AS VARCHAR(20)), c.number, d.code, NULL, {certificate}, %s
-                FROM {_TABLES["certificate"]} c
-                JOIN divisions_division d ON d.id = c.registered_division_id
-                WHERE c.id >= %s AND c.id < %s ORDER BY c.id""",  # noqa: S608 as above
-                [*common, request_id, self.first_certificate, self.next_certificate],
-            )
-            db.advance("certificate", self.next_certificate - 1)
-        self._report("write", 2, steps)
-        if self.next_job > self.first_job:
-            db.execute(
-                insert  # noqa: S608 model table names and code constants; values are parameters
-                + f"""SELECT %s, %s, %s, 'employment.start', 'workforce.employment',
-                       CAST(e.id AS VARCHAR(20)),
-                       CAST(e.person_id AS VARCHAR(20)) || ' @ '
-                           || CAST(e.organization_id AS VARCHAR(20)) || ' '
-                           || CAST(e.starts_on AS VARCHAR(10)),
-                       d.code, NULL, {job}, %s
-                FROM {_TABLES["employment"]} e
-                JOIN registry_organization o ON o.id = e.organization_id
-                JOIN divisions_division d ON d.id = o.registrar_division_id
-                WHERE e.id >= %s AND e.id < %s ORDER BY e.id""",  # noqa: S608 as above
-                [*common, request_id, self.first_job, self.next_job],
-            )
-            db.advance("employment", self.next_job - 1)
-        self._report("write", steps, steps)
+    def _audit_batch(self, first_row: int, last_row: int) -> None:
+        """The chunk's ``people.import_batch`` records, one per division: a person under the
+        division of their first new certificate in the chunk, else of their first new
+        employer; a certificate under its own; an employment under its employer's; a
+        changed record under that of the row that changed it. Not written when it could
+        not be kept (a dry run, a problem found, a summary load)."""
+        if self.dry_run or self.summary_action or self.problems.count:
+            return
+        batch = BatchAudit(entity="people", import_key=self.import_key, batch=self.chunks + 1)
+        batch.first_row, batch.last_row = first_row, last_row
+        divisions = self.refs.index.by_id
+        division_code_of = self.refs.division_code_of
+        person_code: dict[int, str] = {}
+        created = batch.created
+        rows, first = self.certificate_rows, self.first_certificate
+        for pk, person_id, _level, number, _year, _issued, division_id in self.new_certificates:
+            code = divisions[division_id].code
+            person_code.setdefault(person_id, code)
+            created(code, "certificate", pk, number, rows[pk - first])
+        rows, first = self.job_rows, self.first_job
+        for job in self.new_jobs:
+            person_id, org_id, starts_on = job[3]
+            code = division_code_of(org_id)
+            person_code.setdefault(person_id, code)
+            key = [person_id, org_id, starts_on.isoformat()]
+            created(code, "employment", job[0], key, rows[job[0] - first])
+        rows, first = self.person_rows, self.first_person
+        for state in self.new_people:
+            pk = state[0]
+            created(person_code.get(pk, ""), "person", pk, state[10], rows[pk - first])
+        for (table, pk), code in self.update_codes.items():
+            batch.updated(code, table, pk)
+        audit_batch_write(actor=self.actor, batch=batch)
+
+    def _audit_finish(self) -> None:
+        """After the last chunk: what was created is audited already, a chunk at a time
+        (``people.import_batch`` records, written with each chunk); the id sequences
+        continue after the ids the import gave (PostgreSQL)."""
+        self._report("write", 0, 1)
+        for key, first, following in (
+            ("person", self.first_person, self.next_person),
+            ("certificate", self.first_certificate, self.next_certificate),
+            ("employment", self.first_job, self.next_job),
+        ):
+            if following > first:
+                self.db.advance(key, following - 1)
+        self._report("write", 1, 1)
 
     def _audit_summary(self, action: str) -> None:
         """One record per table for what the import created (``<table>.<action>``, with the

@@ -4,6 +4,7 @@ description)."""
 from __future__ import annotations
 
 import gc
+import uuid
 from array import array
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -112,6 +113,8 @@ class _Import(_Matching):
             refs=self.refs, problems=self.problems, protector=self.protector, today=self.today
         )
         self.chunks = 0
+        # Names the import in its batches' audit records.
+        self.import_key = uuid.uuid4().hex
 
     def run(self, rows: Iterable[PersonRow]) -> None:
         """The pass over ``rows``, inside the caller's transaction."""
@@ -123,7 +126,7 @@ class _Import(_Matching):
                 if self.summary_action:
                     self._audit_summary(self.summary_action)
                 else:
-                    self._audit_created()
+                    self._audit_finish()
                 self.written = True
         finally:
             if self._cache_size and not connection.needs_rollback:
@@ -160,9 +163,9 @@ class _Import(_Matching):
             self.first_job,
         )
         # The row that created each new record, by id - first id.
-        self.person_rows = array("L")
-        self.certificate_rows = array("L")
-        self.job_rows = array("L")
+        self.person_rows = array("I")
+        self.certificate_rows = array("I")
+        self.job_rows = array("I")
         # Whether a new employment's role and end date were given (bits 1 and 2): a later
         # row may fill in what was left blank, but not contradict what was given.
         self.job_given = bytearray()

@@ -87,6 +87,8 @@ class _Matching(_Auditing):
         self.person_before = {}
         self.job_updates = {}
         self.job_before = {}
+        # The division each changed record is audited under (its changing row's).
+        self.update_codes: dict[tuple[str, int], str] = {}
         for valid in chunk:
             person_id = self._person(valid, people)
             if person_id is None:
@@ -107,6 +109,7 @@ class _Matching(_Auditing):
             job_updates=self.job_updates,
         )
         self._audit_updates()
+        self._audit_batch(chunk[0].row if chunk else 0, chunk[-1].row if chunk else 0)
         self.chunks += 1
         if self.db.postgres and self.chunks & (self.chunks - 1) == 0:
             # After chunks 1, 2, 4, 8, …: the planner must know the tables have grown, or
@@ -232,6 +235,7 @@ class _Matching(_Auditing):
             # New people of this chunk are inserted with their final state.
             if person_id not in self.chunk_people:
                 self.person_updates[person_id] = state
+                self.update_codes.setdefault(("person", person_id), self._row_code(valid))
         return person_id
 
     def _certificate(
@@ -350,6 +354,18 @@ class _Matching(_Auditing):
         # Employments created in this chunk are inserted with their final state.
         if len(stored) == 3:
             self.job_updates[job_id] = stored
+            self.update_codes.setdefault(
+                ("employment", job_id), self.refs.division_code_of(valid.employer_id)
+            )
+
+    def _row_code(self, valid: _Valid) -> str:
+        """The division a row's person is audited under: its certificate's, else its
+        employer's."""
+        if valid.cert_number and valid.cert_division is not None:
+            return valid.cert_division.code
+        if valid.employer_id is not None:
+            return self.refs.division_code_of(valid.employer_id)
+        return ""
 
     def _touch_person(self, person_id: int) -> None:
         """A stored person gets a new certificate or employment: they count as updated."""

@@ -27,6 +27,7 @@ class _ImportState:
     rows: int
     written: bool
     chunks: int
+    import_key: str
     protector: Protector
     db: _Store
     now: Any
@@ -53,6 +54,10 @@ class _ImportState:
     person_before: dict[int, list[Any]]
     job_updates: dict[int, list[Any]]
     job_before: dict[int, list[Any]]
+    update_codes: dict[tuple[str, int], str]
+    new_people: list[list[Any]]
+    new_certificates: list[tuple[Any, ...]]
+    new_jobs: list[list[Any]]
 
     def _add(self, row: int, column: str, reason: str) -> None:
         self.problems.add(RowError(row, column, reason))

@@ -14,7 +14,7 @@ from shuniu.workforce.models import Certificate, Employment, GraduateCohort, Per
 
 # SQLite page cache (KiB) while importing: the indexes on ID hashes and certificate
 # numbers take random inserts, and the default 2 MiB cache makes each one a read.
-SQLITE_CACHE_KIB = 65536
+SQLITE_CACHE_KIB = 16384
 
 
 _PERSON_INSERT = (

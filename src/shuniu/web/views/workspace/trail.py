@@ -17,6 +17,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from shuniu.core.audit import BATCH_TYPE
 from shuniu.core.models import AuditRecord
 from shuniu.divisions.models import Division
 from shuniu.divisions.selectors import DivisionIndex
@@ -59,6 +60,18 @@ ACTIONS = {
     "role.assign": gettext_lazy("role assigned"),
     "api_token.create": gettext_lazy("API token issued"),
     "api_token.revoke": gettext_lazy("API token revoked"),
+    "people.import_batch": gettext_lazy("people imported (a batch of rows)"),
+    "organizations.import_batch": gettext_lazy("organizations imported (a batch of rows)"),
+}
+# What an import batch record lists, by table (core.audit.BatchAudit).
+BATCH_TABLES = {
+    "person": (gettext_lazy("people created"), gettext_lazy("people changed")),
+    "certificate": (gettext_lazy("certificates created"), gettext_lazy("certificates changed")),
+    "employment": (gettext_lazy("employments created"), gettext_lazy("employments changed")),
+    "organization": (
+        gettext_lazy("organizations created"),
+        gettext_lazy("organizations changed"),
+    ),
 }
 CREATED, UPDATED, DELETED = "created", "updated", "deleted"
 _EVENT_KIND = OrganizationEvent._meta.get_field("kind")
@@ -227,7 +240,41 @@ def _person_shown(snapshot: dict[str, Any]) -> dict[str, Any]:
     return shown
 
 
+def _ids(ids: list[Any]) -> str:
+    """A batch's ids in a line: their count and range."""
+    numbers = [i for i in ids if isinstance(i, int)]
+    if not numbers:
+        return EMPTY
+    return _("%(count)s (ids %(first)s–%(last)s)") % {
+        "count": f"{len(numbers):,}",
+        "first": min(numbers),
+        "last": max(numbers),
+    }
+
+
+def _batch_changes(record: AuditRecord) -> list[FieldChange]:
+    """An import batch as a few lines (the rows, and per table the records created and
+    changed), not its lists of ids and keys, which run to thousands."""
+    after = record.after if isinstance(record.after, dict) else {}
+    rows = after.get("rows") or []
+    found = []
+    if len(rows) == 2:
+        found.append(FieldChange("rows", capfirst(_("rows")), "", f"{rows[0]}–{rows[1]}"))
+    created, updated = after.get("created") or {}, after.get("updated") or {}
+    for table, (created_label, updated_label) in BATCH_TABLES.items():
+        if table in created:
+            ids = (created[table] or {}).get("ids") or []
+            found.append(FieldChange(table, capfirst(str(created_label)), "", _ids(ids)))
+        if table in updated:
+            found.append(
+                FieldChange(table, capfirst(str(updated_label)), "", _ids(updated[table] or []))
+            )
+    return found
+
+
 def _changes(record: AuditRecord, names: _Names) -> list[FieldChange]:
+    if record.object_type == BATCH_TYPE:
+        return _batch_changes(record)
     before = record.before if isinstance(record.before, dict) else {}
     after = record.after if isinstance(record.after, dict) else {}
     if record.object_type == PERSON:
@@ -262,6 +309,12 @@ def _changes(record: AuditRecord, names: _Names) -> list[FieldChange]:
 
 
 def _object_label(record: AuditRecord, names: _Names) -> str:
+    if record.object_type == BATCH_TYPE:
+        after = record.after if isinstance(record.after, dict) else {}
+        return _("Import %(key)s, batch %(batch)s") % {
+            "key": record.object_id[:8],
+            "batch": after.get("batch", ""),
+        }
     if record.object_type in (ORGANIZATION, SUPPORT):
         return record.object_repr  # a name, or "giver → receiver: kind"
     if record.object_type == EVENT:
