@@ -220,9 +220,7 @@ def load_population(
     """Create or update the census population of every row of the file; returns (created,
     updated). Takes the models as arguments so a data migration can pass its historical ones."""
     # A reused code's older meanings are not the division the census counted.
-    by_code = {
-        d.code: d for d in division_model.objects.all() if not getattr(d, "reuse_kind", "")
-    }
+    by_code = {d.code: d for d in division_model.objects.all() if not getattr(d, "reuse_kind", "")}
     existing = {(p.division_id, p.census): p for p in population_model.objects.all()}
     created = updated = 0
     for row in read_rows(path):
