@@ -44,7 +44,7 @@ from shuniu.targets.selectors import (
     AT_LEAST,
     AT_MOST,
     TargetWithProgress,
-    _checked_date,
+    check_records_date,
     published_figures_for,
     targets_with_progress,
 )
@@ -240,9 +240,9 @@ def sector_report(
         raise ValidationError({"as_of": problem})
     index = index or DivisionIndex.load()
     region = _region(index, region_code, as_of)
-    _checked_date(region, as_of, index)
+    check_records_date(region, as_of, index)
     first = first_record_on(region, index)
-    if first is None:  # _checked_date has refused the date already
+    if first is None:  # check_records_date has refused the date already
         raise NotFound(region_code)
     organizations = organization_stats(
         region_code=region_code, as_of=as_of, kind=REPORT_KIND, index=index

@@ -60,7 +60,8 @@ class TargetWithProgress:
     series: MetricSeries | None = field(default=None, compare=False, repr=False)
 
 
-def _checked_date(region: Division, as_of: dt.date, index: DivisionIndex) -> None:
+def check_records_date(region: Division, as_of: dt.date, index: DivisionIndex) -> None:
+    """Refuse a date before the region's first record (targets and the sector report)."""
     first = first_record_on(region, index)
     if first is None or as_of < first:
         raise ValidationError(
@@ -100,7 +101,7 @@ def targets_with_progress(
     region = index.by_code.get(region_code)
     if region is None:
         raise NotFound(region_code)
-    _checked_date(region, as_of, index)
+    check_records_date(region, as_of, index)
     within = [pk for pk, d in index.by_id.items() if index.within(d, region)]
     targets = (
         Target.objects.filter(region_id__in=within)
@@ -128,7 +129,7 @@ def target_with_progress(
     )
     if target is None:
         raise NotFound(str(pk))
-    _checked_date(target.region, as_of, index)
+    check_records_date(target.region, as_of, index)
     return _with_progress(target, as_of, index, target_series(target, index))
 
 
