@@ -8,12 +8,18 @@ import datetime as dt
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
 from shuniu.core.actors import cli_actor
-from shuniu.core.dataversion import data_version, data_version_bump, written_in_this_transaction
+from shuniu.core.dataversion import (
+    bumps_deferred,
+    data_version,
+    data_version_bump,
+    written_in_this_transaction,
+)
 from shuniu.registry.bulk import OrganizationRow, organizations_import
 from shuniu.registry.models import Organization
 from shuniu.registry.services import organization_event_add, organization_periods_rebuild
@@ -165,6 +171,58 @@ def test_what_a_writing_transaction_computes_is_not_stored(db, settings):
     cached("count", (BEIJING,), compute)
     # then it was computed each time: the write may still roll back
     assert compute.calls == 2
+
+
+def _number(version: str) -> int:
+    return int(version.split(".")[1])
+
+
+def test_deferred_bumps_become_one_at_the_end_of_the_block(db):
+    # given the version
+    data_version_bump()
+    before = data_version()
+    # when a block (a long import) bumps three times
+    with transaction.atomic():
+        with bumps_deferred():
+            data_version_bump()
+            data_version_bump()
+            data_version_bump()
+            # then inside it the row is untouched (not locked on PostgreSQL), but what this
+            # transaction computes is still not cached
+            assert data_version() == before
+            assert written_in_this_transaction()
+        # and at its end the version moved once
+        assert _number(data_version()) == _number(before) + 1
+
+
+def test_a_block_that_fails_leaves_no_bump_behind(db):
+    # given
+    data_version_bump()
+    before = data_version()
+
+    # when the block raises after bumping
+    def refused_block() -> None:
+        with transaction.atomic(), bumps_deferred():
+            data_version_bump()
+            raise RuntimeError("refused")
+
+    with pytest.raises(RuntimeError):
+        refused_block()
+    # then nothing moved, and later bumps are immediate again
+    assert data_version() == before
+    with transaction.atomic():
+        data_version_bump()
+        assert _number(data_version()) == _number(before) + 1
+
+
+def test_an_import_moves_the_version_once(db):
+    # given
+    data_version_bump()
+    before = data_version()
+    # when an import of several rows runs (its audit writes chunk by chunk)
+    _import()
+    # then one bump, made at its end
+    assert _number(data_version()) == _number(before) + 1
 
 
 def test_the_cache_is_off_at_zero_seconds(db, settings):

@@ -24,6 +24,8 @@ old number, which no reader asks for once the write has committed.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -53,10 +55,38 @@ def data_version_bump(*, using: str = DEFAULT_DB_ALIAS) -> None:
     Mark the connection so that ``written_in_this_transaction`` can tell a reader in the
     same, not yet committed, transaction not to cache what it computes."""
     connection = connections[using]
-    with connection.cursor() as cursor:
-        cursor.execute(_BUMP, [ROW, _new_epoch()])
     if connection.in_atomic_block:
         connection.shuniu_written_in = connection.atomic_blocks[0]  # type: ignore[attr-defined]
+        if getattr(connection, "shuniu_bump_deferred", False):
+            connection.shuniu_bump_pending = True  # type: ignore[attr-defined]
+            return
+    with connection.cursor() as cursor:
+        cursor.execute(_BUMP, [ROW, _new_epoch()])
+
+
+@contextmanager
+def bumps_deferred(*, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """Inside a transaction: the bumps of the block become one, made when the block ends.
+
+    On PostgreSQL the bump's UPDATE locks the version row until the transaction commits, so
+    every other writer waits for it. A long import wraps its writing in this block (inside
+    its ``atomic``), holding the row only from its last statement to its commit instead of
+    from its first chunk: web writes go on meanwhile. Readers are no worse off: the new
+    number becomes visible at commit either way."""
+    connection = connections[using]
+    if not connection.in_atomic_block or getattr(connection, "shuniu_bump_deferred", False):
+        yield
+        return
+    connection.shuniu_bump_deferred = True  # type: ignore[attr-defined]
+    connection.shuniu_bump_pending = False  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        pending = connection.shuniu_bump_pending  # type: ignore[attr-defined]
+        connection.shuniu_bump_deferred = False  # type: ignore[attr-defined]
+        connection.shuniu_bump_pending = False  # type: ignore[attr-defined]
+    if pending:
+        data_version_bump(using=using)
 
 
 def data_version_reset(*, using: str = DEFAULT_DB_ALIAS, **_: Any) -> None:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from shuniu.accounts.permissions import is_admin, jurisdictions
 from shuniu.core.actors import Actor
+from shuniu.core.dataversion import bumps_deferred
 from shuniu.core.errors import PermissionDenied
 from shuniu.registry.bulk.planner import _Planner
 from shuniu.registry.bulk.rows import ImportProgress, ImportResult, OrganizationRow
@@ -41,7 +42,7 @@ def organizations_import(
         raise PermissionDenied(_("Only officers and administrators may change the registry."))
     if total is None and isinstance(rows, Sized):
         total = len(rows)
-    with transaction.atomic():
+    with transaction.atomic(), bumps_deferred():
         planner = _Planner(actor=actor, lock=not dry_run, progress=progress, total=total or 0)
         for chunk in _batches(rows, CHUNK):
             planner.check_chunk(chunk)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from shuniu.accounts.permissions import is_admin, jurisdictions
 from shuniu.core.actors import Actor
+from shuniu.core.dataversion import bumps_deferred
 from shuniu.core.errors import PermissionDenied
 from shuniu.workforce.bulk.checks import RowChecks, _References
 from shuniu.workforce.bulk.matching import _Matching
@@ -68,7 +69,7 @@ def people_import(
         synthetic=synthetic,
         summary_action=summary_action,
     )
-    with _collector_paused(), transaction.atomic():
+    with _collector_paused(), transaction.atomic(), bumps_deferred():
         job.run(rows)
     return job.result()
 
