@@ -132,6 +132,9 @@ def server(tmp_path_factory) -> Iterator[Server]:
     with database as (database_env, execute):
         env = {k: v for k, v in os.environ.items() if not k.startswith("SHUNIU_")}
         env.pop("DATABASE_URL", None)
+        # The suite's replica streams the suite's databases under their names, not this
+        # server's own database: routing to it is tested in test_replica.py.
+        env.pop("DATABASE_REPLICA_URL", None)
         # Set for the browser tests when their conftest is collected; a deployment never has it
         # (check --deploy refuses it).
         env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

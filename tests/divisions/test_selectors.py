@@ -228,3 +228,15 @@ def test_holders_are_valid_or_final(index):
                 assert holder.parent_id == division.parent_id
 
     check()
+
+
+def test_without_a_parent_the_list_is_the_top_level(db):
+    # given the national reference table (loaded by the migrations)
+    # when the divisions are listed with no parent, on a date
+    found = division_list(on=dt.date(2020, 1, 1))
+    # then they are the 34 province-level divisions of GB/T 2260 (31 of the mainland, 台湾省
+    # and the two special administrative regions), never the whole table
+    assert len(found) == 34
+    assert {d.level for d in found} <= {"province", "city"}
+    assert {"110000", "440000", "650000", "710000", "810000", "820000"} <= {d.code for d in found}
+    assert all(d.parent_id is None for d in found)

@@ -26,9 +26,13 @@ def division_get(*, code: str) -> Division:
 
 
 def division_list(*, parent_code: str | None = None, on: dt.date | None = None) -> list[Division]:
+    """The children of ``parent_code`` (the top level: provinces and the province-level cities,
+    when none is given), valid ``on`` a date when one is given.
+
+    Never the whole table: at national scale that is 7,460 rows (1.9 MB of JSON), which a
+    client walks level by level instead."""
     qs = Division.objects.select_related("parent", "successor")
-    if parent_code:
-        qs = qs.filter(parent__code=parent_code)
+    qs = qs.filter(parent__code=parent_code) if parent_code else qs.filter(parent__isnull=True)
     if on is not None:
         qs = qs.valid_on(on)
     return list(qs.order_by("code"))

@@ -18,6 +18,7 @@ class DivisionFilter(Schema):
 
 @router.get("", response=list[DivisionOut], operation_id="list_divisions")
 def list_divisions(request: HttpRequest, filters: Query[DivisionFilter]) -> list[Division]:
-    """Administrative divisions (GB/T 2260), optionally the children of ``parent`` valid ``on`` a
-    date."""
+    """Administrative divisions (GB/T 2260): the children of ``parent``, or without it the top
+    level (provinces and province-level cities); only those valid ``on`` a date when given.
+    Walk the tree level by level: the national table is never sent whole."""
     return division_list(parent_code=filters.parent, on=filters.on)
