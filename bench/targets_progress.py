@@ -28,6 +28,7 @@ from django.db import connection
 
 from bench import synthetic
 from bench.harness import BenchmarkError, Context, Report, Row, compare
+from shuniu.demo.dataset import PLAN_2010_SCOPE
 
 NAME = "targets_progress"
 REGION = "110000"
@@ -35,18 +36,6 @@ LIST_DATES = (dt.date(2010, 12, 31), dt.date(2016, 12, 31))
 UNMET_ON = dt.date(2024, 12, 31)
 # The fast path must be at least this much faster than the walk (subject/baseline).
 RATIO_LIMIT = 0.5
-PLAN_2010_SCOPE = (
-    "110101",
-    "110102",
-    "110103",
-    "110104",
-    "110105",
-    "110106",
-    "110107",
-    "110108",
-    "110113",
-    "110114",
-)
 
 
 def _targets() -> dict[str, Any]:
