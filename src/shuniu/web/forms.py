@@ -282,7 +282,7 @@ class _DownloadFields(forms.Form):
     cleaned_data: dict[str, Any]
 
     def clean_chart(self) -> str:
-        return _one_of(
+        return one_of(
             self.cleaned_data["chart"],
             self.charts,
             missing=_("Say which chart: one of %(names)s."),
@@ -290,7 +290,7 @@ class _DownloadFields(forms.Form):
         )
 
     def clean_format(self) -> str:
-        return _one_of(
+        return one_of(
             self.cleaned_data["format"],
             DOWNLOAD_FORMATS,
             missing=_("Say which file format: one of %(names)s."),
@@ -298,7 +298,7 @@ class _DownloadFields(forms.Form):
         )
 
 
-def _one_of(value: str, allowed: Sequence[str], *, missing: Any, unknown: Any) -> str:
+def one_of(value: str, allowed: Sequence[str], *, missing: Any, unknown: Any) -> str:
     if value in allowed:
         return value
     raise forms.ValidationError(

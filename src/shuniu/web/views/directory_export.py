@@ -79,7 +79,7 @@ def _row(org: Organization) -> list[Any]:
     ]
 
 
-def _bad_request(form: DirectoryQuery) -> HttpResponse:
+def bad_request(form: DirectoryQuery) -> HttpResponse:
     lines = [
         f"{name} ({form.fields[name].label}): {message}" if name in form.fields else str(message)
         for name, messages in form.errors.items()
@@ -102,7 +102,7 @@ def directory_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     index = DivisionIndex.load()
     form = directory_form(request, index, today)
     if not form.is_valid():
-        return _bad_request(form)
+        return bad_request(form)
     # The selector raises a ValidationError for a query it cannot answer: before the first
     # byte is sent, so that it is still a 400 and not a broken download.
     organizations = organization_chunks(
@@ -116,7 +116,7 @@ def directory_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
         first = next(organizations, None)
     except ValidationError as exc:
         _selector_errors(form, exc)
-        return _bad_request(form)
+        return bad_request(form)
     as_of: dt.date = form.cleaned_data["as_of"] or today
     name = f"shuniu-organizations-{as_of.isoformat()}.{fmt}"
 

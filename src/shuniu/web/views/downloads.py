@@ -62,7 +62,7 @@ def dashboard_download(request: HttpRequest) -> HttpResponse:
         request.GET, index=index, today=timezone.localdate(), place_name=place_name
     )
     if not form.is_valid():
-        return _bad_request(form)
+        return bad_request(form)
     region = index.by_code[form.cleaned_data["region"]]
     as_of, kind, chart = (
         form.cleaned_data["as_of"],
@@ -86,7 +86,7 @@ def dashboard_download(request: HttpRequest) -> HttpResponse:
 def compare_download(request: HttpRequest) -> HttpResponse:
     form = CompareDownloadQuery(request.GET, today=timezone.localdate())
     if not form.is_valid():
-        return _bad_request(form)
+        return bad_request(form)
     as_of, kind, chart = (
         form.cleaned_data["as_of"],
         form.selected_kind(),
@@ -112,10 +112,10 @@ def _file(form: Any, build: Callable[[], ChartTable], parts: list[str]) -> HttpR
         table = build()
     except NotFound as exc:
         form.add_error("region", _("Unknown region code “%(value)s”.") % {"value": str(exc)})
-        return _bad_request(form)
+        return bad_request(form)
     except ValidationError as exc:
         attach_service_errors(form, exc)
-        return _bad_request(form)
+        return bad_request(form)
     # The default kind is left out of the name, so the usual file is simply
     # shuniu-110000-2010-12-31-districts.csv; any other kind ("all" included) is named.
     kind = form.cleaned_data["kind"]
@@ -158,7 +158,7 @@ def _xlsx(table: ChartTable) -> bytes:
     return out.getvalue()
 
 
-def _bad_request(form: Any) -> HttpResponse:
+def bad_request(form: Any) -> HttpResponse:
     lines = [
         f"{name} ({label}): {message}" if label else f"{name}: {message}"
         for name, label, message in form.error_list()

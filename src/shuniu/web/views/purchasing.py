@@ -45,7 +45,7 @@ from shuniu.web.forms import (
 from shuniu.web.names import place_name
 from shuniu.web.paging import pager
 from shuniu.web.views.charts import ChartTable
-from shuniu.web.views.downloads import _bad_request, table_file
+from shuniu.web.views.downloads import bad_request, table_file
 from shuniu.web.views.stats import NOTABLE_DATES, city_of
 
 PURCHASING_CHARTS = ("years", "methods", "districts", "grades", "suppliers", "buyers")
@@ -274,7 +274,7 @@ def dashboard_download(request: HttpRequest) -> HttpResponse:
         request.GET, index=index, today=timezone.localdate(), place_name=place_name
     )
     if not form.is_valid():
-        return _bad_request(form)
+        return bad_request(form)
     region = index.by_code[form.cleaned_data["region"]]
     as_of, chart, fmt = (
         form.cleaned_data["as_of"],
@@ -285,10 +285,10 @@ def dashboard_download(request: HttpRequest) -> HttpResponse:
         stats = purchasing_stats(region_code=region.code, as_of=as_of, index=index)
     except NotFound:
         form.add_error("region", _("Unknown region code “%(value)s”.") % {"value": region.code})
-        return _bad_request(form)
+        return bad_request(form)
     except ValidationError as exc:
         attach_service_errors(form, exc)
-        return _bad_request(form)
+        return bad_request(form)
     table = TABLES[chart](stats, region)
     return table_file(
         table, f"shuniu-purchasing-{region.code}-{as_of.isoformat()}-{table.chart}.{fmt}"

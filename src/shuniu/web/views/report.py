@@ -29,9 +29,9 @@ from shuniu.interop.report_files import (
 from shuniu.interop.report_html import report_context
 from shuniu.interop.report_pdf import PdfUnavailable, chromium_path
 from shuniu.stats.report import SectorReport, sector_report
-from shuniu.web.forms import _one_of, attach_service_errors, query_errors
+from shuniu.web.forms import attach_service_errors, one_of, query_errors
 from shuniu.web.names import place_name
-from shuniu.web.views.downloads import _bad_request
+from shuniu.web.views.downloads import bad_request
 from shuniu.web.views.stats import NOTABLE_DATES
 from shuniu.web.views.targets import TargetsQuery
 
@@ -48,7 +48,7 @@ class ReportDownloadQuery(ReportQuery):
     field_order = ["region", "as_of", "format"]
 
     def clean_format(self) -> str:
-        return _one_of(
+        return one_of(
             self.cleaned_data["format"],
             FORMATS,
             missing=gettext_lazy("Say which file format: one of %(names)s."),
@@ -110,7 +110,7 @@ def report_download(request: HttpRequest) -> HttpResponse:
     )
     report = _report(form, index)
     if report is None:
-        return _bad_request(form)
+        return bad_request(form)
     fmt = form.cleaned_data["format"]
     try:
         data = report_file(

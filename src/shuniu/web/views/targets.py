@@ -36,7 +36,7 @@ from shuniu.web.forms import (
 )
 from shuniu.web.names import place_name
 from shuniu.web.views.charts import ChartTable
-from shuniu.web.views.downloads import _bad_request, table_file
+from shuniu.web.views.downloads import bad_request, table_file
 from shuniu.web.views.stats import NOTABLE_DATES
 
 
@@ -160,7 +160,7 @@ def target(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             attach_service_errors(form, exc)
     if fmt and item is None:
-        return _bad_request(form)
+        return bad_request(form)
     if item is None:
         form.flag_invalid_fields()
         context = {"form": form, "query_errors": query_errors(form), "today": today}

@@ -34,7 +34,7 @@ from shuniu.web.forms import (
 )
 from shuniu.web.names import place_name
 from shuniu.web.views.charts import ChartTable
-from shuniu.web.views.downloads import _bad_request, table_file
+from shuniu.web.views.downloads import bad_request, table_file
 from shuniu.web.views.stats import NOTABLE_DATES, QUALIFIERS, city_of, records_end_notice
 from shuniu.web.views.workforce.common import (
     grouped,
@@ -524,7 +524,7 @@ def workforce_download(request: HttpRequest) -> HttpResponse:
         request.GET, index=index, today=timezone.localdate(), place_name=place_name
     )
     if not form.is_valid():
-        return _bad_request(form)
+        return bad_request(form)
     region = index.by_code[form.cleaned_data["region"]]
     as_of, chart, fmt = (
         form.cleaned_data["as_of"],
@@ -535,10 +535,10 @@ def workforce_download(request: HttpRequest) -> HttpResponse:
         stats = workforce_stats_cached(region_code=region.code, as_of=as_of, index=index)
     except NotFound:
         form.add_error("region", _("Unknown region code “%(value)s”.") % {"value": region.code})
-        return _bad_request(form)
+        return bad_request(form)
     except ValidationError as exc:
         attach_service_errors(form, exc)
-        return _bad_request(form)
+        return bad_request(form)
     last = records_end(region=region, today=timezone.localdate(), index=index).workforce
     table = TABLES[chart](covered_retention(stats, last), region)
     return table_file(

@@ -22,7 +22,7 @@ from shuniu.targets.selectors import FigureComparison, published_vs_computed
 from shuniu.web.forms import DOWNLOAD_FORMATS, query_errors
 from shuniu.web.names import place_name
 from shuniu.web.views.charts import ChartTable
-from shuniu.web.views.downloads import _bad_request, table_file
+from shuniu.web.views.downloads import bad_request, table_file
 from shuniu.web.views.workspace.access import officer_required
 from shuniu.web.views.workspace.forms import WorkspaceForm
 
@@ -108,7 +108,7 @@ def discrepancies(request: HttpRequest) -> HttpResponse:
     form.style()
     if not valid:
         if request.GET.get("format"):
-            return _bad_request(form)
+            return bad_request(form)
         context: dict[str, Any] = {"form": form, "query_errors": query_errors(form)}
         return render(request, "web/workspace/discrepancies.html", context, status=400)
     threshold = form.cleaned_data["threshold"]
