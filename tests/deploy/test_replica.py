@@ -10,6 +10,7 @@ a standby sees committed rows only.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 
@@ -25,7 +26,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from shuniu.core import replica
+from shuniu.core.dataversion import data_version_bump
 from shuniu.registry.models import Organization
+from shuniu.stats.cache import organization_stats_cached
 from tests.conftest import STANDBY_SETTINGS
 from tests.factories import make_organization
 from tests.settings_env import load_settings
@@ -451,3 +454,27 @@ def test_a_replica_url_adds_a_replica_alias_mirrored_in_tests(monkeypatch, tmp_p
 def test_a_negative_pin_stops_the_start(monkeypatch, tmp_path):
     with pytest.raises(ImproperlyConfigured, match="SHUNIU_REPLICA_PIN_SECONDS must be 0 or more"):
         load_settings(monkeypatch, tmp_path, SHUNIU_REPLICA_PIN_SECONDS="-1")
+
+
+@on_the_standby
+def test_a_figure_read_on_the_standby_is_cached_under_the_standbys_version(settings, pause_replay):
+    # given the statistics cache on, one organization replayed on the standby, then its replay
+    # paused and a second organization written on the primary (with the version moved, as the
+    # services' audit write does)
+    settings.SHUNIU_STATS_CACHE_SECONDS = 600
+    make_organization(name="先登记社工事务所", division="110101", registered_on=dt.date(2010, 1, 1))
+    data_version_bump()
+    pause_replay()
+    make_organization(name="后登记社工事务所", division="110102", registered_on=dt.date(2011, 1, 1))
+    data_version_bump()
+    as_of = dt.date(2012, 1, 1)
+
+    # when a reader on the standby reads the figures (and caches them), then one on the primary
+    with replica.replica_reads():
+        on_standby = organization_stats_cached(region_code="110000", as_of=as_of).total
+    on_primary = organization_stats_cached(region_code="110000", as_of=as_of).total
+
+    # then each saw its own database: the standby's figure was stored under the standby's
+    # (older) version, not served to a reader of the primary's newer data
+    assert on_standby == 1
+    assert on_primary == 2

@@ -23,9 +23,11 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import router
 from django.utils import timezone, translation
 
 from shuniu.core.dataversion import data_version, written_in_this_transaction
+from shuniu.core.models import DataVersion
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.stats import selectors
 from shuniu.stats.selectors import (
@@ -68,7 +70,10 @@ def cached(name: str, args: tuple[object, ...], compute: Callable[[], T]) -> T:
     seconds = cache_seconds()
     if seconds <= 0 or written_in_this_transaction():
         return compute()
-    key = cache_key(name, args, data_version())
+    # The version of the database the figure is read from: with a read replica, a reader must
+    # not store figures from the replica's (lagging) data under the primary's newer version,
+    # where they would stay until the next write.
+    key = cache_key(name, args, data_version(using=router.db_for_read(DataVersion)))
     found = cache.get(key, _MISSING)
     if isinstance(found, tuple) and len(found) == 2 and found[0] == key:
         return found[1]  # type: ignore[no-any-return]
