@@ -272,3 +272,16 @@ def test_the_stats_endpoint_answers_from_the_cache_in_few_queries(
     assert (first.status_code, again.status_code) == (200, 200)
     assert again.json() == first.json()
     assert again.json()["total"] == 1
+
+
+def test_a_block_marked_for_rollback_bumps_nothing(db):
+    # given
+    data_version_bump()
+    before = data_version()
+    # when a block bumps, then marks its transaction for rollback and ends normally (an
+    # import whose file changed between its passes)
+    with transaction.atomic(), bumps_deferred():
+        data_version_bump()
+        transaction.set_rollback(True)
+    # then the block ended without error and nothing moved
+    assert data_version() == before

@@ -85,7 +85,9 @@ def bumps_deferred(*, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
         pending = connection.shuniu_bump_pending  # type: ignore[attr-defined]
         connection.shuniu_bump_deferred = False  # type: ignore[attr-defined]
         connection.shuniu_bump_pending = False  # type: ignore[attr-defined]
-    if pending:
+    # A block that marked its transaction for rollback (a file that changed between the
+    # passes, a refused row) writes nothing in the end, and may not run a query any more.
+    if pending and not connection.needs_rollback:
         data_version_bump(using=using)
 
 
