@@ -305,6 +305,15 @@ def test_login_posts_from_one_address_are_limited(english, reader, settings, fix
     assert login(Client(REMOTE_ADDR="10.0.0.9"), "reader", PASSWORD).status_code == 302
 
 
+def test_a_login_limit_that_is_off_refuses_no_post(english, reader, settings, fixed_clock):
+    # given the login limit turned off
+    settings.SHUNIU_LOGIN_RATE = "off"
+    # when four wrong posts come from one address, then none is refused for the rate
+    assert [login(english, n, "wrong").status_code for n in "abcd"] == [200, 200, 200, 200]
+    # and the right password still logs in
+    assert login(english, "reader", PASSWORD).status_code == 302
+
+
 def test_forwarded_address_counts_only_behind_a_trusted_proxy(reader, settings, fixed_clock):
     settings.SHUNIU_LOGIN_RATE = "1/min"
     # given no trusted proxy: X-Forwarded-For is ignored, both posts come from 127.0.0.1

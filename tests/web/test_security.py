@@ -20,6 +20,7 @@ from shuniu.accounts.services import token_create
 from shuniu.core import ratelimit
 from shuniu.core.actors import cli_actor
 from shuniu.core.models import AuditRecord
+from shuniu.core.sidedb import side_connection
 from shuniu.registry.models import Organization, OrganizationEvent
 from tests.settings_env import PRODUCTION_ENV, load_settings
 
@@ -270,12 +271,46 @@ def test_bearer_writes_count_for_their_user(client, settings, fixed_clock, beiji
     assert counts() == before
 
 
+def rate_counters() -> int:
+    with side_connection().cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {ratelimit.TABLE}")  # noqa: S608 module constant
+        return int(cursor.fetchone()[0])
+
+
+def test_an_api_limit_that_is_off_counts_nothing(client, db, settings, fixed_clock):
+    # given the anonymous and the per-user API limits turned off (a proxy limits instead)
+    settings.SHUNIU_API_ANON_RATE = "off"
+    settings.SHUNIU_API_USER_RATE = "OFF "
+    before = rate_counters()
+    # when an anonymous caller asks five times
+    statuses = [client.get("/api/v1/divisions", {"parent": "110000"}).status_code for _ in range(5)]
+    # then every request is served and no counter was written
+    assert statuses == [200, 200, 200, 200, 200]
+    assert rate_counters() == before
+
+
+def test_with_the_anonymous_limit_off_users_are_still_limited(
+    client, settings, fixed_clock, xicheng_officer
+):
+    # given no anonymous limit but 1 request a minute per user
+    settings.SHUNIU_API_ANON_RATE = "off"
+    settings.SHUNIU_API_USER_RATE = "1/min"
+    client.force_login(xicheng_officer)
+    assert client.get("/api/v1/organizations").status_code == 200
+    # when the user asks again, then they are limited
+    assert client.get("/api/v1/organizations").status_code == 429
+
+
 def test_rates_are_parsed_as_documented():
     assert ratelimit.Rate.parse("120/min") == ratelimit.Rate(limit=120, period=60)
     assert ratelimit.Rate.parse("5/10s") == ratelimit.Rate(limit=5, period=10)
     assert ratelimit.Rate.parse("1000/day") == ratelimit.Rate(limit=1000, period=86400)
     with pytest.raises(ValueError, match="not a rate such as 120/min: '120 per minute'"):
         ratelimit.Rate.parse("120 per minute")
+    assert ratelimit.configured(" Off") is None
+    assert ratelimit.configured("30/min") == ratelimit.Rate(limit=30, period=60)
+    with pytest.raises(ValueError, match="not a rate such as 120/min: 'none'"):
+        ratelimit.configured("none")
 
 
 def test_counts_start_again_in_the_next_window(db):

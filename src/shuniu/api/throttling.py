@@ -15,7 +15,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from ninja.throttling import BaseThrottle
 
-from shuniu.core.ratelimit import Rate, client_ip, exceeded
+from shuniu.core.ratelimit import Rate, client_ip, configured, exceeded
 
 
 def _caller(request: HttpRequest) -> Any | None:
@@ -33,22 +33,26 @@ class _SettingsRateThrottle(BaseThrottle):
     scope = ""
     setting = ""
 
-    def rate(self) -> Rate:
-        return Rate.parse(getattr(settings, self.setting))
+    def rate(self) -> Rate | None:
+        return configured(getattr(settings, self.setting))
 
     def key(self, request: HttpRequest) -> str | None:
         raise NotImplementedError
 
     def allow_request(self, request: HttpRequest) -> bool:
+        rate = self.rate()
+        if rate is None:  # off: nothing to count, no write
+            return True
         key = self.key(request)
         if key is None:
             return True
-        return not exceeded(f"api-{self.scope}:{key}", self.rate())
+        return not exceeded(f"api-{self.scope}:{key}", rate)
 
     def wait(self) -> float | None:
         # Fixed windows: the wait is the rest of the current one, the same for every caller,
         # so nothing about the last request has to be kept on this shared object.
-        return float(self.rate().retry_after())
+        rate = self.rate()
+        return float(rate.retry_after()) if rate is not None else None
 
 
 class AnonRateThrottle(_SettingsRateThrottle):

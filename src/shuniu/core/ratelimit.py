@@ -1,6 +1,7 @@
 """Request counting for rate limits, shared by every process through the database.
 
-A limit is "N requests per period" in fixed windows aligned to the clock. Each client key has
+A limit is "N requests per period" in fixed windows aligned to the clock, or ``off``: nothing
+is counted (a proxy in front limits instead, docs/deploy.md). Each client key has
 one row; counting a request is one atomic upsert (SQLite >= 3.35 and PostgreSQL both support
 ``INSERT ... ON CONFLICT ... RETURNING``), so concurrent processes never lose a count and a
 throttled endpoint pays exactly one query. The table is created by migration
@@ -60,6 +61,17 @@ class Rate:
         """Seconds until the current window ends and the count starts again."""
         now = clock() if now is None else now
         return max(1, math.ceil(self.period - now % self.period))
+
+
+OFF = "off"
+
+
+def configured(text: str) -> Rate | None:
+    """A rate setting: ``None`` when it is ``off`` (no limit, and no counter written: each
+    counted request is a write), else the parsed rate."""
+    if text.strip().lower() == OFF:
+        return None
+    return Rate.parse(text)
 
 
 def hit(key: str, rate: Rate, *, now: float | None = None) -> int:

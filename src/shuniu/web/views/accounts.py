@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from shuniu.accounts.permissions import is_admin, is_officer
-from shuniu.core.ratelimit import Rate, client_ip, exceeded, purge_expired
+from shuniu.core.ratelimit import client_ip, configured, exceeded, purge_expired
 
 LOGIN_TEMPLATE = "web/accounts/login.html"
 
@@ -65,8 +65,8 @@ class LoginView(auth_views.LoginView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         # Login posts are rare, so they also sweep out rate counters whose window has ended.
         purge_expired()
-        rate = Rate.parse(settings.SHUNIU_LOGIN_RATE)
-        if exceeded(f"login:{client_ip(request) or 'unknown'}", rate):
+        rate = configured(settings.SHUNIU_LOGIN_RATE)
+        if rate is not None and exceeded(f"login:{client_ip(request) or 'unknown'}", rate):
             seconds = rate.retry_after()
             refusal = ngettext(
                 "Too many login attempts from your network. Try again in %(seconds)d second.",
