@@ -7,10 +7,16 @@ Each case is its own process, run ``repeat`` times interleaved; the median count
 the command against ``django.setup()``: what the command adds on top of loading the project
 (its imports, the query, the table). The absolute target is the issue's: under 0.3 s wall.
 A second stats run is a cache hit (``shuniu.stats.cache``): the first one stored the figures.
+
+Most of the start is importing: a process that must compile the modules it imports (no
+``.pyc`` beside them, and PYTHONDONTWRITEBYTECODE set so none is ever written) starts about
+2.5 times slower. ``make env`` byte-compiles the environment; the report says whether the
+modules this run imports were compiled.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import resource
 import statistics
@@ -57,6 +63,15 @@ def _run(command: list[str], env: dict[str, str]) -> tuple[float, float]:
     return wall, cpu
 
 
+def byte_compiled(module: str) -> bool:
+    """Is there a current ``.pyc`` for ``module`` (an imported module's cached bytecode)?"""
+    spec = importlib.util.find_spec(module)
+    if spec is None or spec.origin is None or not spec.origin.endswith(".py"):
+        return False
+    pyc = Path(importlib.util.cache_from_source(spec.origin))
+    return pyc.exists() and pyc.stat().st_mtime >= Path(spec.origin).stat().st_mtime
+
+
 def run(ctx: Context) -> Report:
     synthetic.dataset(ctx)
     connections.close_all()
@@ -89,6 +104,12 @@ def run(ctx: Context) -> Report:
         notes=[
             "cpu: user+system seconds of the process (the wall time on a shared machine also "
             "counts waiting for a core)",
+            "byte-compiled: "
+            + ", ".join(
+                f"{module} {'yes' if byte_compiled(module) else 'NO (make env compiles it)'}"
+                for module in ("django.db.models.base", "shuniu.stats.selectors")
+            )
+            + f"; PYTHONDONTWRITEBYTECODE={os.environ.get('PYTHONDONTWRITEBYTECODE', '')!r}",
             *(
                 f"{name}: wall {wall[name] * 1000:.0f} ms, cpu {cpu[name] * 1000:.0f} ms"
                 for name in cases

@@ -164,6 +164,25 @@ INSTALLED_APPS = [
     "shuniu.web",
 ]
 
+# Apps that serve only HTTP requests: the admin (whose autodiscovery imports every app's
+# admin module, and with them the services, forms and the ID-number cryptography), sessions,
+# messages, static files, template tags, login lockout and CSP. A command that only reads
+# and prints uses none of them: shuniu.cli sets SHUNIU_LEAN_START for such commands, and
+# they start without these apps (issue 10: `shuniu stats` is mostly start-up).
+WEB_ONLY_APPS = (
+    "django.contrib.admin",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "template_partials",
+    "axes",
+    "csp",
+)
+if env_bool("SHUNIU_LEAN_START", False):
+    INSTALLED_APPS = [app for app in INSTALLED_APPS if app not in WEB_ONLY_APPS]
+
 MIDDLEWARE = [
     # First, so that every response and every log line of a request carry its id.
     "shuniu.core.middleware.RequestIdMiddleware",

@@ -20,17 +20,21 @@ import operator
 import os
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.hashes import SHA256
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shuniu.core.errors import Undecryptable
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+# cryptography is imported where a key is derived or a token opened, not with this module:
+# every process imports it (the admin, the selectors), and a command that never touches an
+# ID number should not pay for loading the library (issue 10: start-up time).
 
 WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
 CHECK_CHARS = "10X98765432"
@@ -170,6 +174,9 @@ def data_key_id(text: str) -> str:
 
 
 def _hkdf(master: bytes, info: bytes, length: int = 32) -> bytes:
+    from cryptography.hazmat.primitives.hashes import SHA256
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     return HKDF(algorithm=SHA256(), length=length, salt=_HKDF_SALT, info=info).derive(master)
 
 
@@ -182,6 +189,8 @@ class DataKey:
 
 
 def _derive(master: bytes) -> DataKey:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     return DataKey(
         kid=_hkdf(master, b"shuniu/key-id/v2", KID_LENGTH // 2).hex(),
         aead=AESGCM(_hkdf(master, b"shuniu/id-number/encryption/v2")),
@@ -190,6 +199,8 @@ def _derive(master: bytes) -> DataKey:
 
 
 def _derive_legacy(secret: str) -> DataKey:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     master = secret.encode()
     enc = hmac.new(master, b"shuniu-id-encryption", hashlib.sha256).digest()
     mac = hmac.new(master, b"shuniu-id-hash", hashlib.sha256).digest()
@@ -316,6 +327,8 @@ class UndecryptableToken(ValueError):
 
 def decrypt(token: str, *, row: int) -> str:
     """The number in a token stored on the person whose primary key is ``row``."""
+    from cryptography.exceptions import InvalidTag
+
     ring = keyring()
     if token.startswith(LEGACY_PREFIX):
         raw = base64.urlsafe_b64decode(token[len(LEGACY_PREFIX) :])
