@@ -28,14 +28,17 @@ from django.utils import timezone, translation
 
 from shuniu.core.dataversion import data_version, written_in_this_transaction
 from shuniu.core.models import DataVersion
+from shuniu.divisions.models import Division
 from shuniu.divisions.selectors import DivisionIndex
 from shuniu.stats import selectors
 from shuniu.stats.selectors import (
     OrganizationSeries,
     OrganizationStats,
+    RecordsEnd,
     WorkforceStats,
     organization_series,
     organization_stats,
+    records_end,
     workforce_stats,
 )
 
@@ -138,4 +141,13 @@ def workforce_stats_cached(
         "workforce_stats",
         (region_code, as_of),
         lambda: workforce_stats(region_code=region_code, as_of=as_of, index=index),
+    )
+
+
+def records_end_cached(*, region: Division, today: dt.date, index: DivisionIndex) -> RecordsEnd:
+    # By the division's key, not its code: a reused code names two divisions.
+    return cached(
+        "records_end",
+        (region.pk, today),
+        lambda: records_end(region=region, today=today, index=index),
     )

@@ -22,8 +22,8 @@ from django.views.decorators.http import require_safe
 from shuniu.core.errors import NotFound
 from shuniu.divisions.models import Division
 from shuniu.divisions.selectors import DivisionIndex
-from shuniu.stats.cache import workforce_stats_cached
-from shuniu.stats.selectors import PublishedRef, WorkforceStats, records_end
+from shuniu.stats.cache import records_end_cached, workforce_stats_cached
+from shuniu.stats.selectors import PublishedRef, WorkforceStats
 from shuniu.targets.models import Metric
 from shuniu.web.forms import (
     DOWNLOAD_FORMATS,
@@ -476,7 +476,7 @@ def workforce(request: HttpRequest) -> HttpResponse:
 def _public_context(
     stats: WorkforceStats, region: Division, index: DivisionIndex, form: WorkforceQuery
 ) -> dict[str, Any]:
-    last = records_end(region=region, today=timezone.localdate(), index=index).workforce
+    last = records_end_cached(region=region, today=timezone.localdate(), index=index).workforce
     stats = covered_retention(stats, last)
     tables = {chart: build(stats, region) for chart, build in TABLES.items()}
     found = comparisons(stats)
@@ -539,7 +539,7 @@ def workforce_download(request: HttpRequest) -> HttpResponse:
     except ValidationError as exc:
         attach_service_errors(form, exc)
         return bad_request(form)
-    last = records_end(region=region, today=timezone.localdate(), index=index).workforce
+    last = records_end_cached(region=region, today=timezone.localdate(), index=index).workforce
     table = TABLES[chart](covered_retention(stats, last), region)
     return table_file(
         table, f"shuniu-workforce-{region.code}-{as_of.isoformat()}-{table.chart}.{fmt}"
