@@ -119,6 +119,7 @@ def organization_series_cached(
     kind: str | None = None,
     step: str = "year",
     include_registering: bool = True,
+    index: DivisionIndex | None = None,
 ) -> OrganizationSeries:
     return cached(
         "organization_series",
@@ -130,6 +131,7 @@ def organization_series_cached(
             kind=kind,
             step=step,
             include_registering=include_registering,
+            index=index,
         ),
     )
 

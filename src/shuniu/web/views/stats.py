@@ -162,7 +162,7 @@ def dashboard_series(
     if end < start:
         return []
     return organization_series_cached(
-        region_code=region.code, start=start, end=end, kind=kind
+        region_code=region.code, start=start, end=end, kind=kind, index=index
     ).points
 
 
