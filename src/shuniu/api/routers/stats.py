@@ -40,12 +40,13 @@ class SeriesQuery(Schema):
 @router.get("/organizations", response=OrganizationStatsOut, operation_id="get_organization_stats")
 def get_organization_stats(request: HttpRequest, query: Query[StatsQuery]) -> object:
     """Organizations that exist on ``as_of`` in a region, by status, district, formation, kind."""
-    return organization_stats_cached(
+    stats = organization_stats_cached(
         region_code=query.region,
         as_of=query.as_of or timezone.localdate(),
         kind=query.kind,
         include_registering=query.include_registering,
     )
+    return OrganizationStatsOut.from_stats(stats)
 
 
 @router.get(
