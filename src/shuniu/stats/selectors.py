@@ -204,7 +204,8 @@ def _periods_grouped(ids_sql: str, as_of: dt.date, kind: str | None) -> list[tup
     )
     with connections[alias].cursor() as cursor:
         cursor.execute(sql, [as_of, as_of, *([kind] if kind else [])])
-        return cursor.fetchall()
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+    return rows
 
 
 @dataclass(frozen=True)
