@@ -240,3 +240,50 @@ def test_without_a_parent_the_list_is_the_top_level(db):
     assert {d.level for d in found} <= {"province", "city"}
     assert {"110000", "440000", "650000", "710000", "810000", "820000"} <= {d.code for d in found}
     assert all(d.parent_id is None for d in found)
+
+
+def test_the_loaded_index_is_reused_until_a_division_is_written(db, django_assert_num_queries):
+    # given an index loaded by an earlier request of this process
+    first = DivisionIndex.load()
+    # when a later request asks for it, the table unchanged
+    with django_assert_num_queries(1):  # the change token, by primary key
+        again = DivisionIndex.load()
+    # then it is the same index, not the table read again
+    assert again is first
+
+
+@pytest.mark.parametrize("write", ["rename", "insert", "delete", "bulk_update"])
+def test_any_write_to_the_division_table_reloads_the_index(db, write):
+    # given a loaded index and a division created after it, then the index reloaded
+    from shuniu.divisions.models import Division, Level
+
+    beijing = Division.objects.get(code="110000", reuse_kind="")
+    extra = Division.objects.create(
+        code="119901", name="试验区", level=Level.DISTRICT, parent=beijing
+    )
+    before = DivisionIndex.load()
+    assert before.by_id[extra.pk].name == "试验区"
+    # when the table is written by a path that calls no Django code of ours
+    if write == "rename":
+        Division.objects.filter(pk=extra.pk).update(name="改名区")  # same length
+    elif write == "insert":
+        Division.objects.bulk_create(
+            [Division(code="119902", name="新设区", level=Level.DISTRICT, parent=beijing)]
+        )
+    elif write == "delete":
+        Division.objects.filter(pk=extra.pk).delete()
+    else:
+        extra.name_en = "Trial"
+        Division.objects.bulk_update([extra], ["name_en"])
+    after = DivisionIndex.load()
+    # then the next load reads the table again and sees the write
+    assert after is not before
+    expected = {
+        "rename": ("改名区", 1),
+        "insert": ("试验区", 2),
+        "delete": (None, 0),
+        "bulk_update": ("试验区", 1),
+    }[write]
+    found = after.by_id.get(extra.pk)
+    assert (found.name if found else None) == expected[0]
+    assert sum(1 for d in after.by_id.values() if d.code.startswith("1199")) == expected[1]

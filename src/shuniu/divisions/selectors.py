@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
+from django.db import connection, connections, router
 from django.db.models import Count, F, Max, Min, Sum
 from django.db.models.functions import Coalesce, Length
 
@@ -41,9 +41,9 @@ def division_list(*, parent_code: str | None = None, on: dt.date | None = None) 
 # Regions asked for again and again (a dashboard's series, the directory's pages) resolve
 # once per index: (region id, date) -> division ids. Bounded: each entry is a set of ids.
 _WITHIN_CACHE_SIZE = 256
-# The index is reused by later requests of this process while the table's fingerprint is
-# unchanged; the age bound catches an edit the fingerprint cannot see (a name replaced by
-# another of the same length through the admin).
+# The index is reused by later requests of this process while the table's change token is
+# unchanged. The fallback without a token, the fingerprint, cannot see every edit (a name
+# replaced by another of the same length): there, the age bound catches it.
 _INDEX_MAX_AGE = 60.0
 
 
@@ -64,6 +64,9 @@ class DivisionIndex:
     _within: OrderedDict[tuple[int, dt.date], frozenset[int]] = field(
         default_factory=OrderedDict, repr=False
     )
+    _groupings: OrderedDict[tuple[int, dt.date], RegionGrouping] = field(
+        default_factory=OrderedDict, repr=False
+    )
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
@@ -82,12 +85,16 @@ class DivisionIndex:
     def load(cls, divisions: Iterable[Division] | None = None) -> DivisionIndex:
         if divisions is not None:
             return cls.build(divisions)
-        key = _fingerprint()
+        alias = router.db_for_read(Division)
+        token = _change_token(alias)
+        # The token sees every write (database triggers). Without its row (deleted by hand)
+        # the fingerprint and the age bound stand in.
+        key = (alias, connections[alias].settings_dict["NAME"], token) if token else _fingerprint()
         cached = _LOADED.get(key)
         now = time.monotonic()
-        if cached is not None and now - cached[0] < _INDEX_MAX_AGE:
+        if cached is not None and (token or now - cached[0] < _INDEX_MAX_AGE):
             return cached[1]
-        index = cls.build(Division.objects.all())
+        index = cls.build(Division.objects.using(alias).all())
         _LOADED.clear()
         _LOADED[key] = (now, index)
         return index
@@ -228,8 +235,63 @@ class DivisionIndex:
                 self._within.popitem(last=False)
         return found
 
+    def grouping(self, region: Division, on: dt.date) -> RegionGrouping:
+        """The district rows of ``region`` on ``on`` and the row every division of its
+        territory counts in: computed once per region and date, then reused by every
+        statistic of this index (bounded like ``ids_within``)."""
+        key = (region.pk, on)
+        with self._lock:
+            found = self._groupings.get(key)
+        if found is not None:
+            return found
+        districts = self.districts_on(region, on)
+        if not districts and region.level in COUNTY_LEVELS:
+            districts = [region]
+        rows = {d.pk for d in districts}
+        row_of: dict[int, tuple[int, bool]] = {}
+        for pk in self.ids_within(region, on):
+            holder, through_ancestor = self.resolve(pk, on)
+            current: Division | None = holder
+            while current is not None and current.pk not in rows:
+                current = self.by_id.get(current.parent_id) if current.parent_id else None
+            row_of[pk] = (current.pk if current is not None else holder.pk, through_ancestor)
+        # Integers from our own table: inlined, the statement needs no bound parameter per
+        # division (SQLite caps them; a province has thousands of past and present ids).
+        ids_sql = ",".join(str(pk) for pk in sorted(row_of)) or "NULL"
+        found = RegionGrouping(districts=districts, row_of=row_of, ids_sql=ids_sql)
+        with self._lock:
+            self._groupings[key] = found
+            while len(self._groupings) > _WITHIN_CACHE_SIZE:
+                self._groupings.popitem(last=False)
+        return found
+
+
+@dataclass(frozen=True)
+class RegionGrouping:
+    """How a region's statistic on a date groups its rows (``DivisionIndex.grouping``).
+
+    ``districts``: the rows of its district table; ``row_of``: for every division (past or
+    present) whose territory lies in the region, the id of the district row it counts in
+    (the holder's own id when it is in none) and whether it got there through an ancestor
+    (ended without a known successor); ``ids_sql``: those division ids as an SQL list."""
+
+    districts: list[Division]
+    row_of: dict[int, tuple[int, bool]]
+    ids_sql: str
+
 
 _LOADED: dict[tuple[Any, ...], tuple[float, DivisionIndex]] = {}
+# divisions.0007: a row whose token triggers replace on every write to the division table.
+_CHANGE_READ = "SELECT token FROM divisions_changetoken WHERE id = 1"
+
+
+def _change_token(alias: str) -> str | None:
+    """The division table's change token on database ``alias`` (one read by primary key),
+    or None when the row is missing."""
+    with connections[alias].cursor() as cursor:
+        cursor.execute(_CHANGE_READ)
+        row = cursor.fetchone()
+    return str(row[0]) if row else None
 
 
 def _fingerprint() -> tuple[Any, ...]:

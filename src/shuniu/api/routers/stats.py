@@ -88,11 +88,13 @@ def get_organization_stats(request: HttpRequest, query: Query[StatsQuery]) -> ob
         "organization_stats",
         (query.region, as_of, query.kind, query.include_registering),
         OrganizationStatsOut,
-        lambda: organization_stats_cached(
-            region_code=query.region,
-            as_of=as_of,
-            kind=query.kind,
-            include_registering=query.include_registering,
+        lambda: OrganizationStatsOut.from_stats(
+            organization_stats_cached(
+                region_code=query.region,
+                as_of=as_of,
+                kind=query.kind,
+                include_registering=query.include_registering,
+            )
         ),
     )
 
