@@ -1,5 +1,6 @@
 """``shuniu demo generate --scale national`` at a small size, and the issue's "done means" on
-it: Guangzhou (440100) and Guangdong (440000) end to end — dashboard, directory, API, CLI —
+it: Guangzhou (440100) and Guangdong (440000) end to end — dashboard, directory, compare, API,
+CLI —
 with figures equal to a direct count of the generated rows, and a county that ended in a
 merge counted under itself before the merge and under its successor after.
 
@@ -334,23 +335,65 @@ def test_directory_without_a_date_lists_the_current_registrar_divisions(generate
     assert api.json()["count"] == expected
 
 
-def test_compare_keeps_the_three_cities_figures(generated, db, client):
-    # given the national dataset beside the demo
-    on = dt.date(2012, 11, 30)
-    # when the comparison of the three cities is asked for the survey date
-    page = client.get("/compare/", {"as_of": on.isoformat()})
-    api = client.get("/api/v1/stats/organizations", {"region": "440300", "as_of": on.isoformat()})
-    # then it answers, and Shenzhen (in Guangdong) counts only the demo's organizations
+def test_compare_puts_guangzhou_and_guangdong_side_by_side(generated, db, client):
+    on = DAYS[1]
+    # given their direct counts on a date
+    expected = [expected_total("4401", on), expected_total("44", on)]
+    # when the comparison page and its summary download are asked for the two regions
+    query = {"regions": "440100,440000", "as_of": on.isoformat(), "kind": "all"}
+    page = client.get("/compare/", query)
+    download = client.get("/compare/download/", {**query, "chart": "summary", "format": "csv"})
+    # then both give the counts, in the order asked
     assert page.status_code == 200
-    demo_only = Organization.objects.exclude(source=national.SOURCE)
-    assert api.json()["total"] == expected_total("4403", on)
-    assert expected_total("4403", on) == sum(
-        1
-        for org_id, life in _lives()
-        if _state_on(life, on)[0] in ("registered", "registering")
-        and _state_on(life, on)[1].startswith("4403")
-        and demo_only.filter(pk=org_id).exists()
-    )
+    html = page.content.decode()
+    assert "广州市" in html
+    assert "广东省" in html
+    assert 'id="operating"' not in html  # the operating models are the three cities' own
+    summary = re.search(r'id="compare-summary".*?<tbody>\s*<tr>(.*?)</tr>', html, re.S)
+    assert summary
+    cells = re.findall(r'<td class="text-end">([\d,]+)</td>', summary.group(1))
+    assert [int(c.replace(",", "")) for c in cells] == expected
+    assert download.status_code == 200
+    first = download.content.decode("utf-8-sig").splitlines()[1].split(",")
+    assert [int(v) for v in first[-2:]] == expected
+
+
+def test_compare_refuses_an_unknown_or_county_region(generated, db, client):
+    # when a code that is no region, and a county outside the three cities, are asked
+    unknown = client.get("/compare/", {"regions": "440100,999999"})
+    county = client.get("/compare/", {"regions": "440106"})
+    # then each is a 400 naming what is wrong
+    assert unknown.status_code == 400
+    assert "999999" in unknown.content.decode()
+    assert county.status_code == 400
+    assert "440106" in county.content.decode()
+
+
+def test_compare_of_the_three_cities_is_unchanged_by_the_national_data(generated, db, client):
+    # given the survey date
+    on = dt.date(2012, 11, 30)
+    # when the three cities are compared (no regions given)
+    page = client.get("/compare/", {"as_of": on.isoformat(), "kind": "all"})
+    html = page.content.decode()
+    summary = re.search(r'id="compare-summary".*?<tbody>\s*<tr>(.*?)</tr>', html, re.S)
+    assert summary
+    cells = re.findall(r'<td class="text-end">([\d,]+)</td>', summary.group(1))
+    # then their totals are those of the demo's organizations alone
+    demo = set(Organization.objects.exclude(source=national.SOURCE).values_list("pk", flat=True))
+    totals = []
+    for prefix in ("11", "31", "4403"):
+        totals.append(
+            sum(
+                1
+                for org_id, life in _lives()
+                if org_id in demo
+                and _state_on(life, on)[0] in ("registered", "registering")
+                and _state_on(life, on)[1].startswith(prefix)
+            )
+        )
+    assert [int(c.replace(",", "")) for c in cells] == totals
+    assert totals == [expected_total(prefix, on) for prefix in ("11", "31", "4403")]
+    assert 'id="operating"' in html
 
 
 def test_workforce_and_purchasing_pages_of_guangzhou_draw_no_map(generated, db, client):

@@ -95,7 +95,8 @@ class Command(BaseCommand):
             ("--people", national.PEOPLE, "people (with employment, most certified)"),
             ("--purchases", national.PURCHASES, "purchases"),
         ):
-            generate.add_argument(flag, default=str(default), help=f"{what} (default {default:,})")
+            shown = f"{default:,}" if flag != "--seed" else str(default)
+            generate.add_argument(flag, default=str(default), help=f"{what} (default {shown})")
         generate.add_argument(
             "--format",
             choices=("table", "json"),
