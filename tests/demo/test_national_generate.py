@@ -1,8 +1,7 @@
 """``shuniu demo generate --scale national`` at a small size, and the issue's "done means" on
 it: Guangzhou (440100) and Guangdong (440000) end to end — dashboard, directory, compare, API,
-CLI —
-with figures equal to a direct count of the generated rows, and a county that ended in a
-merge counted under itself before the merge and under its successor after.
+CLI — with figures equal to a direct count of the generated rows, and a county that ended in
+a merge counted under itself before the merge and under its successor after.
 
 The expected figures are computed here from the organizations' events, by a replay written
 for the test (not the statistics' selectors or periods): a status after each founding,
@@ -203,6 +202,21 @@ def test_events_span_2003_to_2024_with_moves_across_county_changes_and_deregistr
         assert move.division_before.successor_id == move.division_after_id
         assert move.division_before.valid_to <= move.date
     assert events.filter(kind=EventKind.DEREGISTERED).exists()
+
+
+def test_purchases_are_bought_and_won_by_registered_organizations(generated, db):
+    # given the generated purchases
+    bought = Purchase.objects.filter(source=national.SOURCE).select_related(
+        "buyer", "region", "award__supplier", "contract"
+    )
+    # then the buyer was registered when it planned, the winner when it won, and the
+    # region existed when the contract was signed
+    for purchase in bought:
+        assert purchase.buyer.registered_on <= purchase.planned_on
+        if hasattr(purchase, "award"):
+            assert purchase.award.supplier.registered_on <= purchase.award.awarded_on
+            assert purchase.region.is_valid_on(purchase.contract.signed_on)
+    assert Contract.objects.filter(purchase__source=national.SOURCE).count() > 200
 
 
 def test_each_batch_is_audited_once_per_province(generated, db):

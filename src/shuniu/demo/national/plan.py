@@ -417,15 +417,26 @@ def purchases(orgs: Sequence[OrgPlan], count: int, seed: int) -> Iterator[Purcha
     everywhere = [b for found in buyers.values() for b in found]
     if not suppliers or not everywhere:
         return
+    # A buyer buys once it is registered: the earliest buyer bounds the purchases' dates.
+    first_buyer = min(b.registered_on for b in everywhere if b.registered_on is not None)
+    suppliers = [s for s in suppliers if s.division_until >= first_buyer + dt.timedelta(days=120)]
+    if not suppliers:
+        return
     for serial in range(count):
         supplier = rng.choice(suppliers)
         assert supplier.registered_on is not None
         planned = _day(
             rng,
-            supplier.registered_on + dt.timedelta(days=30),
+            max(supplier.registered_on, first_buyer) + dt.timedelta(days=30),
             supplier.division_until - dt.timedelta(days=90),
         )
-        local = buyers.get(supplier.division.code[:2]) or everywhere
+        local = [
+            b
+            for b in buyers.get(supplier.division.code[:2], ())
+            if b.registered_on is not None and b.registered_on <= planned
+        ]
+        if not local:
+            local = [b for b in everywhere if b.registered_on and b.registered_on <= planned]
         buyer = rng.choice(local)
         budget = Decimal(rng.randint(50, 3000) * 1000)
         tendering = planned + dt.timedelta(days=rng.randint(5, 20))
