@@ -301,9 +301,61 @@ class DashboardQuery(_QueryForm):
         )
 
 
+# Regions the comparison page puts side by side at most.
+MAX_COMPARED = 6
+
+
 class CompareQuery(_QueryForm):
-    def __init__(self, query: Mapping[str, str], *, today: dt.date) -> None:
+    """Kind and date; ``regions``: the codes of the provinces or prefecture-level units to put
+    side by side (the three cities when empty)."""
+
+    without_default: tuple[str, ...] = ("regions",)
+
+    regions = forms.CharField(
+        label=_("Regions (codes, comma-separated; empty: the three cities)"),
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "440100,440000"}),
+    )
+
+    def __init__(
+        self,
+        query: Mapping[str, str],
+        *,
+        today: dt.date,
+        index: DivisionIndex | None = None,
+    ) -> None:
         super().__init__(query, today=today, defaults={})
+        self.index = index
+        self.today = today
+
+    def clean_regions(self) -> tuple[str, ...]:
+        text: str = self.cleaned_data.get("regions") or ""
+        codes = list(dict.fromkeys(c.strip() for c in text.replace("，", ",").split(",")))
+        codes = [c for c in codes if c]
+        if not codes:
+            return REGION_CODES
+        if len(codes) > MAX_COMPARED:
+            raise forms.ValidationError(
+                _("At most %(most)s regions side by side; %(count)s were given."),
+                params={"most": MAX_COMPARED, "count": len(codes)},
+            )
+        index = self.index or DivisionIndex.load()
+        on = parse_date(self.data.get("as_of")) or self.today
+        for code in codes:
+            division = index.code_on(code, on) if code.isdigit() else None
+            if division is None:
+                raise forms.ValidationError(
+                    _("“%(value)s” is not a region code on %(date)s, such as 440100."),
+                    params={"value": code, "date": on.isoformat()},
+                )
+            if not is_offered_region(division, index):
+                raise county_not_offered(division, index)
+            if not division.is_valid_on(on):
+                raise forms.ValidationError(
+                    _("%(name)s (%(code)s) did not exist on %(date)s."),
+                    params={"name": division.name, "code": division.code, "date": on.isoformat()},
+                )
+        return tuple(codes)
 
 
 class _DownloadFields(forms.Form):
@@ -352,6 +404,7 @@ class DashboardDownloadQuery(_DownloadFields, DashboardQuery):
 
 class CompareDownloadQuery(_DownloadFields, CompareQuery):
     charts = COMPARE_CHARTS
+    without_default: tuple[str, ...] = ("chart", "format", "regions")
 
 
 def query_errors(form: forms.Form) -> list[tuple[str, str]]:

@@ -84,7 +84,8 @@ def dashboard_download(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def compare_download(request: HttpRequest) -> HttpResponse:
-    form = CompareDownloadQuery(request.GET, today=timezone.localdate())
+    index = DivisionIndex.load()
+    form = CompareDownloadQuery(request.GET, today=timezone.localdate(), index=index)
     if not form.is_valid():
         return bad_request(form)
     as_of, kind, chart = (
@@ -96,7 +97,9 @@ def compare_download(request: HttpRequest) -> HttpResponse:
     def build() -> ChartTable:
         if chart == "operating":  # agencies only, whatever the kind asked for
             return operating_file(operating_profiles(as_of=as_of))
-        cities = compare_cities(as_of=as_of, kind=kind, index=DivisionIndex.load())
+        cities = compare_cities(
+            as_of=as_of, kind=kind, index=index, codes=form.cleaned_data["regions"]
+        )
         tables = {
             "summary": compare_summary_table,
             "kinds": compare_kinds_table,

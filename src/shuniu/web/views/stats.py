@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -526,23 +527,37 @@ def _display(table: ChartTable, cities: list[CityColumn]) -> DisplayTable:
     )
 
 
-def compare_cities(*, as_of: dt.date, kind: str | None, index: DivisionIndex) -> list[CityColumn]:
-    return [
-        CityColumn(
-            code=code,
-            name=place_name(index.by_code[code]),
-            stats=organization_stats_cached(region_code=code, as_of=as_of, kind=kind, index=index),
+def compare_cities(
+    *,
+    as_of: dt.date,
+    kind: str | None,
+    index: DivisionIndex,
+    codes: Sequence[str] = REGION_CODES,
+) -> list[CityColumn]:
+    """The columns of the comparison: the three cities, or the regions asked for."""
+    columns = []
+    for code in codes:
+        region = index.code_on(code, as_of)
+        if region is None:
+            continue
+        columns.append(
+            CityColumn(
+                code=code,
+                name=place_name(region),
+                stats=organization_stats_cached(
+                    region_code=code, as_of=as_of, kind=kind, index=index
+                ),
+            )
         )
-        for code in REGION_CODES
-        if code in index.by_code
-    ]
+    return columns
 
 
 @require_safe
 def compare(request: HttpRequest) -> HttpResponse:
     """Beijing, Shanghai and Shenzhen side by side as of a date."""
     today = timezone.localdate()
-    form = CompareQuery(request.GET, today=today)
+    index = DivisionIndex.load()
+    form = CompareQuery(request.GET, today=today, index=index)
     context: dict[str, Any] = {
         "form": form,
         "notable_dates": [(d.isoformat(), label) for d, label in NOTABLE_DATES],
@@ -552,9 +567,11 @@ def compare(request: HttpRequest) -> HttpResponse:
         context["query_errors"] = _query_errors(form)
         return render(request, "web/stats/compare.html", context, status=400)
     as_of, kind = form.cleaned_data["as_of"], form.selected_kind()
-    index = DivisionIndex.load()
-    cities = compare_cities(as_of=as_of, kind=kind, index=index)
-    profiles = operating_profiles(as_of=as_of, index=index)
+    codes = form.cleaned_data["regions"]
+    # The operating models are those of the three cities (their survey): shown for them only.
+    three_cities = tuple(codes) == REGION_CODES
+    cities = compare_cities(as_of=as_of, kind=kind, index=index, codes=codes)
+    profiles = operating_profiles(as_of=as_of, index=index) if three_cities else []
     sources: list[str] = []
     published, other_published = _published_rows(cities, as_of, kind, sources)
     summary = compare_summary_table(cities)
@@ -564,7 +581,7 @@ def compare(request: HttpRequest) -> HttpResponse:
     # The latest end among the cities: before it at least one city still has records.
     ends = [
         end
-        for code in REGION_CODES
+        for code in codes
         if code in index.by_code
         and (
             end := records_end_cached(
@@ -589,12 +606,17 @@ def compare(request: HttpRequest) -> HttpResponse:
             "formations": _display(formations, cities),
             "operating": operating_table(profiles),
             "operating_sentences": [operating_sentence(p) for p in profiles],
-            "downloads": _download_links("web:compare-download", query, COMPARE_CHARTS),
+            "three_cities": three_cities,
+            "downloads": _download_links(
+                "web:compare-download",
+                query if three_cities else {**query, "regions": ",".join(codes)},
+                COMPARE_CHARTS if three_cities else COMPARE_CHARTS[:-1],
+            ),
             "compare_data": {
                 "language": translation.get_language(),
                 "cities": [c.name for c in cities],
-                "kinds": _grouped(kinds.rows),
-                "formations": _grouped(formations.rows),
+                "kinds": _grouped(kinds.rows, len(cities)),
+                "formations": _grouped(formations.rows, len(cities)),
                 "operating": operating_chart(profiles),
                 "labels": {"count": _("count")},
             },
@@ -610,13 +632,13 @@ def compare(request: HttpRequest) -> HttpResponse:
     return render(request, "web/stats/compare.html", context)
 
 
-def _grouped(rows: list[list[Any]]) -> dict[str, Any]:
+def _grouped(rows: list[list[Any]], columns: int) -> dict[str, Any]:
     """Rows of (code, label, count per city) as categories and one series per city."""
     return {
         "categories": [row[1] for row in rows],
-        "values": [[row[2 + i] for row in rows] for i in range(len(REGION_CODES))]
+        "values": [[row[2 + i] for row in rows] for i in range(columns)]
         if rows
-        else [[] for _code in REGION_CODES],
+        else [[] for _column in range(columns)],
     }
 
 
