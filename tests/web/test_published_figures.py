@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from shuniu.divisions.models import Division
 from shuniu.targets.models import PublishedFigure
-from shuniu.targets.selectors import published_figures_for
+from shuniu.targets.published import published_figures_for
 
 
 def figure(region: str, metric: str, kind: str, as_of: dt.date, source: str = "report"):

@@ -40,12 +40,12 @@ from shuniu.stats.selectors import (
 )
 from shuniu.targets.models import Metric
 from shuniu.targets.progress import State, first_record_on
+from shuniu.targets.published import published_figures_for
 from shuniu.targets.selectors import (
     AT_LEAST,
     AT_MOST,
     TargetWithProgress,
     check_records_date,
-    published_figures_for,
     targets_with_progress,
 )
 

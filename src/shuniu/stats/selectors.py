@@ -684,7 +684,7 @@ def organization_published_comparison(figures: OrganizationStats) -> list[Publis
     """The published figures for exactly the statistic's region, date and kind, each with the
     computed number. A qualified figure ("over 5,000") is a bound, never counted as a match."""
     from shuniu.targets.models import Metric
-    from shuniu.targets.selectors import published_figures_for
+    from shuniu.targets.published import published_figures_for
 
     computed = {
         Metric.ORGANIZATIONS.value: figures.total,

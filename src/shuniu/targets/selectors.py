@@ -4,7 +4,6 @@ authority or a report, so no actor scoping applies to them."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -16,7 +15,7 @@ from shuniu.core.actors import Actor
 from shuniu.core.errors import NotFound, PermissionDenied, ValidationError
 from shuniu.divisions.models import Division
 from shuniu.divisions.selectors import DivisionIndex
-from shuniu.targets.models import Metric, PublishedFigure, Target
+from shuniu.targets.models import PublishedFigure, Target
 from shuniu.targets.progress import (
     TARGET_METRICS,
     Progress,
@@ -26,29 +25,6 @@ from shuniu.targets.progress import (
     target_series,
 )
 from shuniu.targets.series import MetricSeries, read_together
-
-# The metrics an organization statistic can be held against: its total and its coverage.
-ORGANIZATION_METRICS = (Metric.ORGANIZATIONS, Metric.DISTRICTS_COVERED)
-
-
-def published_figures_for(
-    *,
-    region_code: str,
-    as_of: dt.date,
-    kind: str | None,
-    metrics: Sequence[str] = ORGANIZATION_METRICS,
-) -> list[PublishedFigure]:
-    """Published figures about ``region_code`` on exactly ``as_of`` for organizations of
-    ``kind`` (``None`` or ``""``: figures about all kinds together), ordered by metric then
-    source, so a page can set them beside the computed numbers of the same date."""
-    return list(
-        PublishedFigure.objects.filter(
-            region__code=region_code,
-            as_of=as_of,
-            kind=kind or "",
-            metric__in=list(metrics),
-        ).order_by("metric", "source", "id")
-    )
 
 
 @dataclass(frozen=True)

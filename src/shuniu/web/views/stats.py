@@ -39,7 +39,7 @@ from shuniu.stats.cache import (
 from shuniu.stats.operating import operating_profiles
 from shuniu.stats.selectors import OrganizationStats, SeriesPoint
 from shuniu.targets.models import Metric, PublishedFigure
-from shuniu.targets.selectors import published_figures_for
+from shuniu.targets.published import published_figures_for
 from shuniu.web.forms import (
     COMPARE_CHARTS,
     DASHBOARD_CHARTS,
