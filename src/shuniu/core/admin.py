@@ -4,9 +4,12 @@ from typing import Any, TypeVar
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Model
+from django.db import transaction
+from django.db.models import Model, QuerySet
+from django.forms.models import model_to_dict
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
+from shuniu.core.audit import audit_build, audit_write, audit_write_many
 from shuniu.core.models import AuditRecord
 
 _M = TypeVar("_M", bound=Model)
@@ -36,6 +39,50 @@ class RefusalAsMessage(admin.ModelAdmin[_M]):
         except AdminRefusal as refusal:
             self.message_user(request, refusal.text, level=messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
+
+
+def _fields(obj: Model) -> dict[str, Any]:
+    return {
+        k: v if isinstance(v, int | str | None) else str(v) for k, v in model_to_dict(obj).items()
+    }
+
+
+class ReferenceDataAdmin(admin.ModelAdmin[_M]):
+    """An admin of reference data (divisions, census figures) that has no services: each save
+    or delete is audited like a service's write, which also moves the data version, so that
+    the statistics cached before the edit are not served after it."""
+
+    def save_model(self, request: HttpRequest, obj: _M, form: Any, change: bool) -> None:
+        with transaction.atomic():
+            before = (
+                _fields(type(obj)._default_manager.get(pk=obj.pk)) if change and obj.pk else None
+            )
+            super().save_model(request, obj, form, change)
+            audit_write(
+                actor=request.user,  # type: ignore[arg-type]
+                action="update" if change else "create",
+                instance=obj,
+                before=before,
+                after=_fields(obj),
+            )
+
+    def delete_model(self, request: HttpRequest, obj: _M) -> None:
+        with transaction.atomic():
+            # Built before the delete, while the object still has its primary key.
+            record = audit_build(
+                actor=request.user,  # type: ignore[arg-type]
+                action="delete",
+                instance=obj,
+                before=_fields(obj),
+                after=None,
+            )
+            super().delete_model(request, obj)
+            audit_write_many([record])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[_M]) -> None:
+        with transaction.atomic():
+            for obj in list(queryset):
+                self.delete_model(request, obj)
 
 
 @admin.register(AuditRecord)

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from shuniu.core.admin import ReferenceDataAdmin
 from shuniu.divisions.models import Division, Population
 
 
 @admin.register(Division)
-class DivisionAdmin(admin.ModelAdmin[Division]):
+class DivisionAdmin(ReferenceDataAdmin[Division]):
     list_display = [
         "code",
         "name",
@@ -21,7 +22,7 @@ class DivisionAdmin(admin.ModelAdmin[Division]):
 
 
 @admin.register(Population)
-class PopulationAdmin(admin.ModelAdmin[Population]):
+class PopulationAdmin(ReferenceDataAdmin[Population]):
     list_display = ["division", "name", "census", "population"]
     list_filter = ["census"]
     search_fields = ["division__code", "name"]
