@@ -59,7 +59,7 @@ class ReferenceDataAdmin(admin.ModelAdmin[_M]):
             )
             super().save_model(request, obj, form, change)
             audit_write(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 action="update" if change else "create",
                 instance=obj,
                 before=before,
@@ -70,7 +70,7 @@ class ReferenceDataAdmin(admin.ModelAdmin[_M]):
         with transaction.atomic():
             # Built before the delete, while the object still has its primary key.
             record = audit_build(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 action="delete",
                 instance=obj,
                 before=_fields(obj),
