@@ -20,7 +20,6 @@ from django.utils.translation import gettext_lazy as _
 from shuniu.core.generics import allow_admin_subscripting
 from shuniu.core.logging import logging_config
 
-allow_admin_subscripting()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SHUNIU_VAR_DIR", BASE_DIR / "var"))
@@ -182,6 +181,11 @@ WEB_ONLY_APPS = (
 )
 if env_bool("SHUNIU_LEAN_START", False):
     INSTALLED_APPS = [app for app in INSTALLED_APPS if app not in WEB_ONLY_APPS]
+else:
+    # Before any admin module is imported (the admin's autodiscovery, at setup). A lean start
+    # has no admin, and importing the admin's classes to patch them is most of what its
+    # settings would cost.
+    allow_admin_subscripting()
 
 MIDDLEWARE = [
     # First, so that every response and every log line of a request carry its id.

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import sys
+import unicodedata
 from typing import Any
 
 from django.core.management.base import CommandError
@@ -59,3 +61,64 @@ def domain_errors_as_command_errors(exc: Exception) -> CommandError:
             % {"id": exc.pk}
         )
     return CommandError(str(exc))
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: wide (CJK) characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+class TextTable:
+    """A table of plain text with box lines, for the statistics command: the same look as the
+    rich tables elsewhere without importing rich, which was a tenth of ``shuniu stats``'s
+    start (issue 10). Numbers (cells that are digits, commas, signs, dots, a per cent or a
+    "/") are right-aligned, text left-aligned."""
+
+    _NUMBER = frozenset("0123456789,.-+%/ ≠")
+
+    def __init__(self, *headers: str, show_header: bool = True) -> None:
+        self.headers = [str(h) for h in headers]
+        self.show_header = show_header and bool(headers)
+        self.rows: list[list[str]] = []
+
+    def add_row(self, *cells: object) -> None:
+        self.rows.append([str(c) for c in cells])
+
+    def _numeric(self, column: int) -> bool:
+        cells = [row[column] for row in self.rows if column < len(row) and row[column]]
+        return bool(cells) and all(set(c) <= self._NUMBER for c in cells)
+
+    def render(self) -> str:
+        columns = max([len(self.headers), *(len(r) for r in self.rows)], default=0)
+        if not columns:
+            return ""
+        rows = [r + [""] * (columns - len(r)) for r in self.rows]
+        head = self.headers + [""] * (columns - len(self.headers))
+        widths = [
+            max(display_width(r[i]) for r in [*rows, *([head] if self.show_header else [])])
+            for i in range(columns)
+        ]
+        right = [self._numeric(i) for i in range(columns)]
+
+        def line(cells: list[str]) -> str:
+            parts = []
+            for i, cell in enumerate(cells):
+                pad = " " * (widths[i] - display_width(cell))
+                parts.append(pad + cell if right[i] else cell + pad)
+            return "│ " + " │ ".join(parts) + " │"
+
+        def rule(left: str, mid: str, end: str) -> str:
+            return left + mid.join("─" * (w + 2) for w in widths) + end
+
+        out = [rule("┌", "┬", "┐")]
+        if self.show_header:
+            out += [line(head), rule("├", "┼", "┤")]
+        out += [line(r) for r in rows]
+        out.append(rule("└", "┴", "┘"))
+        return "\n".join(out)
+
+
+def print_text(*blocks: TextTable | str) -> None:
+    """Write titles and tables to standard output, each on its own lines."""
+    for block in blocks:
+        sys.stdout.write((block.render() if isinstance(block, TextTable) else block) + "\n")

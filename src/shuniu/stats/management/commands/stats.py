@@ -7,10 +7,15 @@ from typing import TYPE_CHECKING, Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rich.console import Console
-from rich.table import Table
 
-from shuniu.core.cli import domain_errors_as_command_errors, dumps, parse_date, to_jsonable
+from shuniu.core.cli import (
+    TextTable,
+    domain_errors_as_command_errors,
+    dumps,
+    parse_date,
+    print_text,
+    to_jsonable,
+)
 from shuniu.core.errors import NotFound, PermissionDenied, ValidationError
 from shuniu.core.replica import replica_reads
 from shuniu.procurement.models import EvaluationGrade, Method
@@ -134,16 +139,15 @@ class Command(BaseCommand):
 
 
 def _print_table(figures: OrganizationStats) -> None:
-    console = Console()
     kinds = dict(Kind.choices)
     title = _("%(region)s as of %(date)s: %(kind)s") % {
         "region": figures.region.name,
         "date": figures.as_of.isoformat(),
         "kind": kinds.get(figures.kind or "", _("all kinds")),
     }
-    console.print(f"[bold]{title}[/bold]")
+    print_text(title)
     statuses = dict(Status.choices)
-    summary = Table(show_header=False)
+    summary = TextTable(show_header=False)
     summary.add_row(_("Total"), str(figures.total))
     for status, count in figures.by_status.items():
         summary.add_row(f"  {statuses.get(status, status)}", str(count))
@@ -152,23 +156,23 @@ def _print_table(figures: OrganizationStats) -> None:
     )
     if figures.under_ancestor:
         summary.add_row(_("Counted under a larger division"), str(figures.under_ancestor))
-    console.print(summary)
-    districts = Table(_("Code"), _("District"), _("Count"))
+    print_text(summary)
+    districts = TextTable(_("Code"), _("District"), _("Count"))
     for row in figures.by_district:
         districts.add_row(row.code, row.name, str(row.count))
-    console.print(districts)
+    print_text(districts)
     formations = dict(Formation.choices)
-    by_formation = Table(_("Formation"), _("Count"))
+    by_formation = TextTable(_("Formation"), _("Count"))
     for f in figures.by_formation:
         by_formation.add_row(str(formations.get(f.formation, f.formation)), str(f.count))
-    console.print(by_formation)
-    by_kind = Table(_("Kind"), _("Count"))
+    print_text(by_formation)
+    by_kind = TextTable(_("Kind"), _("Count"))
     for kind, count in figures.by_kind.items():
         by_kind.add_row(str(kinds.get(kind, kind)), str(count))
-    console.print(by_kind)
+    print_text(by_kind)
     comparisons = organization_published_comparison(figures)
     if comparisons:
-        published = Table(_("Published figure"), _("Published"), _("Computed"), _("Source"))
+        published = TextTable(_("Published figure"), _("Published"), _("Computed"), _("Source"))
         metrics = dict(Metric.choices)
         for c in comparisons:
             value = f"{c.qualifier} {c.published.normalize():f}".strip()
@@ -176,17 +180,16 @@ def _print_table(figures: OrganizationStats) -> None:
             published.add_row(
                 str(metrics.get(c.metric, c.metric)), value, f"{c.computed}{mark}", c.source
             )
-        console.print(published)
+        print_text(published)
 
 
 def _print_workforce_table(figures: WorkforceStats) -> None:
-    console = Console()
     title = _("%(region)s as of %(date)s: certified social workers") % {
         "region": figures.region.name,
         "date": figures.as_of.isoformat(),
     }
-    console.print(f"[bold]{title}[/bold]")
-    summary = Table(show_header=False)
+    print_text(title)
+    summary = TextTable(show_header=False)
     summary.add_row(_("Certified"), str(figures.certified_total))
     levels = {key: str(Level(value).label) for value, key in LEVEL_KEYS.items()}
     for level, count in figures.by_level.items():
@@ -195,13 +198,13 @@ def _print_workforce_table(figures: WorkforceStats) -> None:
     summary.add_row(_("Certified, employed in the sector"), str(figures.employed_in_sector))
     summary.add_row(_("Agency staff (certified or not)"), str(figures.agency_staff))
     summary.add_row(_("Registered with the city"), str(figures.city_registered))
-    console.print(summary)
-    districts = Table(_("Code"), _("District"), _("Certified"))
+    print_text(summary)
+    districts = TextTable(_("Code"), _("District"), _("Certified"))
     for row in figures.by_district:
         districts.add_row(row.code, row.name, str(row.certified))
-    console.print(districts)
+    print_text(districts)
     pipeline = figures.pipeline
-    funnel = Table(_("Pipeline"), _("People"))
+    funnel = TextTable(_("Pipeline"), _("People"))
     funnel.add_row(
         _("Graduates (%(n)d universities)") % {"n": pipeline.universities},
         str(pipeline.graduates),
@@ -210,15 +213,15 @@ def _print_workforce_table(figures: WorkforceStats) -> None:
     funnel.add_row(_("  of them certified"), str(pipeline.placed_certified))
     funnel.add_row(_("Certified"), str(pipeline.certified))
     funnel.add_row(_("Employed in the sector"), str(pipeline.employed_in_sector))
-    console.print(funnel)
-    retention = Table(_("Employed by agencies on"), _("Then"), _("Still employed"))
+    print_text(funnel)
+    retention = TextTable(_("Employed by agencies on"), _("Then"), _("Still employed"))
     for point in figures.retention:
         retention.add_row(
             point.base_on.isoformat(), str(point.employed_then), str(point.still_employed)
         )
-    console.print(retention)
+    print_text(retention)
     if figures.published:
-        published = Table(_("Published figure"), _("Value"), _("As of"), _("Source"))
+        published = TextTable(_("Published figure"), _("Value"), _("As of"), _("Source"))
         for figure in figures.published:
             published.add_row(
                 str(Metric(figure.metric).label),
@@ -226,7 +229,7 @@ def _print_workforce_table(figures: WorkforceStats) -> None:
                 figure.as_of.isoformat(),
                 figure.source,
             )
-        console.print(published)
+        print_text(published)
 
 
 # --- purchasing (the same figures as GET /api/v1/stats/purchasing) ---------------------------
@@ -251,14 +254,13 @@ def _purchasing(command: BaseCommand, options: dict[str, Any]) -> None:
 
 
 def _print_purchasing_table(figures: PurchasingStats) -> None:
-    console = Console()
     title = _("%(region)s as of %(date)s: purchasing") % {
         "region": figures.region.name,
         "date": figures.as_of.isoformat(),
     }
-    console.print(f"[bold]{title}[/bold]")
+    print_text(title)
     kinds = dict(PurchaseKind.choices)
-    summary = Table(show_header=False)
+    summary = TextTable(show_header=False)
     for kind, count in figures.purchases.items():
         summary.add_row(str(kinds.get(kind, kind)), str(count))
     summary.add_row(_("Contracted amount (yuan)"), f"{figures.contracted_amount}")
@@ -266,31 +268,31 @@ def _print_purchasing_table(figures: PurchasingStats) -> None:
     summary.add_row(_("Posts funded"), str(figures.posts_funded))
     summary.add_row(_("Posts filled"), str(figures.posts_filled))
     summary.add_row(_("Posts vacant"), str(figures.posts_vacant))
-    console.print(summary)
-    districts = Table(_("Code"), _("District"), _("Purchases"), _("Amount"), _("Posts funded"))
+    print_text(summary)
+    districts = TextTable(_("Code"), _("District"), _("Purchases"), _("Amount"), _("Posts funded"))
     for d in figures.by_district:
         districts.add_row(
             d.code, d.name, str(d.purchases), f"{d.contracted_amount}", str(d.posts_funded)
         )
-    console.print(districts)
+    print_text(districts)
     methods = dict(Method.choices)
-    by_method = Table(_("Method"), _("Purchases"), _("Amount"))
+    by_method = TextTable(_("Method"), _("Purchases"), _("Amount"))
     for m in figures.by_method:
         by_method.add_row(str(methods[m.method]), str(m.purchases), f"{m.contracted_amount}")
-    console.print(by_method)
-    suppliers = Table(_("Supplier"), _("Purchases"), _("Amount"), _("Share"))
+    print_text(by_method)
+    suppliers = TextTable(_("Supplier"), _("Purchases"), _("Amount"), _("Share"))
     for s in figures.top_suppliers:
         suppliers.add_row(s.name, str(s.purchases), f"{s.contracted_amount}", f"{s.share:.2%}")
-    console.print(suppliers)
+    print_text(suppliers)
     grades = dict(EvaluationGrade.choices)
-    by_grade = Table(_("Grade"), _("Final evaluations"))
+    by_grade = TextTable(_("Grade"), _("Final evaluations"))
     for grade, count in figures.by_grade.items():
         by_grade.add_row(str(grades[grade]), str(count))
-    console.print(by_grade)
-    by_year = Table(_("Year"), _("Purchases"), _("Amount"))
+    print_text(by_grade)
+    by_year = TextTable(_("Year"), _("Purchases"), _("Amount"))
     for y in figures.by_year:
         by_year.add_row(str(y.year), str(y.purchases), f"{y.contracted_amount}")
-    console.print(by_year)
+    print_text(by_year)
 
 
 # --- operating models (the same figures as GET /api/v1/stats/operating-models) --------------
@@ -321,14 +323,11 @@ def _operating(command: BaseCommand, options: dict[str, Any]) -> None:
         writer.writerow(headers)
         writer.writerows(["" if cell is None else cell for cell in row] for row in rows)
         return
-    console = Console()
-    console.print(
-        f"[bold]{_('Operating models as of %(date)s') % {'date': as_of.isoformat()}}[/bold]"
-    )
-    table = Table(_("Figure"), *(p.region.name for p in profiles))
+    print_text(_("Operating models as of %(date)s") % {"date": as_of.isoformat()})
+    table = TextTable(_("Figure"), *(p.region.name for p in profiles))
     for row in operating_rows(profiles):
         table.add_row(row.label, *(_operating_cell(row, i) for i in range(len(profiles))))
-    console.print(table)
+    print_text(table)
 
 
 def _operating_cell(row: OperatingRow, i: int) -> str:
