@@ -363,8 +363,14 @@ class PeopleImporter:
             def report(stage: str, done: int, total: int) -> None:
                 progress(stage, done, total or max(hint, done))
 
+        # The rows come from the file and the progress goes to the terminal: neither uses
+        # the database, so the inserts may run while the next rows are read.
         result = people_import(
-            actor=actor, rows=read_rows(table, headers), dry_run=dry_run, progress=report
+            actor=actor,
+            rows=read_rows(table, headers),
+            dry_run=dry_run,
+            progress=report,
+            background_writes=True,
         )
         order = dict(headers.positions)
         errors = sorted(result.errors, key=lambda e: (e.row, order.get(e.field, len(order))))
