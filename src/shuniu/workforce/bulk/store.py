@@ -211,7 +211,11 @@ class _Store:
         table = _INSERT_TABLES[key]
         names = ", ".join(columns)
         if self.postgres:
-            with self.cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            # The raw cursor's COPY: its errors raised as Django's, as the other statements'.
+            with (
+                connection.wrap_database_errors,
+                self.cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+            ):
                 for values in rows:
                     copy.write_row(values)
         elif self.background:
