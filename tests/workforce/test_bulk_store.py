@@ -24,7 +24,8 @@ def person_row(pk: int, now: object) -> tuple[object, ...]:
 
 
 def test_background_inserts_split_into_statements_are_all_there_after_waiting(db):
-    # given a store writing in the background (SQLite) that takes 7 rows a statement
+    # given a store writing in the background (SQLite) 7 rows a statement (30 rows: 4
+    # statements in the thread, 2 rows in line)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     store = _Store(background=True)
     assert store.background == (connection.vendor == "sqlite")

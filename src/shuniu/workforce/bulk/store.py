@@ -3,8 +3,8 @@
 
 On SQLite the import's inserts may run in the background (``_Store(background=True)``):
 each chunk's new rows go to the database as multi-row ``INSERT … VALUES (…), (…), …``
-statements (as many rows as SQLite takes parameters), executed by a thread while the import
-reads and checks the next chunk's rows. Few statements per chunk is what makes that pay:
+statements (``ROWS_PER_STATEMENT`` rows each, the rest in line), executed by a thread while
+the import reads and checks the next chunk's rows. Few statements per chunk is what makes that pay:
 SQLite works without Python's global interpreter lock for the whole statement, whereas
 ``executemany`` takes the lock back for every row and waits for it behind the thread that
 reads the file (the same CPU time as ``executemany`` otherwise). Every other use of the
@@ -96,6 +96,10 @@ _INSERT_TABLES = {
 }
 
 
+# Rows a background insert statement writes (see _Store.insert).
+ROWS_PER_STATEMENT = 1000
+
+
 class _Store:
     """The SQL of the import, on SQLite or PostgreSQL."""
 
@@ -111,6 +115,8 @@ class _Store:
         )
         # The chunk's inserts not yet handed to the thread, the thread, what it raised.
         self._pending: list[tuple[str, list[Any]]] = []
+        # Rows to insert with ``executemany`` when the thread starts: (table, columns, rows).
+        self._in_line: list[tuple[str, str, int, list[Any]]] = []
         self._writer: threading.Thread | None = None
         self._failure: BaseException | None = None
 
@@ -133,6 +139,9 @@ class _Store:
     def flush(self) -> None:
         """Start the pending inserts in the background (after waiting for the last ones)."""
         self.wait()
+        in_line, self._in_line = self._in_line, []
+        for table, names, columns, rows in in_line:
+            self._insert_many(table, names, columns, rows)
         if not self._pending:
             return
         statements, self._pending = self._pending, []
@@ -218,21 +227,33 @@ class _Store:
             ):
                 for values in rows:
                     copy.write_row(values)
-        elif self.background:
-            per = max(1, self._max_params // len(columns))
+        elif self.background and len(rows) >= (per := self._rows_per_statement(len(columns))):
+            # Statements of one size per table: SQLite keeps each statement compiled (several
+            # MiB for a thousand rows) and Python caches up to 128 of them by their text. The
+            # rows beyond the last full statement go in line, when the thread starts.
+            full = len(rows) - len(rows) % per
             mark = "(" + ", ".join(["?"] * len(columns)) + ")"
-            for start in range(0, len(rows), per):
-                part = rows[start : start + per]
+            sql = f"INSERT INTO {table} ({names}) VALUES " + ", ".join([mark] * per)  # noqa: S608 model table/column names, ? marks; values are parameters
+            for start in range(0, full, per):
                 self._pending.append(
-                    (
-                        f"INSERT INTO {table} ({names}) VALUES " + ", ".join([mark] * len(part)),  # noqa: S608 model table/column names, ? marks; values are parameters
-                        list(itertools.chain.from_iterable(part)),
-                    )
+                    (sql, list(itertools.chain.from_iterable(rows[start : start + per])))
                 )
+            if full < len(rows):
+                self._in_line.append((table, names, len(columns), rows[full:]))
+        elif self.background:
+            self._in_line.append((table, names, len(columns), rows))
         else:
-            self.wait()
-            marks = ", ".join(["%s"] * len(columns))
-            self.cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608 model table/column names, %s marks; values are parameters
+            self._insert_many(table, names, len(columns), rows)
+
+    def _rows_per_statement(self, columns: int) -> int:
+        # A thousand rows, half a chunk (SQLite takes 32,766 parameters unless built
+        # otherwise; with its old limit of 999, a statement a few dozen rows).
+        return max(1, min(ROWS_PER_STATEMENT, self._max_params // columns))
+
+    def _insert_many(self, table: str, names: str, columns: int, rows: list[Any]) -> None:
+        self.wait()
+        marks = ", ".join(["%s"] * columns)
+        self.cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608 model table/column names, %s marks; values are parameters
 
     def json(self, pairs: Iterable[tuple[str, str]]) -> str:
         function = "jsonb_build_object" if self.postgres else "json_object"
