@@ -24,6 +24,7 @@ from shuniu.core.validation import (
     check_date,
     clean_text,
     date_problem,
+    text_acceptable_throughout,
     text_problem,
 )
 from shuniu.interop import values
@@ -115,6 +116,34 @@ def test_the_verdict_matches_the_definition_for_any_text(value):
     assert (problem is None) == (not forbidden and not invisible_only)
     if forbidden:
         assert f"U+{ord(forbidden[0]):04X} (position {value.index(forbidden[0]) + 1})" in problem
+
+
+@given(st.lists(st.text(), max_size=6))
+def test_text_vouched_for_at_once_is_accepted_piece_by_piece(pieces):
+    # given any pieces of text (the cells of a row) joined together
+    joined = "".join(pieces)
+    # when the whole is vouched for at once
+    vouched = text_acceptable_throughout(joined)
+    # then every piece, its white space folded, is accepted by the check of one value, and
+    # a piece without an ASCII space has no other white space to fold
+    if vouched:
+        assert all(text_problem(" ".join(piece.split())) is None for piece in pieces)
+        assert all(piece.split() == [piece] for piece in pieces if piece and " " not in piece)
+
+
+@pytest.mark.parametrize(
+    ("value", "vouched"),
+    [
+        ("张三,110101198503010011,东城区 助人社工事务所", True),
+        ("张三\t李四", False),
+        ("社工\u202e所", False),
+        ("\u3164", False),
+        ("张\u3000三", False),
+        ("", True),
+    ],
+)
+def test_text_vouched_for_at_once_exactly(value, vouched):
+    assert text_acceptable_throughout(value) is vouched
 
 
 def test_clean_text_names_the_field_and_the_length():

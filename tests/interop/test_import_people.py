@@ -644,3 +644,53 @@ def test_the_template_has_the_columns_and_the_people_help(db, tmp_path):
     help_text = [row[0] for row in workbook["help"].iter_rows(values_only=True) if row[0]]
     assert help_text[1].startswith("Enter one row per person, certificate and job")
     assert "证书等级 / certificate_level" in help_text
+
+
+def test_bad_cells_in_rows_otherwise_clean_are_reported_by_row_and_column(orgs, csv_file):
+    # given rows of clean text (read a row at once) but for one cell each: a direction
+    # control in a name, a name of a Hangul filler only (printable, but shows nothing), a
+    # tab inside an employer's name, and a clean row with runs of spaces
+    employer = orgs["employer"]
+    path = csv_file(
+        [
+            HEADER_ZH,
+            f"张\u202e三,{ZHANG},男,本科,,,,,,,{employer.uscc},,2011-03-01,",
+            f"\u3164,{LI},,,,,,,,,{employer.uscc},,2011-03-01,",
+            f"王五,{WANG},,,,,,,,,东城区\t助人社工事务所,,2011-03-01,",
+        ],
+        name="people.csv",
+    )
+    # when it is imported
+    result = run_command("people", str(path), "--lang", "en")
+    # then each bad cell is reported with its row and column, and nothing is written
+    assert result.code != 0
+    assert result.err_lines[:3] == [
+        "row 2, column 姓名: Remove the direction control U+202E (position 2): it can make "
+        "text read differently from how it is stored.",
+        "row 3, column 姓名: Write visible text: this holds only invisible characters.",
+        "row 4, column 工作单位: No organization has the credit code or name 东城区 "
+        "助人社工事务所.",
+    ]
+    assert len(result.err_lines) == 4  # and the summary: nothing written
+    assert {k: v for k, v in stored().items() if k != "audit"} == {
+        "people": 0,
+        "certificates": 0,
+        "employments": 0,
+    }
+    assert not AuditRecord.objects.filter(action="people.import_batch").exists()
+
+
+def test_runs_of_spaces_in_a_clean_row_are_folded(orgs, csv_file):
+    # given a clean row whose name and employer hold runs of spaces and spaces at the ends
+    path = csv_file(
+        [HEADER_ZH, f" 张  三 ,{ZHANG},男,本科,,,,,,,  {EMPLOYER}  ,,2011-03-01,"],
+        name="people.csv",
+    )
+    # when it is imported
+    result = run_command("people", str(path))
+    # then the name is stored with single spaces and the employer found by its name
+    assert result.code == 0, result.err
+    assert list(Person.objects.values_list("name", flat=True)) == ["张 三"]
+    assert list(Employment.objects.values_list("organization_id", flat=True)) == [
+        orgs["employer"].pk
+    ]

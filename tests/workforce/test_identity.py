@@ -33,6 +33,9 @@ def test_the_standards_examples_are_valid(number, birth, sex):
 
 def test_a_lower_case_x_and_spaces_are_normalised():
     assert parse_id_number(" 110105 19491231 002x ").number == "11010519491231002X"
+    # the number as written down, without spaces (read without normalising)
+    assert parse_id_number("11010519491231002x").number == "11010519491231002X"
+    assert parse_id_number("11010519491231002X").number == "11010519491231002X"
 
 
 @pytest.mark.parametrize(

@@ -152,6 +152,18 @@ class BatchAudit:
         found["keys"].append(key)
         found["rows"].append(row)
 
+    def created_many(
+        self, division_code: str, table: str, ids: list[int], keys: list[Any], rows: list[int]
+    ) -> None:
+        """``created`` for many records of one division and table at once."""
+        created = self._group(division_code)["created"]
+        found = created.get(table)
+        if found is None:
+            found = created[table] = {"ids": [], "keys": [], "rows": []}
+        found["ids"] += ids
+        found["keys"] += keys
+        found["rows"] += rows
+
     def updated(self, division_code: str, table: str, pk: int) -> None:
         self._group(division_code)["updated"].setdefault(table, []).append(pk)
 

@@ -115,6 +115,27 @@ def text_problem(value: str, *, multiline: bool = False) -> str | None:
     return None
 
 
+# The characters of _INVISIBLE that str.isprintable() accepts (the others are format
+# characters, which it refuses).
+_PRINTABLE_INVISIBLE = re.compile(
+    "[" + "".join(sorted(ch for ch in _INVISIBLE if ch.isprintable())) + "]"
+)
+
+
+def text_acceptable_throughout(value: str) -> bool:
+    """Whether ``text_problem`` accepts every piece of ``value`` (every cell of a row joined
+    together, say) once runs of spaces are collapsed and the ends stripped: one test for
+    many values, so that bulk imports check a row at once instead of each cell. ``False``
+    means only "look at each piece"; then ``text_problem`` decides.
+
+    Printable text (``str.isprintable``) has no control, format, direction or separator
+    character other than the ASCII space and no lone surrogate, so nothing ``text_problem``
+    refuses, except pieces made only of the few printable characters that show nothing:
+    text holding any of those is not vouched for.
+    """
+    return value.isprintable() and _PRINTABLE_INVISIBLE.search(value) is None
+
+
 def date_problem(value: dt.date) -> str | None:
     """Why ``value`` is not an acceptable date; ``None`` if it is."""
     if isinstance(value, dt.datetime):

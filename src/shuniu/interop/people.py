@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shuniu.core.actors import Actor
+from shuniu.core.validation import text_acceptable_throughout
 from shuniu.interop import values
 from shuniu.interop.columns import Column, HeaderMap, Problem
 from shuniu.interop.contract import HelpSection, ImportReport, Progress
@@ -233,6 +234,8 @@ def _date(value: Any) -> dt.date | None:
 def _memo(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """``parse`` remembering its answers (and refusals) for cells of the same value."""
     answers: dict[Any, tuple[bool, Any]] = {}
+    # Text cells read before and their values, for ``read_rows`` to look up directly.
+    accepted: dict[str, Any] = {}
 
     def parse_memo(value: Any) -> Any:
         # Text cells by their text; others with their type (2010 and "2010" may differ).
@@ -245,11 +248,15 @@ def _memo(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
                 known = (False, str(exc))
             if len(answers) >= _MEMO_LIMIT:
                 answers.clear()
+                accepted.clear()
             answers[key] = known
+            if known[0] and type(value) is str:
+                accepted[value] = known[1]
         if known[0]:
             return known[1]
         raise values.CellError(known[1])
 
+    parse_memo.accepted = accepted  # type: ignore[attr-defined]
     return parse_memo
 
 
@@ -276,22 +283,59 @@ def read_rows(table: Table, headers: HeaderMap) -> Iterator[PersonRow]:
     """The table's rows as the bulk service takes them, one at a time; unreadable cells
     become the row's errors."""
     readers = _readers()
-    plan = [(key, position, readers[key]) for key, position in headers.positions.items()]
-    width = max((position for _key, position, _read in plan), default=-1) + 1
+    plan = [
+        (
+            key,
+            position,
+            readers[key],
+            readers[key] in _PLAIN,
+            getattr(readers[key], "accepted", None),
+        )
+        for key, position in headers.positions.items()
+    ]
+    width = max((entry[1] for entry in plan), default=-1) + 1
     padding = [None] * width
+    missing = object()
     for number, cells in table.rows:
         if len(cells) < width:
             cells = [*cells, *padding[len(cells) :]]
+        # A row of text found clean at once (nearly every row of a CSV file): its text cells
+        # are taken as ``_text`` would return them, and cells read before by their value.
+        plain = _plain_text(cells)
         row = PersonRow(row=number)
-        for key, position, read in plan:
+        for key, position, read, is_text, accepted in plan:
             value = cells[position]
             if value is None or value == "":
                 continue
+            if plain:
+                if is_text:
+                    setattr(row, key, " ".join(value.split()) if " " in value else value)
+                    continue
+                if accepted is not None:
+                    found = accepted.get(value, missing)
+                    if found is not missing:
+                        setattr(row, key, found)
+                        continue
             try:
                 setattr(row, key, read(value))
             except values.CellError as exc:
                 row.errors.append(RowError(row=number, field=key, reason=str(exc)))
         yield row
+
+
+# Readers that take a text cell as ``_text`` does.
+_PLAIN = frozenset({_text, _id_number})
+
+
+def _plain_text(cells: list[Any]) -> bool:
+    """Whether every cell of the row is text that ``_text`` takes as it is, up to runs of
+    spaces: decided for the whole row at once (``core.validation``), as a CSV row nearly
+    always is."""
+    try:
+        line = "".join(cells)
+    except TypeError:  # not all text (a workbook's numbers and dates, blank cells)
+        return False
+    return text_acceptable_throughout(line)
 
 
 class PeopleImporter:
@@ -319,8 +363,14 @@ class PeopleImporter:
             def report(stage: str, done: int, total: int) -> None:
                 progress(stage, done, total or max(hint, done))
 
+        # The rows come from the file and the progress goes to the terminal: neither uses
+        # the database, so the inserts may run while the next rows are read.
         result = people_import(
-            actor=actor, rows=read_rows(table, headers), dry_run=dry_run, progress=report
+            actor=actor,
+            rows=read_rows(table, headers),
+            dry_run=dry_run,
+            progress=report,
+            background_writes=True,
         )
         order = dict(headers.positions)
         errors = sorted(result.errors, key=lambda e: (e.row, order.get(e.field, len(order))))

@@ -91,7 +91,11 @@ def _ascii_digits(text: str) -> bool:
 
 def parse_id_number(raw: str, *, today: dt.date | None = None) -> IdNumber:
     """Validate and normalise an ID number; 15-digit legacy numbers are converted to 18."""
-    value = "".join(str(raw).split()).upper().replace("Ｘ", "X").translate(_FULL_WIDTH_DIGITS)
+    if type(raw) is str and len(raw) == 18 and raw.isascii() and raw[:17].isdigit():
+        # Already as written down (the common case): nothing to normalise but a small x.
+        value = raw if raw[17] != "x" else raw[:17] + "X"
+    else:
+        value = "".join(str(raw).split()).upper().replace("Ｘ", "X").translate(_FULL_WIDTH_DIGITS)
     if len(value) == 15:
         if not _ascii_digits(value):
             raise InvalidIdNumber(_("a 15-digit ID number has digits only"))

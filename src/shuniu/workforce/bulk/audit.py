@@ -65,23 +65,43 @@ class _Auditing(_ImportState):
         divisions = self.refs.index.by_id
         division_code_of = self.refs.division_code_of
         person_code: dict[int, str] = {}
-        created = batch.created
+        # (division code, table) -> (ids, keys, rows), filled in the order of the records.
+        groups: dict[tuple[str, str], tuple[list[int], list[Any], list[int]]] = {}
+
+        def group(code: str, table: str) -> tuple[list[int], list[Any], list[int]]:
+            found = groups.get((code, table))
+            if found is None:
+                found = groups[(code, table)] = ([], [], [])
+            return found
+
         rows, first = self.certificate_rows, self.first_certificate
         for pk, person_id, _level, number, _year, _issued, division_id in self.new_certificates:
             code = divisions[division_id].code
-            person_code.setdefault(person_id, code)
-            created(code, "certificate", pk, number, rows[pk - first])
+            if person_id not in person_code:
+                person_code[person_id] = code
+            ids, keys, made_by = group(code, "certificate")
+            ids.append(pk)
+            keys.append(number)
+            made_by.append(rows[pk - first])
         rows, first = self.job_rows, self.first_job
         for job in self.new_jobs:
             person_id, org_id, starts_on = job[3]
             code = division_code_of(org_id)
-            person_code.setdefault(person_id, code)
-            key = [person_id, org_id, starts_on.isoformat()]
-            created(code, "employment", job[0], key, rows[job[0] - first])
+            if person_id not in person_code:
+                person_code[person_id] = code
+            ids, keys, made_by = group(code, "employment")
+            ids.append(job[0])
+            keys.append([person_id, org_id, starts_on.isoformat()])
+            made_by.append(rows[job[0] - first])
         rows, first = self.person_rows, self.first_person
         for state in self.new_people:
             pk = state[0]
-            created(person_code.get(pk, ""), "person", pk, state[10], rows[pk - first])
+            ids, keys, made_by = group(person_code.get(pk, ""), "person")
+            ids.append(pk)
+            keys.append(state[10])
+            made_by.append(rows[pk - first])
+        for (code, table), (ids, keys, made_by) in groups.items():
+            batch.created_many(code, table, ids, keys, made_by)
         for (table, pk), code in self.update_codes.items():
             batch.updated(code, table, pk)
         audit_batch_write(actor=self.actor, batch=batch)

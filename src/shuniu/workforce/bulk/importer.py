@@ -43,6 +43,7 @@ def people_import(
     progress: ImportProgress | None = None,
     synthetic: bool = False,
     summary_action: str = "",
+    background_writes: bool = False,
 ) -> ImportResult:
     """Check every row and, unless ``dry_run`` or any row has a problem, keep what they
     write (see the module's description).
@@ -57,6 +58,11 @@ def people_import(
 
     ``summary_action`` (e.g. ``"demo_load"``) audits what was created with one record per
     table (``person.demo_load``: count and id range) instead of one per record.
+
+    ``background_writes``: the caller vouches that neither ``rows`` nor ``progress`` uses
+    the database. On SQLite each chunk's inserts then run in a thread while the next rows
+    are read and checked (``store._Store``); otherwise they run before the next row is
+    taken.
     """
     if not getattr(actor, "is_authenticated", False):
         raise PermissionDenied(_("You must be logged in to import people."))
@@ -68,6 +74,7 @@ def people_import(
         progress=progress,
         synthetic=synthetic,
         summary_action=summary_action,
+        background_writes=background_writes,
     )
     with _collector_paused(), transaction.atomic(), bumps_deferred():
         job.run(rows)
@@ -97,8 +104,10 @@ class _Import(_Matching):
         progress: ImportProgress | None,
         synthetic: bool,
         summary_action: str = "",
+        background_writes: bool = False,
     ) -> None:
         self.actor = actor
+        self.background_writes = background_writes
         self.summary_action = summary_action
         self.dry_run = dry_run
         self.progress = progress
@@ -119,7 +128,7 @@ class _Import(_Matching):
 
     def run(self, rows: Iterable[PersonRow]) -> None:
         """The pass over ``rows``, inside the caller's transaction."""
-        self.db = _Store()
+        self.db = _Store(background=self.background_writes)
         try:
             self._start()
             self._pass(rows)
@@ -130,9 +139,12 @@ class _Import(_Matching):
                     self._audit_finish()
                 self.written = True
         finally:
-            if self._cache_size and not connection.needs_rollback:
-                self.db.execute(f"PRAGMA cache_size = {self._cache_size}")
-            self.db.close()
+            try:
+                if self._cache_size and not connection.needs_rollback:
+                    self.db.execute(f"PRAGMA cache_size = {self._cache_size}")
+            finally:
+                # Waits for the background inserts, if any, before the transaction ends.
+                self.db.close()
         if not self.written:
             # Rows without problems were written so that later rows could be checked
             # against them; all of it goes.
@@ -193,6 +205,8 @@ class _Import(_Matching):
                 self._report("check", self.rows, 0)
         if chunk:
             self._chunk(chunk)
+        # The last chunk's rows are in the database before anything reads it again.
+        self.db.wait()
         self._report("check", self.rows, self.rows)
 
     def result(self) -> ImportResult:

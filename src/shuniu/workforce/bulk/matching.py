@@ -97,6 +97,10 @@ class _Matching(_Auditing):
                 self._certificate(valid, person_id, certificates)
             if valid.employer_id is not None:
                 self._job(valid, person_id, jobs)
+        # The audit records first: the chunk's inserts may still be running (in the
+        # background on SQLite, see the store) when the next chunk is read.
+        self._audit_updates()
+        self._audit_batch(chunk[0].row if chunk else 0, chunk[-1].row if chunk else 0)
         self.db.write_chunk(
             now=self.now,
             synthetic=self.synthetic,
@@ -108,8 +112,6 @@ class _Matching(_Auditing):
             person_updates=self.person_updates,
             job_updates=self.job_updates,
         )
-        self._audit_updates()
-        self._audit_batch(chunk[0].row if chunk else 0, chunk[-1].row if chunk else 0)
         self.chunks += 1
         if self.db.postgres and self.chunks & (self.chunks - 1) == 0:
             # After chunks 1, 2, 4, 8, …: the planner must know the tables have grown, or

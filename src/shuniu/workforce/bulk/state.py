@@ -20,6 +20,7 @@ class _ImportState:
     dry_run: bool
     progress: ImportProgress | None
     synthetic: bool
+    background_writes: bool
     summary_action: str
     problems: _Problems
     refs: _References

@@ -1,9 +1,24 @@
 """The SQL of the people import, on SQLite or PostgreSQL: ids, lookups, inserts
-(``executemany``, ``COPY`` on PostgreSQL) and updates."""
+(``executemany``, ``COPY`` on PostgreSQL) and updates.
+
+On SQLite the import's inserts may run in the background (``_Store(background=True)``):
+each chunk's new rows go to the database as multi-row ``INSERT … VALUES (…), (…), …``
+statements (``ROWS_PER_STATEMENT`` rows each, the rest in line), executed by a thread while
+the import reads and checks the next chunk's rows. Few statements per chunk is what makes that pay:
+SQLite works without Python's global interpreter lock for the whole statement, whereas
+``executemany`` takes the lock back for every row and waits for it behind the thread that
+reads the file (the same CPU time as ``executemany`` otherwise). Every other use of the
+connection first waits for the thread (``wait``), so the import's lookups see the rows of
+the chunks before and statements never overlap; the thread uses the same connection and so
+the same transaction.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import sqlite3
+import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -81,20 +96,73 @@ _INSERT_TABLES = {
 }
 
 
+# Rows a background insert statement writes (see _Store.insert).
+ROWS_PER_STATEMENT = 1000
+
+
 class _Store:
     """The SQL of the import, on SQLite or PostgreSQL."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, background: bool = False) -> None:
         self.postgres = connection.vendor == "postgresql"
         self.cursor = connection.cursor()
+        self.background = background and not self.postgres
+        # Parameters one statement may take (32,766 unless SQLite was built otherwise).
+        self._max_params = (
+            connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+            if self.background
+            else 0
+        )
+        # The chunk's inserts not yet handed to the thread, the thread, what it raised.
+        self._pending: list[tuple[str, list[Any]]] = []
+        # Rows to insert with ``executemany`` when the thread starts: (table, columns, rows).
+        self._in_line: list[tuple[str, str, int, list[Any]]] = []
+        self._writer: threading.Thread | None = None
+        self._failure: BaseException | None = None
 
     def close(self) -> None:
-        self.cursor.close()
+        try:
+            self.wait()
+        finally:
+            self.cursor.close()
+
+    def wait(self) -> None:
+        """Wait for the background inserts; raise what they raised (as Django's errors)."""
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.join()
+        failure, self._failure = self._failure, None
+        if failure is not None:
+            with connection.wrap_database_errors:
+                raise failure
+
+    def flush(self) -> None:
+        """Start the pending inserts in the background (after waiting for the last ones)."""
+        self.wait()
+        in_line, self._in_line = self._in_line, []
+        for table, names, columns, rows in in_line:
+            self._insert_many(table, names, columns, rows)
+        if not self._pending:
+            return
+        statements, self._pending = self._pending, []
+        raw = connection.connection
+
+        def write() -> None:
+            try:
+                for sql, params in statements:
+                    raw.execute(sql, params)
+            except BaseException as exc:  # handed to the importing thread by wait()
+                self._failure = exc
+
+        self._writer = threading.Thread(target=write, name="people-import-writer", daemon=True)
+        self._writer.start()
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self.wait()
         self.cursor.execute(sql, params)
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        self.wait()
         self.cursor.execute(sql, params)
         found: list[tuple[Any, ...]] = self.cursor.fetchall()
         return found
@@ -152,12 +220,40 @@ class _Store:
         table = _INSERT_TABLES[key]
         names = ", ".join(columns)
         if self.postgres:
-            with self.cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            # The raw cursor's COPY: its errors raised as Django's, as the other statements'.
+            with (
+                connection.wrap_database_errors,
+                self.cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+            ):
                 for values in rows:
                     copy.write_row(values)
+        elif self.background and len(rows) >= (per := self._rows_per_statement(len(columns))):
+            # Statements of one size per table: SQLite keeps each statement compiled (several
+            # MiB for a thousand rows) and Python caches up to 128 of them by their text. The
+            # rows beyond the last full statement go in line, when the thread starts.
+            full = len(rows) - len(rows) % per
+            mark = "(" + ", ".join(["?"] * len(columns)) + ")"
+            sql = f"INSERT INTO {table} ({names}) VALUES " + ", ".join([mark] * per)  # noqa: S608 model table/column names, ? marks; values are parameters
+            for start in range(0, full, per):
+                self._pending.append(
+                    (sql, list(itertools.chain.from_iterable(rows[start : start + per])))
+                )
+            if full < len(rows):
+                self._in_line.append((table, names, len(columns), rows[full:]))
+        elif self.background:
+            self._in_line.append((table, names, len(columns), rows))
         else:
-            marks = ", ".join(["%s"] * len(columns))
-            self.cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608 model table/column names, %s marks; values are parameters
+            self._insert_many(table, names, len(columns), rows)
+
+    def _rows_per_statement(self, columns: int) -> int:
+        # A thousand rows, half a chunk (SQLite takes 32,766 parameters unless built
+        # otherwise; with its old limit of 999, a statement a few dozen rows).
+        return max(1, min(ROWS_PER_STATEMENT, self._max_params // columns))
+
+    def _insert_many(self, table: str, names: str, columns: int, rows: list[Any]) -> None:
+        self.wait()
+        marks = ", ".join(["%s"] * columns)
+        self.cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608 model table/column names, %s marks; values are parameters
 
     def json(self, pairs: Iterable[tuple[str, str]]) -> str:
         function = "jsonb_build_object" if self.postgres else "json_object"
@@ -184,26 +280,36 @@ class _Store:
         """Insert a chunk's new records and update the stored ones it changed (records
         created in earlier chunks are updated without a version step)."""
         db = self
+        # Dates as ISO text, as both backends store them from text (and as SQLite's adapter
+        # would make them, in the writing thread).
         db.insert(
             "person",
             _PERSON_INSERT,
             [
-                (s[0], now, now, 1, s[1], s[9], s[10], s[2], s[11], s[12], s[3] or "", s[4],
-                 s[5] or "", s[6], s[7] or "", s[8] or "", synthetic)
+                (s[0], now, now, 1, s[1], s[9], s[10], s[2], s[11], s[12].isoformat(),
+                 s[3] or "", s[4], s[5] or "", s[6], s[7] or "", s[8] or "", synthetic)
                 for s in new_people
             ],
         )  # fmt: skip
         db.insert(
             "certificate",
             _CERTIFICATE_INSERT,
-            [(c[0], now, now, 1, *c[1:]) for c in new_certificates],
+            [
+                (c[0], now, now, 1, c[1], c[2], c[3], c[4], c[5].isoformat(), c[6])
+                for c in new_certificates
+            ],
         )
         db.insert(
             "employment",
             _EMPLOYMENT_INSERT,
-            [(j[0], now, now, 1, j[3][0], j[3][1], j[1], j[3][2], j[2], True) for j in new_jobs],
-        )
+            [
+                (j[0], now, now, 1, j[3][0], j[3][1], j[1], j[3][2].isoformat(),
+                 j[2].isoformat() if j[2] is not None else None, True)
+                for j in new_jobs
+            ],
+        )  # fmt: skip
         if person_updates:
+            self.wait()
             sets = ", ".join(f"{name} = %s" for name in _PERSON_FIELDS)
             self.cursor.executemany(
                 f"UPDATE {_TABLES['person']} SET {sets}, "  # noqa: S608 model table/column names, %s marks; values are parameters
@@ -220,6 +326,7 @@ class _Store:
                 ],
             )  # fmt: skip
         if job_updates:
+            self.wait()
             self.cursor.executemany(
                 f"UPDATE {_TABLES['employment']} SET role = %s, ends_on = %s, "  # noqa: S608 model table/column names, %s marks; values are parameters
                 "version = version + %s, updated_at = %s WHERE id = %s",
@@ -228,6 +335,8 @@ class _Store:
                     for pk, state in job_updates.items()
                 ],
             )
+        # The new rows go to the database while the next chunk is read (background).
+        self.flush()
 
 
 def _as_date(value: Any) -> dt.date | None:
