@@ -37,6 +37,7 @@ BENCHMARKS = {
     "divisions_index": "bench.divisions_index",
     "stats_endpoint": "bench.stats_endpoint",
     "cli_start": "bench.cli_start",
+    "search_vs_datasette": "bench.search_vs_datasette",
 }
 
 
