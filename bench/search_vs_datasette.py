@@ -33,7 +33,7 @@ from django.db import connection
 
 from bench import synthetic
 from bench.harness import BenchmarkError, Check, Context, Report, Row
-from bench.server import Load, get, run_load, shuniu_serve, started
+from bench.server import Load, Served, api_rate, get, run_load, shuniu_serve, started
 
 NAME = "search_vs_datasette"
 CLIENTS = 8
@@ -64,20 +64,20 @@ def _answer(port: int, path: str, server: str) -> dict:  # type: ignore[type-arg
     return json.loads(body)  # type: ignore[no-any-return]
 
 
-def shuniu_result(port: int, q: str) -> tuple[int, list[str]]:
-    body = _answer(port, shuniu_path(q), "Shuniu")
+def shuniu_result(server: Served, q: str) -> tuple[int, list[str]]:
+    body = _answer(server.port, shuniu_path(q), "Shuniu")
     return body["count"], [item["name"] for item in body["items"]]
 
 
-def datasette_result(port: int, q: str) -> tuple[int, list[str]]:
-    body = _answer(port, datasette_path(q), "datasette")
+def datasette_result(server: Served, q: str) -> tuple[int, list[str]]:
+    body = _answer(server.port, datasette_path(q), "datasette")
     return body["filtered_table_rows_count"], [row["name"] for row in body["rows"]]
 
 
-def same_results(s_port: int, d_port: int, q: str) -> int:
+def same_results(shuniu: Served, datasette: Served, q: str) -> int:
     """The count both give for ``q`` (the bench fails if they differ, in the count or in the
     names on the first page)."""
-    mine, theirs = shuniu_result(s_port, q), datasette_result(d_port, q)
+    mine, theirs = shuniu_result(shuniu, q), datasette_result(datasette, q)
     if mine != theirs:
         raise BenchmarkError(
             f"{NAME} q={q}: Shuniu and datasette disagree\n"
@@ -147,17 +147,17 @@ def run(ctx: Context) -> Report:
     results: dict[str, dict[str, Load]] = {q: {} for q in QUERIES}
     counts: dict[str, int] = {}
     load_before = os.getloadavg()[0]
-    shuniu = shuniu_serve(workers=WORKERS, log=var / "bench-search-shuniu.log", name=NAME)
-    datasette = datasette_serve(copy, var / "bench-search-datasette.log")
-    with shuniu as s_port, datasette as d_port:
+    shuniu_server = shuniu_serve(workers=WORKERS, log=var / "bench-search-shuniu.log", name=NAME)
+    datasette_server = datasette_serve(copy, var / "bench-search-datasette.log")
+    with shuniu_server as shuniu, datasette_server as datasette:
         for q in QUERIES:
-            counts[q] = same_results(s_port, d_port, q)
-            for server, port, path in (
-                ("Shuniu", s_port, shuniu_path(q)),
-                ("datasette", d_port, datasette_path(q)),
+            counts[q] = same_results(shuniu, datasette, q)
+            for label, server, path in (
+                ("Shuniu", shuniu, shuniu_path(q)),
+                ("datasette", datasette, datasette_path(q)),
             ):
-                results[q][server] = run_load(
-                    port, path, clients=CLIENTS, seconds=DURATION_S, name=NAME
+                results[q][label] = run_load(
+                    server, path, clients=CLIENTS, seconds=DURATION_S, name=NAME
                 )
     report.notes.append(
         f"load average (1 min) {load_before:.2f} before, {os.getloadavg()[0]:.2f} after"
@@ -177,10 +177,11 @@ def run(ctx: Context) -> Report:
             )
         )
         for server, load in (("Shuniu", mine), ("datasette", theirs)):
+            cpu = f", server CPU {load.cpu_ms:.2f} ms a request" if load.cpu_ms else ""
             report.notes.append(
                 f"{case} {server}: {load.rps:,.0f} req/s, p50 {load.p50_ms:.1f} ms, "
                 f"p99 {load.p99_ms:.1f} ms, {load.errors} errors "
-                f"({load.requests:,} requests in {load.seconds:.1f} s, {load.client})"
+                f"({load.requests:,} requests in {load.seconds:.1f} s, {load.client}){cpu}"
             )
         ratio = mine.rps / theirs.rps if theirs.rps else float("inf")
         report.checks.append(
@@ -192,7 +193,8 @@ def run(ctx: Context) -> Report:
         )
     report.notes.append(
         f"{CLIENTS} keep-alive clients for {DURATION_S} s per server and query; Shuniu: "
-        f"shuniu serve, {WORKERS} gunicorn workers; datasette: one process, its defaults "
-        "with facets off; rows: organizations matched; ms: 1 / req/s"
+        f"shuniu serve, {WORKERS} gunicorn workers, anonymous API rate {api_rate()!r}; "
+        "datasette: one process, its defaults with facets off; rows: organizations matched; "
+        "ms: 1 / req/s"
     )
     return report

@@ -1,10 +1,14 @@
 """Serving the run's database over HTTP and loading it with concurrent clients, for the
-benchmarks that measure a real server (``stats_endpoint``, ``search_vs_datasette``).
+benchmarks that measure a real server (``search_vs_datasette``; the same pieces as
+``stats_endpoint``'s, which can use these).
 
+``started`` runs a server command until the block ends and yields it (port and pid);
 ``shuniu_serve`` starts the production server (``shuniu serve``: gunicorn, SHUNIU_PRODUCTION=1
-behind a TLS proxy) with the anonymous API rate limit raised for the run through its setting.
+behind a TLS proxy) with the anonymous API rate limit of the run (``api_rate``).
 ``run_load`` keeps ``clients`` connections busy for ``seconds`` (wrk when installed, else a
-Python thread client, which takes more of the same cores).
+Python thread client, which takes more of the same cores) and adds the server's CPU time
+over the load (its processes' user+system time, Linux), which depends much less than the
+throughput on what else runs on a shared machine.
 """
 
 from __future__ import annotations
@@ -45,10 +49,61 @@ class Load:
     p99_ms: float
     errors: int
     client: str
+    server_cpu_s: float | None = None
 
     @property
     def rps(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_ms(self) -> float | None:
+        """The server's CPU time per request answered."""
+        if self.server_cpu_s is None or not self.requests:
+            return None
+        return self.server_cpu_s * 1000 / self.requests
+
+
+@dataclass(frozen=True)
+class Served:
+    port: int
+    pid: int
+
+
+def api_rate() -> str:
+    """The anonymous API rate of the run: SHUNIU_BENCH_API_RATE, else ``off`` where the
+    settings know it (docs/deploy.md: behind a proxy that limits), else a rate no run
+    reaches (each request then still pays its counter's write)."""
+    chosen = os.environ.get("SHUNIU_BENCH_API_RATE", "").strip()
+    if chosen:
+        return chosen
+    from shuniu.core.ratelimit import Rate
+
+    try:
+        Rate.parse("off")
+    except ValueError:
+        return RAISED_RATE
+    return "off"
+
+
+def tree_cpu_s(pid: int) -> float | None:
+    """User+system seconds of a process, its live children and those it has reaped
+    (gunicorn's master and its workers); None off Linux."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+    def stat(p: int, *, reaped: bool) -> int:
+        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        # utime, stime, cutime, cstime: fields 14-17 (1-based) of /proc/<pid>/stat.
+        return sum(int(f) for f in fields[11 : 15 if reaped else 13])
+
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        total = stat(pid, reaped=True)
+        for child in children:
+            with contextlib.suppress(OSError):
+                total += stat(int(child), reaped=False)
+    except OSError:
+        return None
+    return total / ticks
 
 
 def free_port() -> int:
@@ -77,9 +132,11 @@ def get(port: int, path: str) -> tuple[int, bytes]:
 
 
 @contextlib.contextmanager
-def started(command: Sequence[str], *, env: dict[str, str], log: Path, name: str) -> Iterator[int]:
+def started(
+    command: Sequence[str], *, env: dict[str, str], log: Path, name: str
+) -> Iterator[Served]:
     """Run ``command`` (with ``{port}`` in it replaced by a free port) until the block ends;
-    yield the port once ``/`` or ``/healthz`` answers."""
+    yield it once ``/healthz`` (Shuniu) or ``/-/versions.json`` (datasette) answers."""
     port = free_port()
     argv = [part.replace("{port}", str(port)) for part in command]
     connections.close_all()  # the server opens its own
@@ -96,7 +153,7 @@ def started(command: Sequence[str], *, env: dict[str, str], log: Path, name: str
             if time.monotonic() > deadline:
                 raise BenchmarkError(f"{name}: {argv[0]} did not start:\n{log.read_text()}")
             time.sleep(0.2)  # waiting for the server to listen, not timing anything
-        yield port
+        yield Served(port=port, pid=process.pid)  # shuniu serve execs gunicorn: same pid
     finally:
         process.terminate()
         try:
@@ -108,7 +165,7 @@ def started(command: Sequence[str], *, env: dict[str, str], log: Path, name: str
 
 def shuniu_serve(
     *, workers: int, log: Path, name: str, env: dict[str, str] | None = None
-) -> contextlib.AbstractContextManager[int]:
+) -> contextlib.AbstractContextManager[Served]:
     """``shuniu serve`` in production mode on the run's database."""
     environment = {
         **os.environ,
@@ -118,7 +175,7 @@ def shuniu_serve(
         "SHUNIU_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SHUNIU_DATA_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
         "SHUNIU_BEHIND_TLS_PROXY": "1",
-        "SHUNIU_API_ANON_RATE": RAISED_RATE,
+        "SHUNIU_API_ANON_RATE": api_rate(),
         "SHUNIU_LOG_LEVEL": os.environ.get("SHUNIU_BENCH_LOG_LEVEL", "ERROR"),
         **(env or {}),
     }
@@ -219,6 +276,11 @@ def load_threads(port: int, path: str, *, clients: int, seconds: int, name: str)
     )
 
 
-def run_load(port: int, path: str, *, clients: int, seconds: int, name: str) -> Load:
+def run_load(server: Served, path: str, *, clients: int, seconds: int, name: str) -> Load:
     measure = load_wrk if shutil.which("wrk") else load_threads
-    return measure(port, path, clients=clients, seconds=seconds, name=name)
+    before = tree_cpu_s(server.pid)
+    load = measure(server.port, path, clients=clients, seconds=seconds, name=name)
+    after = tree_cpu_s(server.pid)
+    if before is not None and after is not None:
+        load.server_cpu_s = after - before
+    return load

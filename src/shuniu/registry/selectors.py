@@ -297,10 +297,11 @@ def _organization_page(
     limit: int,
 ) -> list[Organization]:
     page = list(
-        qs.select_related("registrar_division", "hub")
-        .prefetch_related("service_fields")
-        .order_by(*ORDERINGS[order])[offset : offset + limit]
+        qs.select_related("registrar_division", "hub").order_by(*ORDERINGS[order])[
+            offset : offset + limit
+        ]
     )
+    _prefetch_service_fields(page)
     for org in page:
         if filters.as_of is None:
             org.status_on = org.status  # type: ignore[attr-defined]
@@ -308,6 +309,38 @@ def _organization_page(
             org.kind_on = org.kind  # type: ignore[attr-defined]
         org.district = index.holder(org.division_on, on)  # type: ignore[attr-defined]
     return page
+
+
+_SERVICE_FIELD_COLUMNS = ("code", "name", "name_en", "position")
+
+
+def _prefetch_service_fields(page: list[Organization]) -> None:
+    """What ``prefetch_related("service_fields")`` leaves on each organization (its
+    ``service_fields.all()`` answered without a query, in the fields' order), from the same
+    one query of the link table and the fields. Django's prefetch built a manager and a
+    filtered queryset per organization: half the time of a page of the directory."""
+    if not page:
+        return
+    link = Organization.service_fields.through
+    rows = (
+        link.objects.filter(organization_id__in=[org.pk for org in page])
+        .order_by(*(f"servicefield__{key}" for key in ServiceField._meta.ordering))  # type: ignore[union-attr]
+        .values_list("organization_id", *(f"servicefield__{c}" for c in _SERVICE_FIELD_COLUMNS))
+    )
+    chosen: dict[int, list[ServiceField]] = {org.pk: [] for org in page}
+    fields: dict[str, ServiceField] = {}
+    for org_id, *values in rows:
+        field = fields.get(values[0])
+        if field is None:
+            field = fields[values[0]] = ServiceField.from_db(
+                ServiceField.objects.db, list(_SERVICE_FIELD_COLUMNS), values
+            )
+        chosen[org_id].append(field)
+    for org in page:
+        found = ServiceField.objects.all()
+        found._result_cache = chosen[org.pk]
+        found._prefetch_done = True  # type: ignore[attr-defined]
+        org._prefetched_objects_cache = {"service_fields": found}  # type: ignore[attr-defined]
 
 
 def organization_get(
