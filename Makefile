@@ -74,7 +74,9 @@ format: env
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# The bench group (datasette, the search baseline) is installed here only: never in dev or main.
 bench: env
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --group bench --python $(PY)
 	$(BIN)/python -m bench
 
 clean:

@@ -38,6 +38,7 @@ BENCHMARKS = {
     "stats_endpoint": "bench.stats_endpoint",
     "cli_start": "bench.cli_start",
     "dashboard": "bench.dashboard",
+    "search_vs_datasette": "bench.search_vs_datasette",
 }
 
 

@@ -8,6 +8,7 @@ from ninja import Field, Query, Router, Schema, Status
 from shuniu.api.auth import WRITE_AUTH, actor
 from shuniu.api.lookups import division_ref, organization_for, organization_ref
 from shuniu.api.pagination import Paging, page_of
+from shuniu.api.renderers import rendered
 from shuniu.api.schemas.organizations import (
     EventIn,
     EventOut,
@@ -15,6 +16,7 @@ from shuniu.api.schemas.organizations import (
     OrganizationIn,
     OrganizationPage,
     OrganizationPatch,
+    organization_out,
 )
 from shuniu.api.types import ApiDate, CleanStr, SearchText
 from shuniu.api.versioning import expected_version
@@ -44,7 +46,9 @@ class ListQuery(Paging):
 
 
 @router.get("", response=OrganizationPage, operation_id="list_organizations")
-def list_organizations(request: HttpRequest, query: Query[ListQuery]) -> dict[str, Any]:
+def list_organizations(
+    request: HttpRequest, response: HttpResponse, query: Query[ListQuery]
+) -> HttpResponse:
     """Organizations, filtered; ``q`` matches any fragment of a name, English name, address or
     credit code. With ``as_of``, status and district are those of that date."""
     items, count = organization_list(
@@ -61,7 +65,7 @@ def list_organizations(request: HttpRequest, query: Query[ListQuery]) -> dict[st
         offset=query.offset,
         limit=query.limit,
     )
-    return page_of(items, count, query)
+    return rendered(response, page_of([organization_out(org) for org in items], count, query))
 
 
 class DetailQuery(Schema):

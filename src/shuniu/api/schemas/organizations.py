@@ -83,6 +83,37 @@ class OrganizationPage(Schema):
     page_size: int
 
 
+def organization_out(org: Any) -> dict[str, Any]:
+    """What :class:`OrganizationOut` makes of ``org`` (the list's items), built directly: the
+    directory's search answers many requests, and validating each item through the schema
+    was a third of the request's time. Tested to equal the schema's output."""
+    hub = org.hub
+    return {
+        "id": org.id,
+        "uscc": org.uscc,
+        "name": org.name,
+        "name_en": org.name_en,
+        "kind": org.kind,
+        "association_level": org.association_level,
+        "legal_form": org.legal_form,
+        "status": OrganizationOut.resolve_status(org),
+        "district": _division_ref(org.district),
+        "registrar_division": _division_ref(org.registrar_division),
+        "founded_on": org.founded_on,
+        "registered_on": org.registered_on,
+        "formation": org.formation,
+        "hub": None if hub is None else {"id": hub.id, "name": hub.name, "uscc": hub.uscc},
+        "service_fields": OrganizationOut.resolve_service_fields(org),
+        "address": org.address,
+        "synthetic": org.synthetic,
+        "version": org.version,
+    }
+
+
+def _division_ref(division: Any) -> dict[str, str]:
+    return {"code": division.code, "name": division.name, "name_en": division.name_en}
+
+
 class OrganizationIn(Schema):
     name: CleanStr = Field(..., min_length=1, max_length=200)
     kind: CleanStr
