@@ -88,10 +88,10 @@ def run(ctx: Context) -> Report:
     walls: dict[str, list[float]] = {name: [] for name in cases}
     cpus: dict[str, list[float]] = {name: [] for name in cases}
     for _ in range(max(ctx.repeat, 5)):
-        for name, command in cases.items():
-            wall, cpu = _run(command, env)
-            walls[name].append(wall)
-            cpus[name].append(cpu)
+        for name, argv in cases.items():
+            spent, used = _run(argv, env)
+            walls[name].append(spent)
+            cpus[name].append(used)
     wall = {name: statistics.median(values) for name, values in walls.items()}
     cpu = {name: statistics.median(values) for name, values in cpus.items()}
     command = "shuniu stats organizations"

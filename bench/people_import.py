@@ -311,7 +311,7 @@ def import_export_run(path: Path, lookups: _Lookups) -> int:
     def column(attribute: str, header: str, widget: Any = None) -> Any:
         return fields.Field(attribute=attribute, column_name=header, widget=widget)
 
-    class PersonResource(resources.ModelResource):
+    class PersonResource(resources.ModelResource):  # type: ignore[misc]
         name = column("name", "姓名")
         university = column("university", "university", widgets.ForeignKeyWidget(Organization))
         major = column("major", "专业")
@@ -338,7 +338,7 @@ def import_export_run(path: Path, lookups: _Lookups) -> int:
             import_id_fields = ("id_hash",)
             instance_loader_class = instance_loaders.CachedInstanceLoader
 
-    class CertificateResource(resources.ModelResource):
+    class CertificateResource(resources.ModelResource):  # type: ignore[misc]
         person = column("person", "id_hash", widgets.ForeignKeyWidget(Person, "id_hash"))
         registered_division = column(
             "registered_division", "registered_division", widgets.ForeignKeyWidget(Division)
@@ -352,7 +352,7 @@ def import_export_run(path: Path, lookups: _Lookups) -> int:
             import_id_fields = ("number",)
             instance_loader_class = instance_loaders.CachedInstanceLoader
 
-    class EmploymentResource(resources.ModelResource):
+    class EmploymentResource(resources.ModelResource):  # type: ignore[misc]
         person = column("person", "id_hash", widgets.ForeignKeyWidget(Person, "id_hash"))
         organization = column(
             "organization", "organization", widgets.ForeignKeyWidget(Organization)

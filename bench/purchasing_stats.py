@@ -329,7 +329,12 @@ def build(ctx: Context) -> int:
             contracts, zip(deliverables[::2], deliverables[1::2], strict=True), strict=True
         ):
             half = (contract.amount / 2).quantize(Decimal(1))
-            paid = first.accepted_on + dt.timedelta(days=10) if rng.random() < 0.75 else None
+            accepted = first.accepted_on
+            paid = (
+                accepted + dt.timedelta(days=10)
+                if rng.random() < 0.75 and accepted is not None
+                else None
+            )
             payments.append(
                 m.Payment(
                     contract=contract, deliverable=first, position=1, amount=half, paid_on=paid

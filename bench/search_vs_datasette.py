@@ -33,7 +33,16 @@ from django.db import connection
 
 from bench import synthetic
 from bench.harness import BenchmarkError, Check, Context, Report, Row
-from bench.server import Load, Served, api_rate, get, run_load, shuniu_serve, started
+from bench.server import (
+    Load,
+    Served,
+    api_rate,
+    get,
+    load_client,
+    run_load,
+    shuniu_serve,
+    started,
+)
 
 NAME = "search_vs_datasette"
 CLIENTS = 8
@@ -159,6 +168,7 @@ def run(ctx: Context) -> Report:
                 results[q][label] = run_load(
                     server, path, clients=CLIENTS, seconds=DURATION_S, name=NAME
                 )
+    report.notes.append(f"load client: {load_client()}")
     report.notes.append(
         f"load average (1 min) {load_before:.2f} before, {os.getloadavg()[0]:.2f} after"
     )
@@ -177,12 +187,7 @@ def run(ctx: Context) -> Report:
             )
         )
         for server, load in (("Shuniu", mine), ("datasette", theirs)):
-            cpu = f", server CPU {load.cpu_ms:.2f} ms a request" if load.cpu_ms else ""
-            report.notes.append(
-                f"{case} {server}: {load.rps:,.0f} req/s, p50 {load.p50_ms:.1f} ms, "
-                f"p99 {load.p99_ms:.1f} ms, {load.errors} errors "
-                f"({load.requests:,} requests in {load.seconds:.1f} s, {load.client}){cpu}"
-            )
+            report.notes.append(f"{case} {server}: {load.summary()}")
         ratio = mine.rps / theirs.rps if theirs.rps else float("inf")
         report.checks.append(
             Check(

@@ -1,14 +1,15 @@
 """Serving the run's database over HTTP and loading it with concurrent clients, for the
-benchmarks that measure a real server (``search_vs_datasette``; the same pieces as
-``stats_endpoint``'s, which can use these).
+benchmarks that measure a real server (``stats_endpoint``, ``search_vs_datasette``).
 
 ``started`` runs a server command until the block ends and yields it (port and pid);
 ``shuniu_serve`` starts the production server (``shuniu serve``: gunicorn, SHUNIU_PRODUCTION=1
-behind a TLS proxy) with the anonymous API rate limit of the run (``api_rate``).
+behind a TLS proxy) with the anonymous API rate limit of the run (``api_rate``) and, if
+asked, the statistics cache's lifetime.
 ``run_load`` keeps ``clients`` connections busy for ``seconds`` (wrk when installed, else a
-Python thread client, which takes more of the same cores) and adds the server's CPU time
-over the load (its processes' user+system time, Linux), which depends much less than the
-throughput on what else runs on a shared machine.
+Python thread client, which takes more of the same cores; ``load_client`` names it) and adds
+the server's CPU time over the load (its processes' user+system time, Linux), which depends
+much less than the throughput on what else runs on a shared machine. ``Load.summary`` is the
+line both benchmarks print for a load.
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ from django.db import connection, connections
 from bench.harness import BenchmarkError, timed
 
 START_TIMEOUT_S = 90.0
-RAISED_RATE = "100000000/min"
 REPO = Path(__file__).resolve().parents[1]
 # The production server sits behind a TLS proxy that says so (SHUNIU_BEHIND_TLS_PROXY).
 HEADERS = {"X-Forwarded-Proto": "https"}
@@ -62,6 +62,14 @@ class Load:
             return None
         return self.server_cpu_s * 1000 / self.requests
 
+    def summary(self) -> str:
+        cpu = f", server CPU {self.cpu_ms:.2f} ms a request" if self.cpu_ms is not None else ""
+        return (
+            f"{self.rps:,.0f} req/s, p50 {self.p50_ms:.1f} ms, p99 {self.p99_ms:.1f} ms, "
+            f"{self.errors} errors ({self.requests:,} requests in {self.seconds:.1f} s, "
+            f"{self.client}){cpu}"
+        )
+
 
 @dataclass(frozen=True)
 class Served:
@@ -70,19 +78,10 @@ class Served:
 
 
 def api_rate() -> str:
-    """The anonymous API rate of the run: SHUNIU_BENCH_API_RATE, else ``off`` where the
-    settings know it (docs/deploy.md: behind a proxy that limits), else a rate no run
-    reaches (each request then still pays its counter's write)."""
-    chosen = os.environ.get("SHUNIU_BENCH_API_RATE", "").strip()
-    if chosen:
-        return chosen
-    from shuniu.core.ratelimit import Rate
-
-    try:
-        Rate.parse("off")
-    except ValueError:
-        return RAISED_RATE
-    return "off"
+    """The anonymous API rate of the run: ``off``, as docs/deploy.md advises behind a proxy
+    that limits, unless SHUNIU_BENCH_API_RATE sets another (e.g. ``100000000/min``, a rate no
+    run reaches, to measure the cost of counting: each request then writes its counter)."""
+    return os.environ.get("SHUNIU_BENCH_API_RATE", "").strip() or "off"
 
 
 def tree_cpu_s(pid: int) -> float | None:
@@ -164,9 +163,15 @@ def started(
 
 
 def shuniu_serve(
-    *, workers: int, log: Path, name: str, env: dict[str, str] | None = None
+    *,
+    workers: int,
+    log: Path,
+    name: str,
+    cache_seconds: int | None = None,
+    env: dict[str, str] | None = None,
 ) -> contextlib.AbstractContextManager[Served]:
-    """``shuniu serve`` in production mode on the run's database."""
+    """``shuniu serve`` in production mode on the run's database, with ``workers`` gunicorn
+    workers and, when ``cache_seconds`` is given, that statistics cache lifetime (0: off)."""
     environment = {
         **os.environ,
         "SHUNIU_PRODUCTION": "1",
@@ -177,8 +182,10 @@ def shuniu_serve(
         "SHUNIU_BEHIND_TLS_PROXY": "1",
         "SHUNIU_API_ANON_RATE": api_rate(),
         "SHUNIU_LOG_LEVEL": os.environ.get("SHUNIU_BENCH_LOG_LEVEL", "ERROR"),
-        **(env or {}),
     }
+    if cache_seconds is not None:
+        environment["SHUNIU_STATS_CACHE_SECONDS"] = str(cache_seconds)
+    environment.update(env or {})
     url = database_url()
     if url:
         environment["DATABASE_URL"] = url
@@ -274,6 +281,12 @@ def load_threads(port: int, path: str, *, clients: int, seconds: int, name: str)
         errors=errors[0],
         client="Python threads",
     )
+
+
+def load_client() -> str:
+    """The load client ``run_load`` uses on this machine, for the report."""
+    wrk = shutil.which("wrk")
+    return f"wrk ({wrk})" if wrk else "Python threads (wrk is not installed: apt-get install wrk)"
 
 
 def run_load(server: Served, path: str, *, clients: int, seconds: int, name: str) -> Load:

@@ -106,6 +106,7 @@ def region_map(
     region = next((r for r in meanings if _valid(r, on)), None) or next(
         r for r in meanings if not r[7]
     )
+    levels: tuple[str, ...]
     if region[2] == "province":
         levels = (*_PREFECTURE, *_COUNTY)
     elif region[2] in _PREFECTURE:

@@ -11,7 +11,8 @@ Two measurements on the synthetic registry of the run:
    proxy that limits (``off``; SHUNIU_BENCH_API_RATE sets another, e.g. ``100000000/min`` to
    measure the cost of counting), 64 concurrent clients for SHUNIU_BENCH_LOAD_SECONDS
    (default 10) seconds (wrk when installed, else a Python thread client, which takes more
-   of the same cores; the report names the client). Cached against cache off.
+   of the same cores; the report names the client), with ``bench.server``'s helpers.
+   Cached against cache off.
    Targets: at least 500 req/s, p99 under 200 ms, no errors.
 
 The client runs on the machine that serves, so the load figures are a floor; on a shared
@@ -21,31 +22,17 @@ processes' user+system time over the load, Linux) depends much less on that.
 
 from __future__ import annotations
 
-import base64
-import contextlib
-import http.client
 import os
-import re
-import secrets
-import shutil
-import socket
 import statistics
-import subprocess
-import sys
-import threading
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 from django.conf import settings
-from django.db import connection, connections
 from django.test import Client
 from django.test.utils import override_settings
 
 from bench import synthetic
 from bench.harness import BenchmarkError, Check, Context, Report, Row, timed
+from bench.server import Load, api_rate, get, load_client, run_load, shuniu_serve
 
 NAME = "stats_endpoint"
 PATH = "/api/v1/stats/organizations?region=110000&as_of=2012-11-30"
@@ -56,9 +43,7 @@ TARGET_RPS = 500
 TARGET_P99_MS = 200.0
 TARGET_SERVER_MS = 2.0
 IN_PROCESS_REQUESTS = 200
-START_TIMEOUT_S = 90.0
-RATE = os.environ.get("SHUNIU_BENCH_API_RATE", "").strip() or "off"
-REPO = Path(__file__).resolve().parents[1]
+RATE = api_rate()
 
 
 # ---------------------------------------------------------------------------------------
@@ -116,220 +101,18 @@ def in_process(report: Report, n: int) -> None:
 # ---------------------------------------------------------------------------------------
 
 
-@dataclass
-class Load:
-    requests: int
-    seconds: float
-    p50_ms: float
-    p99_ms: float
-    errors: int
-    client: str
-    server_cpu_s: float | None = None
-
-    @property
-    def rps(self) -> float:
-        return self.requests / self.seconds if self.seconds else 0.0
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _database_url() -> str | None:
-    """The run's database for the server's environment (PostgreSQL: the bench database the
-    harness created, not the one DATABASE_URL names; SQLite: SHUNIU_VAR_DIR says where)."""
-    url = os.environ.get("DATABASE_URL", "")
-    if connection.vendor != "postgresql" or not url:
-        return None
-    return urlunparse(urlparse(url)._replace(path="/" + connection.settings_dict["NAME"]))
-
-
-def _tree_cpu_s(pid: int) -> float | None:
-    """User+system seconds of a process, its live children and the children it has reaped
-    (gunicorn's master and workers, restarted ones included); None off Linux."""
-    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-
-    def stat(p: int, *, reaped: bool) -> int:
-        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-        # utime, stime, cutime, cstime are fields 14-17 (1-based) of /proc/<pid>/stat.
-        return sum(int(f) for f in fields[11 : 15 if reaped else 13])
-
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        total = stat(pid, reaped=True)
-        for child in children:
-            with contextlib.suppress(OSError):
-                total += stat(int(child), reaped=False)
-    except OSError:
-        return None
-    return total / ticks
-
-
-@contextlib.contextmanager
-def serve(*, cache_seconds: int, log: Path) -> Iterator[tuple[int, int]]:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "SHUNIU_PRODUCTION": "1",
-        "SHUNIU_DEBUG": "0",
-        "SHUNIU_SECRET_KEY": secrets.token_urlsafe(50),
-        "SHUNIU_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SHUNIU_DATA_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
-        "SHUNIU_BEHIND_TLS_PROXY": "1",
-        "SHUNIU_API_ANON_RATE": RATE,
-        "SHUNIU_STATS_CACHE_SECONDS": str(cache_seconds),
-        "SHUNIU_LOG_LEVEL": os.environ.get("SHUNIU_BENCH_LOG_LEVEL", "ERROR"),
-    }
-    url = _database_url()
-    if url:
-        env["DATABASE_URL"] = url
-    shuniu = Path(sys.executable).with_name("shuniu")
-    command = [str(shuniu), "serve", "--port", str(port), "--workers", str(WORKERS)]
-    command.append("--no-collectstatic")
-    connections.close_all()  # the server's workers open their own
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=out)
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            if process.poll() is not None:
-                raise BenchmarkError(f"{NAME}: shuniu serve exited:\n{log.read_text()[-2000:]}")
-            with contextlib.suppress(OSError):
-                if _get(port, "/healthz")[0] == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise BenchmarkError(f"{NAME}: shuniu serve did not start:\n{log.read_text()}")
-            time.sleep(0.2)  # waiting for the server to listen, not timing anything
-        yield port, process.pid  # shuniu serve execs gunicorn: the same process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _get(port: int, path: str) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        conn.request("GET", path, headers={"X-Forwarded-Proto": "https"})
-        answer = conn.getresponse()
-        return answer.status, answer.read()
-    finally:
-        conn.close()
-
-
-_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
-
-
-def _ms(text: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text.strip()).groups()  # type: ignore[union-attr]
-    return float(number) * _UNITS[unit]
-
-
-def load_wrk(port: int, seconds: int) -> Load:
-    out = subprocess.run(
-        [
-            str(shutil.which("wrk")),
-            "-t2",
-            f"-c{CLIENTS}",
-            f"-d{seconds}s",
-            "--latency",
-            "--timeout",
-            "10s",
-            "-H",
-            "X-Forwarded-Proto: https",
-            f"http://127.0.0.1:{port}{PATH}",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    done = re.search(r"(\d+) requests in ([\d.]+)(\w+)", out)
-    p50 = re.search(r"^\s+50%\s+(\S+)", out, re.MULTILINE)
-    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.MULTILINE)
-    if not (done and p50 and p99):
-        raise BenchmarkError(f"{NAME}: wrk said:\n{out}")
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    socket_errors = re.search(
-        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
-    )
-    errors = int(non_2xx.group(1)) if non_2xx else 0
-    if socket_errors:
-        errors += sum(int(n) for n in socket_errors.groups())
-    return Load(
-        requests=int(done.group(1)),
-        seconds=_ms(done.group(2) + done.group(3)) / 1000,
-        p50_ms=_ms(p50.group(1)),
-        p99_ms=_ms(p99.group(1)),
-        errors=errors,
-        client="wrk",
-    )
-
-
-def load_threads(port: int, seconds: int) -> Load:
-    """64 threads, each asking again as soon as it has its answer (what wrk does)."""
-    latencies: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
-    stop = time.monotonic() + seconds
-
-    def client() -> None:
-        mine: list[float] = []
-        failed = 0
-        while time.monotonic() < stop:
-            try:
-                spent, (status, _body) = timed(lambda: _get(port, PATH))
-                mine.append(spent)
-                failed += status != 200
-            except OSError:
-                failed += 1
-        with lock:
-            latencies.extend(mine)
-            errors[0] += failed
-
-    started = time.monotonic()
-    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.monotonic() - started
-    latencies.sort()
-    if not latencies:
-        raise BenchmarkError(f"{NAME}: no request was answered")
-    return Load(
-        requests=len(latencies),
-        seconds=elapsed,
-        p50_ms=latencies[len(latencies) // 2] * 1000,
-        p99_ms=latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
-        errors=errors[0],
-        client="Python threads",
-    )
-
-
 def under_load(report: Report, seconds: int) -> None:
-    measure: Callable[[int, int], Load] = load_wrk if shutil.which("wrk") else load_threads
-    report.notes.append(
-        f"load client: wrk ({shutil.which('wrk')})"
-        if shutil.which("wrk")
-        else "load client: Python threads (wrk is not installed: apt-get install wrk)"
-    )
+    report.notes.append(f"load client: {load_client()}")
     results: dict[str, Load] = {}
     for label, cache_seconds in (("cache off", 0), ("cached", 600)):
         log = Path(settings.VAR_DIR) / f"bench-serve-{cache_seconds}.log"
-        with serve(cache_seconds=cache_seconds, log=log) as (port, pid):
-            status, _ = _get(port, PATH)  # untimed: the first answer fills the cache
+        with shuniu_serve(
+            workers=WORKERS, cache_seconds=cache_seconds, log=log, name=NAME
+        ) as server:
+            status, _ = get(server.port, PATH)  # untimed: the first answer fills the cache
             if status != 200:
                 raise BenchmarkError(f"{NAME}: {PATH} answered {status}:\n{log.read_text()}")
-            before = _tree_cpu_s(pid)
-            results[label] = measure(port, seconds)
-            after = _tree_cpu_s(pid)
-            if before is not None and after is not None:
-                results[label].server_cpu_s = after - before
+            results[label] = run_load(server, PATH, clients=CLIENTS, seconds=seconds, name=NAME)
     cached, off = results["cached"], results["cache off"]
     report.rows.append(
         Row(
@@ -340,16 +123,7 @@ def under_load(report: Report, seconds: int) -> None:
         )
     )
     for label, result in results.items():
-        cpu = (
-            f", server CPU {result.server_cpu_s * 1000 / result.requests:.2f} ms a request"
-            if result.server_cpu_s is not None and result.requests
-            else ""
-        )
-        report.notes.append(
-            f"{label}: {result.rps:,.0f} req/s, p50 {result.p50_ms:.1f} ms, "
-            f"p99 {result.p99_ms:.1f} ms, {result.errors} errors "
-            f"({result.requests:,} requests in {result.seconds:.1f} s, {result.client}){cpu}"
-        )
+        report.notes.append(f"{label}: {result.summary()}")
     report.checks += [
         Check(
             f"cached, {CLIENTS} clients, {WORKERS} workers: req/s",
