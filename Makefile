@@ -76,7 +76,7 @@ format: env
 
 # The bench group (datasette, the search baseline) is installed here only: never in dev or main.
 bench: env
-	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --group bench --python $(PY)
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --compile-bytecode --group bench --python $(PY)
 	$(BIN)/python -m bench
 
 clean:
