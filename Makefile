@@ -68,7 +68,7 @@ snapshots: env
 lint: env
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy src config
+	$(BIN)/mypy src config bench
 
 format: env
 	$(BIN)/ruff check --fix .

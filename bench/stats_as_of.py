@@ -10,7 +10,9 @@ figures. The subjects:
 - ``organization_stats`` with the process's division index (as every caller gets it);
 - ``GET /api/v1/stats/organizations`` through ``django.test.Client`` (the whole middleware
   stack and the JSON), with the statistics cache off (``SHUNIU_STATS_CACHE_SECONDS=0``) and
-  the anonymous rate limit raised for the run.
+  the anonymous rate limit off, as docs/deploy.md advises behind a proxy. (Django's WSGI
+  handler called directly, without the test client, measured the same: 0.98 against 0.85 ms
+  a request on the demo data.)
 
 All three must give the same figures, else the run fails. Diagnosis columns, not in the
 ratios: "SQL status×district", the baseline without the formation/kind/level breakdowns
@@ -54,7 +56,6 @@ RATIO_LIMIT = 1.2
 API = "API"
 NARROW = "SQL status×district"
 OLD = "old CTE SQL"
-RAISED_RATE = "100000000/min"
 
 
 @dataclass(frozen=True)
@@ -235,12 +236,13 @@ def run(ctx: Context) -> Report:
             "rows: periods of the region in force on the date (all statuses)",
             "SQL: one GROUP BY (division, status, kind, formation, level) over the periods in "
             "force, in the region's division ids worked out before timing",
-            f"API: GET /api/v1/stats/organizations, django.test.Client, statistics cache off; "
+            f"API: GET /api/v1/stats/organizations, django.test.Client, statistics cache off, "
+            "rate limit off; "
             f"{NARROW} and {OLD}: diagnosis, not in the ratios",
         ],
     )
     client = Client()
-    with override_settings(SHUNIU_STATS_CACHE_SECONDS=0, SHUNIU_API_ANON_RATE=RAISED_RATE):
+    with override_settings(SHUNIU_STATS_CACHE_SECONDS=0, SHUNIU_API_ANON_RATE="off"):
         for region, dates, kinds in CASES:
             for as_of in dates:
                 on = as_of or timezone.localdate()

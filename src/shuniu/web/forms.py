@@ -314,6 +314,8 @@ class CompareQuery(_QueryForm):
     regions = forms.CharField(
         label=_("Regions (codes, comma-separated; empty: the three cities)"),
         required=False,
+        # Six codes and their commas with room for spaces: a longer value is refused whole.
+        max_length=100,
         widget=forms.TextInput(attrs={"placeholder": "440100,440000"}),
     )
 
