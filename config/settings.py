@@ -20,7 +20,6 @@ from django.utils.translation import gettext_lazy as _
 from shuniu.core.generics import allow_admin_subscripting
 from shuniu.core.logging import logging_config
 
-
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SHUNIU_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
