@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 
 from rich.console import Console
 from rich.progress import (
@@ -64,5 +65,22 @@ def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
 
         def update(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+@contextmanager
+def staged_bars(
+    console: Console, labels: Mapping[str, object]
+) -> Iterator[Callable[[str, int, int], None]]:
+    """One bar per stage of a long job, added the first time the stage reports: yields the
+    ``(stage, done, total)`` callback that the imports and the national demo take."""
+    with rich_progress(console) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(str(labels.get(stage, stage)), total=total)
+            bar.update(tasks[stage], completed=done, total=total)
 
         yield update

@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from shuniu.core.actors import cli_actor
 from shuniu.core.errors import PermissionDenied, ValidationError
-from shuniu.core.progress import LINE_EVERY_SECONDS, rich_progress
+from shuniu.core.progress import LINE_EVERY_SECONDS, staged_bars
 from shuniu.demo import dataset as ds
 from shuniu.demo import national
 from shuniu.demo.services import LoadSummary, demo_load
@@ -236,12 +236,5 @@ def _stage_progress(stream: Any) -> Iterator[national.load.Progress]:
 
         yield line
         return
-    with rich_progress(console) as bar:
-        tasks: dict[str, Any] = {}
-
-        def update(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(str(_STAGES.get(stage, stage)), total=total)
-            bar.update(tasks[stage], completed=done, total=total)
-
+    with staged_bars(console, _STAGES) as update:
         yield update

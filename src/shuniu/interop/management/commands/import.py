@@ -22,7 +22,7 @@ from shuniu.core.busy import is_busy
 from shuniu.core.context import reset_request_id, set_request_id
 from shuniu.core.errors import PermissionDenied
 from shuniu.core.locks import LockHeld, import_lock
-from shuniu.core.progress import rich_progress
+from shuniu.core.progress import staged_bars
 from shuniu.interop.importing import Importer, ImportReport, importers, run_import
 from shuniu.interop.importing import Progress as ProgressCallback
 from shuniu.interop.tables import FileRefused, open_table
@@ -232,12 +232,5 @@ def _progress_bar(rows: int) -> Iterator[ProgressCallback | None]:
     if rows < PROGRESS_MIN_ROWS or not console.is_terminal:
         yield None
         return
-    with rich_progress(console) as bar:
-        tasks: dict[str, Any] = {}
-
-        def update(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(str(_STAGES.get(stage, stage)), total=total)
-            bar.update(tasks[stage], completed=done, total=total)
-
+    with staged_bars(console, _STAGES) as update:
         yield update
