@@ -139,3 +139,6 @@ def _replica_reads_the_primary_in_tests(request):
     primary = connections["default"].settings_dict
     mirror.update({key: primary[key] for key in ("NAME", "USER", "PASSWORD", "HOST", "PORT")})
     yield
+    # The alias now holds a session on the primary's test database; Django's teardown closes
+    # only the default alias's before dropping it, so "1 other session" would block the drop.
+    connections["replica"].close()
