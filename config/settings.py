@@ -17,6 +17,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from shuniu.core import rates
 from shuniu.core.generics import allow_admin_subscripting
 from shuniu.core.logging import logging_config
 
@@ -40,6 +41,15 @@ def env_int(name: str, default: int) -> int:
         return int(value)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+
+
+def env_rate(name: str, default: str) -> str:
+    """A rate limit ("N/min", ..., or "off"); a malformed one stops the start, naming the
+    setting, instead of failing the requests that count."""
+    try:
+        return rates.checked(name, os.environ.get(name, "").strip() or default)
+    except ValueError as error:
+        raise ImproperlyConfigured(str(error)) from None
 
 
 def database_from_url(url: str) -> dict[str, Any]:
@@ -358,12 +368,12 @@ AXES_CLIENT_IP_CALLABLE = "shuniu.core.ratelimit.client_ip"
 SHUNIU_NUM_PROXIES = env_int("SHUNIU_NUM_PROXIES", 0)
 NINJA_NUM_PROXIES = SHUNIU_NUM_PROXIES
 
-# Rate limits ("N/s|min|hour|day"), counted in the database (shuniu.core.ratelimit) so that
-# they hold across processes: login form posts per client address, and API requests per
-# address (anonymous) or per user (session or bearer token).
-SHUNIU_LOGIN_RATE = os.environ.get("SHUNIU_LOGIN_RATE", "30/min")
-SHUNIU_API_ANON_RATE = os.environ.get("SHUNIU_API_ANON_RATE", "120/min")
-SHUNIU_API_USER_RATE = os.environ.get("SHUNIU_API_USER_RATE", "600/min")
+# Rate limits ("N/s|min|hour|day", or "off"), counted in the database (shuniu.core.ratelimit)
+# so that they hold across processes: login form posts per client address, and API requests
+# per address (anonymous) or per user (session or bearer token).
+SHUNIU_LOGIN_RATE = env_rate("SHUNIU_LOGIN_RATE", "30/min")
+SHUNIU_API_ANON_RATE = env_rate("SHUNIU_API_ANON_RATE", "120/min")
+SHUNIU_API_USER_RATE = env_rate("SHUNIU_API_USER_RATE", "600/min")
 
 # No in-process state across requests (design rule): whatever uses Django's cache shares it
 # through the database. The table is created by migration core.0002_security_tables (and on

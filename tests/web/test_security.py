@@ -15,6 +15,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import Client
+from hypothesis import given
+from hypothesis import strategies as st
 
 from shuniu.accounts.services import token_create
 from shuniu.core import ratelimit
@@ -305,12 +307,59 @@ def test_rates_are_parsed_as_documented():
     assert ratelimit.Rate.parse("120/min") == ratelimit.Rate(limit=120, period=60)
     assert ratelimit.Rate.parse("5/10s") == ratelimit.Rate(limit=5, period=10)
     assert ratelimit.Rate.parse("1000/day") == ratelimit.Rate(limit=1000, period=86400)
-    with pytest.raises(ValueError, match="not a rate such as 120/min: '120 per minute'"):
+    with pytest.raises(ValueError, match="not a rate such as 120/min or off: '120 per minute'"):
         ratelimit.Rate.parse("120 per minute")
     assert ratelimit.configured(" Off") is None
     assert ratelimit.configured("30/min") == ratelimit.Rate(limit=30, period=60)
-    with pytest.raises(ValueError, match="not a rate such as 120/min: 'none'"):
+    with pytest.raises(ValueError, match="not a rate such as 120/min or off: 'none'"):
         ratelimit.configured("none")
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("SHUNIU_API_ANON_RATE", "120 per minute"),
+        ("SHUNIU_API_USER_RATE", "5/0s"),
+        ("SHUNIU_LOGIN_RATE", "none"),
+    ],
+)
+def test_a_malformed_rate_stops_the_start_naming_the_setting(monkeypatch, tmp_path, name, value):
+    # given a rate setting that is neither "N/period" nor "off" (a zero period would divide
+    # by zero at the first counted request)
+    # when the settings load, then they refuse, naming the setting and the value
+    with pytest.raises(ImproperlyConfigured, match=f"^{name}: not a rate such as 120/min or off"):
+        load_settings(monkeypatch, tmp_path, **{name: value})
+
+
+def test_rate_settings_take_off_and_default_when_empty(monkeypatch, tmp_path):
+    conf = load_settings(
+        monkeypatch, tmp_path, SHUNIU_API_ANON_RATE=" OFF ", SHUNIU_LOGIN_RATE="  "
+    )
+    assert conf["SHUNIU_API_ANON_RATE"] == "OFF"
+    assert ratelimit.configured(conf["SHUNIU_API_ANON_RATE"]) is None
+    assert conf["SHUNIU_LOGIN_RATE"] == "30/min"
+    assert conf["SHUNIU_API_USER_RATE"] == "600/min"
+
+
+@given(st.text(max_size=12))
+def test_a_rate_is_parsed_with_a_period_or_refused_with_a_value_error(text):
+    # Whatever the text: a positive period, "off", or a ValueError; never another error
+    try:
+        rate = ratelimit.configured(text)
+    except ValueError as error:
+        message = str(error)
+    else:
+        assert rate is None or (rate.period >= 1 and rate.limit >= 0)
+        return
+    assert message == f"not a rate such as 120/min or off: {text!r}"
+
+
+@given(st.integers(0, 10**6), st.integers(1, 1000), st.sampled_from(["s", "min", "hour", "day"]))
+def test_a_written_rate_parses_back(limit, multiple, unit):
+    seconds = {"s": 1, "min": 60, "hour": 3600, "day": 86400}[unit]
+    assert ratelimit.Rate.parse(f"{limit}/{multiple}{unit}") == ratelimit.Rate(
+        limit=limit, period=multiple * seconds
+    )
 
 
 def test_counts_start_again_in_the_next_window(db):

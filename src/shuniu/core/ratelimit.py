@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import ipaddress
 import math
-import re
 import time
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.http import HttpRequest
 
+from shuniu.core import rates
 from shuniu.core.sidedb import side_connection
 
 TABLE = "shuniu_rate_counter"
@@ -39,10 +39,6 @@ RETURNING hits
 # The time source; tests replace it to stay inside one window.
 clock = time.time
 
-_PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
-_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([a-z]+)\s*$")
-
-
 @dataclass(frozen=True)
 class Rate:
     limit: int
@@ -51,11 +47,8 @@ class Rate:
     @classmethod
     def parse(cls, text: str) -> Rate:
         """``"120/min"``, ``"5/10s"``, ``"1000/day"`` (the notation django-ninja uses)."""
-        match = _RATE.match(text.lower())
-        if not match or match.group(3) not in _PERIODS:
-            raise ValueError(f"not a rate such as 120/min: {text!r}")
-        multiple = int(match.group(2) or 1)
-        return cls(limit=int(match.group(1)), period=multiple * _PERIODS[match.group(3)])
+        limit, period = rates.parse(text)
+        return cls(limit=limit, period=period)
 
     def retry_after(self, now: float | None = None) -> int:
         """Seconds until the current window ends and the count starts again."""
@@ -63,13 +56,13 @@ class Rate:
         return max(1, math.ceil(self.period - now % self.period))
 
 
-OFF = "off"
+OFF = rates.OFF
 
 
 def configured(text: str) -> Rate | None:
     """A rate setting: ``None`` when it is ``off`` (no limit, and no counter written: each
     counted request is a write), else the parsed rate."""
-    if text.strip().lower() == OFF:
+    if rates.is_off(text):
         return None
     return Rate.parse(text)
 
