@@ -2,7 +2,7 @@
 transaction, so that figures cached under a version (``shuniu.stats.cache``) are never
 served after a write, by any process.
 
-Where it moves (docs/decisions.md, "Statistics cache ... (issue 10)"):
+Where it moves (docs/decisions.md, "Statistics cache and data version"):
 
 - ``core.audit.audit_write`` and ``audit_write_many``: every service and every bulk import
   writes its audit record there, inside its transaction;
