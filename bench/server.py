@@ -195,6 +195,10 @@ def shuniu_serve(
     return started(command, env=environment, log=log, name=name)
 
 
+# wrk's threads share the cores with the server. One thread or two made no difference beyond
+# the noise on the 2-core bench machine (docs/decisions.md, "The production server's tail").
+WRK_THREADS = 2
+
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
 
@@ -204,10 +208,11 @@ def _ms(text: str) -> float:
 
 
 def load_wrk(port: int, path: str, *, clients: int, seconds: int, name: str) -> Load:
+    threads = min(WRK_THREADS, clients)
     out = subprocess.run(
         [
             str(shutil.which("wrk")),
-            f"-t{min(2, clients)}",
+            f"-t{threads}",
             f"-c{clients}",
             f"-d{seconds}s",
             "--latency",
@@ -238,7 +243,7 @@ def load_wrk(port: int, path: str, *, clients: int, seconds: int, name: str) -> 
         p50_ms=_ms(p50.group(1)),
         p99_ms=_ms(p99.group(1)),
         errors=errors,
-        client="wrk",
+        client=f"wrk, {threads} threads",
     )
 
 

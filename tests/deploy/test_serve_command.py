@@ -140,6 +140,37 @@ def test_a_malformed_worker_count_is_refused(monkeypatch, settings):
         run_serve("--dry-run", "--workers", "1", "--port", "70000")
 
 
+@pytest.mark.parametrize("value", ["many", "-1", "1e5"])
+def test_a_malformed_max_requests_is_refused_before_gunicorn_starts(monkeypatch, settings, value):
+    # given production settings and a SHUNIU_MAX_REQUESTS that is not a whole number >= 0
+    settings.PRODUCTION = True
+    monkeypatch.setenv("SHUNIU_MAX_REQUESTS", value)
+
+    # when the server is prepared
+    with pytest.raises(CommandError) as refused:
+        run_serve("--dry-run", "--no-collectstatic")
+
+    # then it stops with one line naming the variable, in Chinese first
+    assert str(refused.value) == (
+        f"SHUNIU_MAX_REQUESTS must be a whole number, 0 or more, not {value!r}"
+    )
+    monkeypatch.setenv("SHUNIU_MAX_REQUESTS", value)
+    with translation.override("zh-hans"), pytest.raises(CommandError) as in_chinese:
+        call_command("serve", "--dry-run", "--no-collectstatic", stdout=io.StringIO())
+    assert str(in_chinese.value) == f"SHUNIU_MAX_REQUESTS 必须是不小于 0 的整数，而不是 {value!r}"
+
+
+@pytest.mark.django_db
+def test_a_max_requests_of_zero_is_taken(monkeypatch, settings):
+    # given production settings and SHUNIU_MAX_REQUESTS=0 (never recycle workers)
+    settings.PRODUCTION = True
+    monkeypatch.setenv("SHUNIU_MAX_REQUESTS", "0")
+
+    # when the server is prepared, then the command is printed as usual
+    stdout, _ = run_serve("--dry-run", "--no-collectstatic", "--workers", "2")
+    assert stdout.split()[-2:] == ["--workers", "2"]
+
+
 # --- static files per mode --------------------------------------------------------------------
 
 

@@ -34,6 +34,16 @@ def default_workers() -> int:
     return min(2 * (os.cpu_count() or 1) + 1, MAX_DEFAULT_WORKERS)
 
 
+def check_max_requests() -> None:
+    """SHUNIU_MAX_REQUESTS (config/gunicorn.py reads it): unset, or a whole number >= 0."""
+    configured = os.environ.get("SHUNIU_MAX_REQUESTS", "").strip()
+    if configured and not (configured.isascii() and configured.isdigit()):
+        raise CommandError(
+            _("SHUNIU_MAX_REQUESTS must be a whole number, 0 or more, not %(value)r")
+            % {"value": configured}
+        )
+
+
 def bind_address(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
@@ -89,6 +99,7 @@ class Command(BaseCommand):
         port = options["port"]
         if not 0 < port < 65536:
             raise CommandError(_("--port must be between 1 and 65535"))
+        check_max_requests()
 
         call_command("check", deploy=True, fail_level="ERROR", stdout=self.stderr)
         if options["migrate"]:
