@@ -6,6 +6,8 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -13,7 +15,7 @@ from shuniu.core.actors import cli_actor
 from shuniu.core.errors import NotFound, ValidationError
 from shuniu.divisions.models import Division
 from shuniu.registry.services import organization_event_add
-from shuniu.stats.selectors import organization_stats, step_ends
+from shuniu.stats.selectors import organization_series, organization_stats, step_ends
 from tests.factories import make_organization
 
 ADMIN = cli_actor("test")
@@ -238,6 +240,44 @@ def test_series_endpoint(client, db):
         ("2010-12-31", 1),
         ("2011-12-31", 2),
     ]
+
+
+def test_series_points_are_the_statistics_of_each_date_read_in_one_query(db):
+    # given an agency of 崇文区 (merged into 东城区 on 2010-07-01), one still registering
+    # from 2010, and one deregistered in 2011
+    make_organization(division="110103", registered_on=dt.date(2009, 3, 1))
+    make_organization(
+        division="110105", registered_on=None, registration_applied_on=dt.date(2010, 5, 1)
+    )
+    gone = make_organization(division="110108", registered_on=dt.date(2009, 6, 1))
+    organization_event_add(
+        actor=ADMIN, organization=gone, kind="deregistered", date=dt.date(2011, 4, 1), source="t"
+    )
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        series = organization_series(
+            region_code="110000", start=dt.date(2009, 1, 1), end=dt.date(2011, 12, 31)
+        )
+    # then every point is what organization_stats says on its date: before the merger 18
+    # districts, then 16, the 崇文 agency counted in 东城 from it
+    assert [
+        (p.as_of, p.total, p.by_status["registering"], p.districts_covered, p.districts_total)
+        for p in series.points
+    ] == [
+        (dt.date(2009, 12, 31), 2, 0, 2, 18),
+        (dt.date(2010, 12, 31), 3, 1, 3, 16),
+        (dt.date(2011, 12, 31), 2, 1, 2, 16),
+    ]
+    for point in series.points:
+        figures = stats(as_of=point.as_of, kind=None)
+        assert (point.total, point.by_status, point.districts_covered) == (
+            figures.total,
+            figures.by_status,
+            figures.districts_covered,
+        )
+    # and the periods of the three dates are read by one statement
+    periods = [q for q in queries.captured_queries if "registry_organizationperiod" in q["sql"]]
+    assert len(periods) == 1
 
 
 def test_stats_endpoint_bad_input_is_a_problem(client, db):

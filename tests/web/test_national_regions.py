@@ -183,3 +183,22 @@ def test_the_districts_download_of_guangzhou_holds_the_table(client, guangzhou):
     text = response.content.decode("utf-8-sig")
     assert "440106" in text
     assert "天河区" in text
+
+
+def test_listing_total_of_a_province_is_the_statistics_count_and_the_apis(
+    english, guangzhou, monkeypatch
+):
+    # given one organization listed per status, and one of Guangdong's four counted through
+    # 东山区's ancestor (merged with no known successor)
+    monkeypatch.setattr("shuniu.web.views.stats.LISTED_ORGANIZATIONS", 1)
+    # when
+    response = english.get("/", {"region": "440000", "as_of": "2020-12-31"})
+    html = " ".join(response.content.decode().split())
+    # then the listing says how many stand behind the total, the same number the full list
+    # (the API) counts, the one through the ancestor included
+    assert response.context["stats"].total == 4
+    assert response.context["organizations"].total == 4
+    assert [row[0] for row in table_rows(html, "organization-table")[1:]] == ["东山社工"]
+    assert "1 of 4 listed, by name" in html
+    api = english.get("/api/v1/organizations", {"region": "440000", "as_of": "2020-12-31"})
+    assert api.json()["count"] == 4

@@ -14,11 +14,9 @@ from django.db.models import (
     BooleanField,
     Count,
     F,
-    OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     prefetch_related_objects,
 )
@@ -249,30 +247,39 @@ def _organization_query(
     on = filters.as_of or timezone.localdate()
     index = index or DivisionIndex.load()
     qs = Organization.objects.all()
-    if filters.as_of is not None:
-        period = OrganizationPeriod.objects.filter(
-            organization=OuterRef("pk"), start__lte=on
-        ).filter(Q(end__isnull=True) | Q(end__gt=on))
-        qs = qs.annotate(
-            status_on=Subquery(period.values("status")[:1]),
-            division_on=Subquery(period.values("division_id")[:1]),
-            kind_on=Subquery(period.values("kind")[:1]),
-        ).filter(status_on__isnull=False)
-        status_field, division_field, kind_field = "status_on", "division_on", "kind_on"
-    else:
-        status_field, division_field, kind_field = "status", "registrar_division_id", "kind"
+    region_ids: set[int] | None = None
     if filters.region:
         # A reused code means what it meant on the date (万盛区 500110 before 2011).
         region = index.code_on(filters.region, on)
         if region is None:
             raise ValidationError({"region": f"unknown division code {filters.region!r}"})
-        qs = qs.filter(
-            **{f"{division_field}__in": division_ids_within(region=region, on=on, index=index)}
+        region_ids = division_ids_within(region=region, on=on, index=index)
+    if filters.as_of is not None:
+        # Status, division and kind of that date are those of the one period in force then
+        # (periods never overlap: replay_events closes one where the next starts). One join
+        # to it, filtered in a single filter() so that every condition and the annotations
+        # share the join: the query starts from the covering index of the periods (a range
+        # per division) instead of testing correlated subqueries on every organization, which
+        # read the whole registry to count a province (60 ms at 20,000 organizations).
+        in_force: dict[str, Any] = {"periods__start__lte": on}
+        if region_ids is not None:
+            in_force["periods__division_id__in"] = region_ids
+        if filters.kind:
+            in_force["periods__kind"] = filters.kind
+        if filters.status:
+            in_force["periods__status"] = filters.status
+        qs = qs.filter(Q(periods__end__isnull=True) | Q(periods__end__gt=on), **in_force).annotate(
+            status_on=F("periods__status"),
+            division_on=F("periods__division_id"),
+            kind_on=F("periods__kind"),
         )
-    if filters.kind:
-        qs = qs.filter(**{kind_field: filters.kind})
-    if filters.status:
-        qs = qs.filter(**{status_field: filters.status})
+    else:
+        if region_ids is not None:
+            qs = qs.filter(registrar_division_id__in=region_ids)
+        if filters.kind:
+            qs = qs.filter(kind=filters.kind)
+        if filters.status:
+            qs = qs.filter(status=filters.status)
     if filters.formation:
         qs = qs.filter(formation=filters.formation)
     if filters.service_field:
