@@ -74,13 +74,26 @@ def check_char(first17: str) -> str:
     return CHECK_CHARS[total % 11]
 
 
+# Birth dates read before, by their eight digits: a million numbers hold a few tens of
+# thousands of dates (bulk imports); cleared when it grows past the limit.
+_BIRTH_DATES: dict[str, dt.date] = {}
+_BIRTH_DATES_LIMIT = 100_000
+
+
 def _birth_date(digits: str) -> dt.date:
+    found = _BIRTH_DATES.get(digits)
+    if found is not None:
+        return found
     try:
-        return dt.date(int(digits[0:4]), int(digits[4:6]), int(digits[6:8]))
+        found = dt.date(int(digits[0:4]), int(digits[4:6]), int(digits[6:8]))
     except ValueError as exc:
         raise InvalidIdNumber(
             _("the birth date %(date)s does not exist") % {"date": digits}
         ) from exc
+    if len(_BIRTH_DATES) >= _BIRTH_DATES_LIMIT:
+        _BIRTH_DATES.clear()
+    _BIRTH_DATES[digits] = found
+    return found
 
 
 def _ascii_digits(text: str) -> bool:
@@ -117,7 +130,7 @@ def parse_id_number(raw: str, *, today: dt.date | None = None) -> IdNumber:
             _("wrong check character %(got)s (expected %(expected)s)")
             % {"got": value[17], "expected": expected}
         )
-    return IdNumber(number=value, birth_date=birth, sex="M" if int(value[16]) % 2 else "F")
+    return IdNumber(number=value, birth_date=birth, sex="M" if value[16] in "13579" else "F")
 
 
 def mask(number: str) -> str:

@@ -404,9 +404,7 @@ class RowChecks:
             if reason is None:
                 if len(self._registrations) >= _MEMO_LIMIT:
                     self._registrations.clear()
-                reason = self._registrations[key] = self._registration_problem(
-                    division, issued_on
-                )
+                reason = self._registrations[key] = self._registration_problem(division, issued_on)
             if reason:
                 if not row.registered_division:
                     reason = _("The employer's division: %(reason)s") % {"reason": reason}
