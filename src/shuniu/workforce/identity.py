@@ -77,7 +77,7 @@ def check_char(first17: str) -> str:
 # Birth dates read before, by their eight digits: a million numbers hold a few tens of
 # thousands of dates (bulk imports); cleared when it grows past the limit.
 _BIRTH_DATES: dict[str, dt.date] = {}
-_BIRTH_DATES_LIMIT = 100_000
+_BIRTH_DATES_LIMIT = 20_000
 
 
 def _birth_date(digits: str) -> dt.date:

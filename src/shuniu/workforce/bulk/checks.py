@@ -47,7 +47,7 @@ _NOTHING: frozenset[str] = frozenset()
 
 
 # Entries a memo of the row checks keeps before it starts again.
-_MEMO_LIMIT = 50_000
+_MEMO_LIMIT = 20_000
 
 
 _CERTIFICATE_DIVISION_LEVELS = (DivisionLevel.PROVINCE, DivisionLevel.CITY, *COUNTY_LEVELS)
