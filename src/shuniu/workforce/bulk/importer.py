@@ -60,9 +60,9 @@ def people_import(
     table (``person.demo_load``: count and id range) instead of one per record.
 
     ``background_writes``: the caller vouches that neither ``rows`` nor ``progress`` uses
-    the database. On SQLite each chunk's inserts then run in a thread while the next rows
-    are read and checked (``store._Store``); otherwise they run before the next row is
-    taken.
+    the database. Each chunk's inserts then run in a thread while the next rows are read
+    and checked (``store._Store``: multi-row INSERTs on SQLite, COPY on PostgreSQL);
+    otherwise they run before the next row is taken.
     """
     if not getattr(actor, "is_authenticated", False):
         raise PermissionDenied(_("You must be logged in to import people."))
