@@ -492,7 +492,7 @@ def run(ctx: Context) -> Report:
             "the import also writes its audit trail: one people.import_batch record per chunk "
             "of 2,000 rows and division (ids, ID hashes, certificate numbers, rows)",
             f"CPU time: import process {first.cpu_seconds:.2f} s (all threads, with the start "
-            f"of Python and Django; on SQLite the inserts run in a second thread), floor "
+            f"of Python and Django; the inserts run in a second thread), floor "
             f"{floor.cpu:.2f} s",
         ],
     )

@@ -523,6 +523,33 @@ def test_a_bad_row_is_reported_and_nothing_is_written(orgs, csv_file, row, messa
     assert stored() == before
 
 
+def test_rows_repeating_a_division_a_date_and_a_birthday_each_get_their_problems(orgs, csv_file):
+    # given two people born on the same day, each with a certificate registered in 密云区
+    # before it existed and a job before their 16th birthday (the checks remember what they
+    # worked out for the first row), then a row with 密云区 on a date it existed
+    twin = generate_id_number(address_code="110102", birth_date=dt.date(1985, 3, 1), sequence=12)
+    path = csv_file(
+        [
+            HEADER_ZH,
+            f"张三,{ZHANG},,,,助理社会工作师,JZ1,2010,,密云区,{EMPLOYER},,1999-03-01,",
+            f"张四,{twin},,,,助理社会工作师,JZ2,2010,,密云区,{EMPLOYER},,1999-03-01,",
+            f"李四,{LI},,,,助理社会工作师,JZ3,2016,,密云区,,,,",
+        ]
+    )
+    before = stored()
+    # when
+    result = run_command("people", str(path), "--lang", "en")
+    # then both rows have both problems, the third none, and nothing is written
+    assert result.err_lines == [
+        "row 2, column 登记地: 密云区 (110118) did not exist on 2010-06-30",
+        "row 2, column 入职日期: 1999-03-01 is before the person's 16th birthday (2001-03-01).",
+        "row 3, column 登记地: 密云区 (110118) did not exist on 2010-06-30",
+        "row 3, column 入职日期: 1999-03-01 is before the person's 16th birthday (2001-03-01).",
+        "CommandError: 4 problems found; nothing was written.",
+    ]
+    assert stored() == before
+
+
 def test_a_certificate_number_held_by_another_stored_person_is_refused(orgs, csv_file):
     # given 张三 stored with certificate JZ2010000001
     run_command("people", str(csv_file([HEADER_ZH, rows_two_people(orgs)[0]], name="a.csv")))

@@ -1,10 +1,11 @@
-"""The people import's store: inserts handed to a background thread on SQLite (several rows
-a statement), synchronous ``COPY`` on PostgreSQL; either way the rows are there, exactly, once
+"""The people import's store: inserts handed to a background thread (several rows a
+statement on SQLite, ``COPY`` on PostgreSQL); either way the rows are there, exactly, once
 the store has waited, and a failed insert reaches the import as Django's error."""
 
 from __future__ import annotations
 
 import datetime as dt
+import sys
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -24,11 +25,11 @@ def person_row(pk: int, now: object) -> tuple[object, ...]:
 
 
 def test_background_inserts_split_into_statements_are_all_there_after_waiting(db):
-    # given a store writing in the background (SQLite) 7 rows a statement (30 rows: 4
-    # statements in the thread, 2 rows in line)
+    # given a store writing in the background, on SQLite 7 rows a statement (30 rows: 4
+    # statements in the thread, 2 rows in line), on PostgreSQL one COPY in the thread
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     store = _Store(background=True)
-    assert store.background == (connection.vendor == "sqlite")
+    assert store.background is True
     store._max_params = 7 * len(_PERSON_INSERT) + 3
     try:
         # when 30 people are inserted and written
@@ -72,3 +73,29 @@ def test_a_failed_background_insert_is_raised_as_djangos_error(db):
     with pytest.raises(IntegrityError):
         write_twice()
     assert Person.objects.count() == 0
+
+
+def test_with_inserts_in_a_thread_the_import_switches_often_and_restores_the_interval(db):
+    # given the process's switch interval, and rows whose reading records it
+    from shuniu.core.actors import cli_actor
+    from shuniu.workforce.bulk import PersonRow, people_import
+    from shuniu.workforce.bulk.importer import SWITCH_INTERVAL
+    from tests.workforce.factories import id_number
+
+    before = sys.getswitchinterval()
+    seen: list[float] = []
+
+    def rows(n: int):
+        for i in range(n):
+            seen.append(sys.getswitchinterval())
+            yield PersonRow(row=i + 2, name=f"导入{i}", id_number=id_number(dt.date(1990, 1, 1)))
+
+    # when one import writes in a thread and another in line
+    threaded = people_import(
+        actor=cli_actor("test"), rows=rows(2), dry_run=False, background_writes=True
+    )
+    in_line = people_import(actor=cli_actor("test"), rows=rows(1), dry_run=False)
+    # then only the first ran with the short interval, and the interval is back after each
+    assert (threaded.people_created, in_line.people_created) == (2, 1)
+    assert seen == pytest.approx([SWITCH_INTERVAL, SWITCH_INTERVAL, before])
+    assert sys.getswitchinterval() == before

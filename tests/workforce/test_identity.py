@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from shuniu.workforce import identity
 from shuniu.workforce.identity import (
     InvalidIdNumber,
     check_char,
@@ -74,6 +75,24 @@ def test_a_wrong_check_character_is_refused_naming_the_expected_one():
 def test_malformed_numbers_are_refused_with_a_reason(raw, reason):
     with pytest.raises(InvalidIdNumber, match=reason):
         parse_id_number(raw)
+
+
+def test_birth_dates_remembered_stay_right_and_an_impossible_one_is_still_refused(monkeypatch):
+    # given a memo of birth dates that holds two
+    monkeypatch.setattr(identity, "_BIRTH_DATES", {})
+    monkeypatch.setattr(identity, "_BIRTH_DATES_LIMIT", 2)
+    births = [dt.date(1949, 12, 31), dt.date(1980, 2, 29), dt.date(1990, 7, 15)]
+    numbers = [
+        generate_id_number(address_code="110105", birth_date=birth, sequence=2) for birth in births
+    ]
+    # when each is parsed twice (the third clears the memo)
+    parsed = [parse_id_number(number).birth_date for number in numbers + numbers]
+    # then every date is the number's, the memo stays within its limit, and a date that
+    # does not exist is refused after the others were remembered
+    assert parsed == births + births
+    assert len(identity._BIRTH_DATES) <= 2
+    with pytest.raises(InvalidIdNumber, match="the birth date 19491331 does not exist"):
+        parse_id_number("11010519491331002X")
 
 
 def test_a_legacy_15_digit_number_is_converted_to_18():

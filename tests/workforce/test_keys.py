@@ -136,6 +136,28 @@ def test_a_token_carries_the_key_id_and_opens_only_on_its_row(settings):
         identity.decrypt(token, row=42)
 
 
+def test_a_protector_seals_every_number_with_a_nonce_of_its_own_across_blocks(
+    settings, monkeypatch
+):
+    # given a protector drawing its nonces three at a time
+    settings.SHUNIU_DATA_KEY = KEY_A
+    monkeypatch.setattr(identity, "_NONCES_AT_ONCE", 3)
+    protector = identity.Protector()
+    numbers = [
+        identity.generate_id_number(
+            address_code="110101", birth_date=dt.date(1980, 1, 1), sequence=n
+        )
+        for n in range(7)
+    ]
+    # when seven numbers are sealed (three blocks)
+    tokens = [protector.seal(number, row=100 + n) for n, number in enumerate(numbers)]
+    # then each token has its own 12-byte nonce and opens on its row to its number
+    prefix = len(f"v2.{identity.data_key_id(KEY_A)}.")
+    nonces = {base64.urlsafe_b64decode(token[prefix:])[:12] for token in tokens}
+    assert len(nonces) == 7
+    assert [identity.decrypt(token, row=100 + n) for n, token in enumerate(tokens)] == numbers
+
+
 def test_a_cipher_copied_to_another_person_does_not_reveal_the_number(db, settings):
     # given two people, and someone with write access to the table who copies alice's
     # cipher onto bob's row

@@ -214,7 +214,10 @@ def _bounded_lines(stream: Any, name: str) -> Iterator[str]:
 
 
 def _csv_lines(path: Path, encoding: str) -> Lines:
-    with path.open(encoding=encoding, newline="") as stream:
+    # A megabyte per read: each read of the file lets other threads take the interpreter
+    # lock, and an import's inserts run in one (workforce.bulk.store); with the default
+    # 8 KiB the reading thread waited for it every few dozen rows.
+    with path.open(encoding=encoding, newline="", buffering=_SCAN_BYTES) as stream:
         reader = csv.reader(_bounded_lines(stream, path.name))
         try:
             yield from reader

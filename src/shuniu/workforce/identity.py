@@ -74,13 +74,26 @@ def check_char(first17: str) -> str:
     return CHECK_CHARS[total % 11]
 
 
+# Birth dates read before, by their eight digits: a million numbers hold a few tens of
+# thousands of dates (bulk imports); cleared when it grows past the limit.
+_BIRTH_DATES: dict[str, dt.date] = {}
+_BIRTH_DATES_LIMIT = 20_000
+
+
 def _birth_date(digits: str) -> dt.date:
+    found = _BIRTH_DATES.get(digits)
+    if found is not None:
+        return found
     try:
-        return dt.date(int(digits[0:4]), int(digits[4:6]), int(digits[6:8]))
+        found = dt.date(int(digits[0:4]), int(digits[4:6]), int(digits[6:8]))
     except ValueError as exc:
         raise InvalidIdNumber(
             _("the birth date %(date)s does not exist") % {"date": digits}
         ) from exc
+    if len(_BIRTH_DATES) >= _BIRTH_DATES_LIMIT:
+        _BIRTH_DATES.clear()
+    _BIRTH_DATES[digits] = found
+    return found
 
 
 def _ascii_digits(text: str) -> bool:
@@ -117,7 +130,7 @@ def parse_id_number(raw: str, *, today: dt.date | None = None) -> IdNumber:
             _("wrong check character %(got)s (expected %(expected)s)")
             % {"got": value[17], "expected": expected}
         )
-    return IdNumber(number=value, birth_date=birth, sex="M" if int(value[16]) % 2 else "F")
+    return IdNumber(number=value, birth_date=birth, sex="M" if value[16] in "13579" else "F")
 
 
 def mask(number: str) -> str:
@@ -314,8 +327,8 @@ def match_hashes(number: str) -> list[str]:
     return list(dict.fromkeys(_mac(key, number) for key in keyring().matching))
 
 
-def _seal(key: DataKey, number: str, row: int) -> str:
-    nonce = os.urandom(12)
+def _seal(key: DataKey, number: str, row: int, nonce: bytes | None = None) -> str:
+    nonce = nonce or os.urandom(12)
     sealed = key.aead.encrypt(nonce, number.encode(), _row_data(row))
     return f"{TOKEN_PREFIX}{key.kid}." + base64.urlsafe_b64encode(nonce + sealed).decode()
 
@@ -370,6 +383,11 @@ def decrypt_stored(token: str, *, row: int) -> str:
         raise Undecryptable(pk=row, kid=token_kid(token)) from None
 
 
+# AES-GCM nonces: 12 random bytes, as _seal draws them; Protector takes them in blocks.
+_NONCE_BYTES = 12
+_NONCES_AT_ONCE = 4096
+
+
 class Protector:
     """Hash and encrypt many numbers with the current key looked up once (bulk imports)."""
 
@@ -384,6 +402,8 @@ class Protector:
             for k in ring.matching[1:]
             if k.mac_key != ring.current.mac_key
         ]
+        self._nonces = b""
+        self._next_nonce = 0
 
     def match(self, number: str) -> tuple[str, str]:
         """(keyed hash, masked) of a normalised number."""
@@ -406,7 +426,16 @@ class Protector:
 
     def seal(self, number: str, *, row: int) -> str:
         """The token of the number for the person whose primary key is ``row``."""
-        return _seal(self._key, number, row)
+        # Random nonces drawn from the system a few thousand at a time: one call per
+        # number was a system call per row, each a chance for other threads to take the
+        # interpreter lock in the middle of an import.
+        nonces = self._nonces
+        if self._next_nonce >= len(nonces):
+            self._nonces = nonces = os.urandom(_NONCE_BYTES * _NONCES_AT_ONCE)
+            self._next_nonce = 0
+        start = self._next_nonce
+        self._next_nonce = start + _NONCE_BYTES
+        return _seal(self._key, number, row, nonces[start : start + _NONCE_BYTES])
 
 
 def generate_id_number(*, address_code: str, birth_date: dt.date, sequence: int) -> str:

@@ -46,6 +46,10 @@ _LEVELS = frozenset(Level.values)
 _NOTHING: frozenset[str] = frozenset()
 
 
+# Entries a memo of the row checks keeps before it starts again.
+_MEMO_LIMIT = 20_000
+
+
 _CERTIFICATE_DIVISION_LEVELS = (DivisionLevel.PROVINCE, DivisionLevel.CITY, *COUNTY_LEVELS)
 
 
@@ -144,6 +148,10 @@ class RowChecks:
         self.protector = protector
         self.today = today
         self._issue_dates: dict[int, dt.date] = {}
+        # Rows repeat the same birth dates, divisions and issue dates: what was worked out
+        # for one is remembered (cleared when it grows past _MEMO_LIMIT).
+        self._sixteenths: dict[dt.date, dt.date] = {}
+        self._registrations: dict[tuple[int, dt.date | None], str] = {}
 
     def check_row(self, row: PersonRow) -> _Valid | None:
         """The row resolved, or None when it has a problem (reported).
@@ -391,7 +399,12 @@ class RowChecks:
                 _("A certificate needs the division it is registered in (or an employer)."),
             )
         if division is not None:
-            reason = self._registration_problem(division, issued_on)
+            key = (division.id, issued_on)
+            reason = self._registrations.get(key)
+            if reason is None:
+                if len(self._registrations) >= _MEMO_LIMIT:
+                    self._registrations.clear()
+                reason = self._registrations[key] = self._registration_problem(division, issued_on)
             if reason:
                 if not row.registered_division:
                     reason = _("The employer's division: %(reason)s") % {"reason": reason}
@@ -407,13 +420,13 @@ class RowChecks:
             return _("A certificate is registered with a city or a district, not a %(level)s.") % {
                 "level": division.get_level_display()
             }
-        if not self.refs.covers(division.pk):
+        if not self.refs.covers(division.id):
             return _("%(division)s is outside your jurisdiction.") % {"division": division.name}
         if issued_on is not None and not division.is_valid_on(issued_on):
-            holder = self.refs.index.holder(division.pk, issued_on)
+            holder = self.refs.index.holder(division.id, issued_on)
             hint = (
                 _("; use %(code)s %(name)s") % {"code": holder.code, "name": holder.name}
-                if holder.pk != division.pk
+                if holder.id != division.id
                 else ""
             )
             return (
@@ -424,10 +437,16 @@ class RowChecks:
         return ""
 
     def _sixteenth(self, birth: dt.date) -> dt.date:
-        try:
-            return birth.replace(year=birth.year + MIN_AGE)
-        except ValueError:  # born on 29 February
-            return dt.date(birth.year + MIN_AGE, 3, 1)
+        found = self._sixteenths.get(birth)
+        if found is None:
+            try:
+                found = birth.replace(year=birth.year + MIN_AGE)
+            except ValueError:  # born on 29 February
+                found = dt.date(birth.year + MIN_AGE, 3, 1)
+            if len(self._sixteenths) >= _MEMO_LIMIT:
+                self._sixteenths.clear()
+            self._sixteenths[birth] = found
+        return found
 
     def _too_young(self, day: dt.date, birth: dt.date) -> str:
         return _("%(date)s is before the person's 16th birthday (%(birthday)s).") % {

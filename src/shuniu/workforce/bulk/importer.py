@@ -4,6 +4,7 @@ description)."""
 from __future__ import annotations
 
 import gc
+import sys
 import uuid
 from array import array
 from collections.abc import Iterable, Iterator
@@ -60,9 +61,9 @@ def people_import(
     table (``person.demo_load``: count and id range) instead of one per record.
 
     ``background_writes``: the caller vouches that neither ``rows`` nor ``progress`` uses
-    the database. On SQLite each chunk's inserts then run in a thread while the next rows
-    are read and checked (``store._Store``); otherwise they run before the next row is
-    taken.
+    the database. Each chunk's inserts then run in a thread while the next rows are read
+    and checked (``store._Store``: multi-row INSERTs on SQLite, COPY on PostgreSQL);
+    otherwise they run before the next row is taken.
     """
     if not getattr(actor, "is_authenticated", False):
         raise PermissionDenied(_("You must be logged in to import people."))
@@ -76,9 +77,36 @@ def people_import(
         summary_action=summary_action,
         background_writes=background_writes,
     )
-    with _collector_paused(), transaction.atomic(), bumps_deferred():
+    with (
+        _collector_paused(),
+        _switching_often(background_writes),
+        transaction.atomic(),
+        bumps_deferred(),
+    ):
         job.run(rows)
     return job.result()
+
+
+# The interpreter's switch interval while the inserts run in their thread (seconds).
+SWITCH_INTERVAL = 0.0001
+
+
+@contextmanager
+def _switching_often(enabled: bool) -> Iterator[None]:
+    """With the inserts in a thread, a shorter switch interval: the thread needs the
+    interpreter lock for a moment before each statement, and by default waits up to 5 ms
+    for the reading thread to let it go, which left the two threads taking turns instead
+    of overlapping (measured at 100,000 rows, load ~1: 1.71x the floor at 5 ms, 1.57x at
+    0.5 ms, 1.45x at 0.1 ms). Process-wide for the import's duration, then restored."""
+    if not enabled:
+        yield
+        return
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(previous)
 
 
 @contextmanager

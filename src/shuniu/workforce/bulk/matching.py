@@ -257,12 +257,12 @@ class _Matching(_Auditing):
                 valid.level,
                 valid.exam_year,
                 valid.issued_on,
-                division.pk,
+                division.id,
             )
             certificates[number] = values
             self.new_certificates.append(
                 (certificate_id, person_id, valid.level, number, valid.exam_year, valid.issued_on,
-                 division.pk)
+                 division.id)
             )  # fmt: skip
             self._touch_person(person_id)
             return
@@ -284,7 +284,7 @@ class _Matching(_Auditing):
             (level != valid.level, "certificate_level"),
             (exam_year != valid.exam_year, "exam_year"),
             (valid.issued_given and issued_on != valid.issued_on, "issued_on"),
-            (valid.cert_division_given and division_id != division.pk, "registered_division"),
+            (valid.cert_division_given and division_id != division.id, "registered_division"),
         ):
             if differs:
                 self._add(

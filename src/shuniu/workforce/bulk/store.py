@@ -11,6 +11,10 @@ reads the file (the same CPU time as ``executemany`` otherwise). Every other use
 connection first waits for the thread (``wait``), so the import's lookups see the rows of
 the chunks before and statements never overlap; the thread uses the same connection and so
 the same transaction.
+
+On PostgreSQL, likewise, each chunk's ``COPY`` runs in such a thread (same connection, same
+waits): the server takes the rows while the import reads and checks the next chunk (psycopg
+waits for the server without the interpreter lock), where in line the import waited for it.
 """
 
 from __future__ import annotations
@@ -106,17 +110,19 @@ class _Store:
     def __init__(self, *, background: bool = False) -> None:
         self.postgres = connection.vendor == "postgresql"
         self.cursor = connection.cursor()
-        self.background = background and not self.postgres
+        self.background = background
         # Parameters one statement may take (32,766 unless SQLite was built otherwise).
         self._max_params = (
             connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-            if self.background
+            if self.background and not self.postgres
             else 0
         )
         # The chunk's inserts not yet handed to the thread, the thread, what it raised.
         self._pending: list[tuple[str, list[Any]]] = []
         # Rows to insert with ``executemany`` when the thread starts: (table, columns, rows).
         self._in_line: list[tuple[str, str, int, list[Any]]] = []
+        # PostgreSQL: the chunk's COPYs not yet handed to the thread: (table, columns, rows).
+        self._copies: list[tuple[str, str, list[Any]]] = []
         self._writer: threading.Thread | None = None
         self._failure: BaseException | None = None
 
@@ -142,17 +148,31 @@ class _Store:
         in_line, self._in_line = self._in_line, []
         for table, names, columns, rows in in_line:
             self._insert_many(table, names, columns, rows)
-        if not self._pending:
-            return
-        statements, self._pending = self._pending, []
-        raw = connection.connection
+        if self.postgres:
+            if not self._copies:
+                return
+            copies, self._copies = self._copies, []
+            cursor = self.cursor.cursor
 
-        def write() -> None:
-            try:
-                for sql, params in statements:
-                    raw.execute(sql, params)
-            except BaseException as exc:  # handed to the importing thread by wait()
-                self._failure = exc
+            def write() -> None:
+                try:
+                    for table, names, rows in copies:
+                        _copy_rows(cursor, table, names, rows)
+                except BaseException as exc:  # handed to the importing thread by wait()
+                    self._failure = exc
+
+        else:
+            if not self._pending:
+                return
+            statements, self._pending = self._pending, []
+            raw = connection.connection
+
+            def write() -> None:
+                try:
+                    for sql, params in statements:
+                        raw.execute(sql, params)
+                except BaseException as exc:  # handed to the importing thread by wait()
+                    self._failure = exc
 
         self._writer = threading.Thread(target=write, name="people-import-writer", daemon=True)
         self._writer.start()
@@ -219,14 +239,13 @@ class _Store:
             return
         table = _INSERT_TABLES[key]
         names = ", ".join(columns)
-        if self.postgres:
+        if self.postgres and self.background:
+            self._copies.append((table, names, rows))
+        elif self.postgres:
+            self.wait()
             # The raw cursor's COPY: its errors raised as Django's, as the other statements'.
-            with (
-                connection.wrap_database_errors,
-                self.cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
-            ):
-                for values in rows:
-                    copy.write_row(values)
+            with connection.wrap_database_errors:
+                _copy_rows(self.cursor.cursor, table, names, rows)
         elif self.background and len(rows) >= (per := self._rows_per_statement(len(columns))):
             # Statements of one size per table: SQLite keeps each statement compiled (several
             # MiB for a thousand rows) and Python caches up to 128 of them by their text. The
@@ -337,6 +356,13 @@ class _Store:
             )
         # The new rows go to the database while the next chunk is read (background).
         self.flush()
+
+
+def _copy_rows(cursor: Any, table: str, names: str, rows: list[Any]) -> None:
+    """``COPY table (names) FROM STDIN`` of ``rows`` on a psycopg cursor."""
+    with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+        for values in rows:
+            copy.write_row(values)
 
 
 def _as_date(value: Any) -> dt.date | None:
