@@ -10,19 +10,23 @@ figures. The subjects:
 - ``organization_stats`` with the process's division index (as every caller gets it);
 - ``GET /api/v1/stats/organizations`` through ``django.test.Client`` (the whole middleware
   stack and the JSON), with the statistics cache off (``SHUNIU_STATS_CACHE_SECONDS=0``) and
-  the anonymous rate limit off, as docs/deploy.md advises behind a proxy. (Django's WSGI
-  handler called directly, without the test client, measured the same: 0.98 against 0.85 ms
-  a request on the demo data.)
+  the anonymous rate limit off, as docs/deploy.md advises behind a proxy. A request without
+  cookies or credentials: the lean path of ``shuniu.core.lean``.
 
 All three must give the same figures, else the run fails. Diagnosis columns, not in the
 ratios: "SQL status×district", the baseline without the formation/kind/level breakdowns
 (what those cost the query); "old CTE SQL", the former baseline, which mapped divisions to
-holders with recursive CTEs over the whole division table inside the timed statement.
+holders with recursive CTEs over the whole division table inside the timed statement;
+"API via WSGI" (on the API rows), the same request given to Django's WSGI handler as a
+server gives it (an environ, the body iterated and closed), without the test client's own
+work (building the environ, connecting and disconnecting its signal receivers per request):
+how much of the API's time is the test client's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from collections import Counter
 from dataclasses import dataclass
@@ -30,6 +34,7 @@ from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
+from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection
 from django.test import Client
 from django.test.utils import override_settings
@@ -56,6 +61,7 @@ RATIO_LIMIT = 1.2
 API = "API"
 NARROW = "SQL status×district"
 OLD = "old CTE SQL"
+WSGI = "API via WSGI"
 
 
 @dataclass(frozen=True)
@@ -98,7 +104,10 @@ def api_figures(client: Client, path: str) -> Figures:
     response = client.get(path)
     if response.status_code != 200:
         raise BenchmarkError(f"{NAME}: {path} answered {response.status_code}")
-    body = json.loads(response.content)
+    return _figures_of(json.loads(response.content))
+
+
+def _figures_of(body: Any) -> Figures:
     return Figures(
         total=body["total"],
         by_status=tuple(sorted(body["by_status"].items())),
@@ -108,6 +117,42 @@ def api_figures(client: Client, path: str) -> Figures:
         by_level=_sorted(body["by_association_level"]),
         under_ancestor=body["under_ancestor"],
     )
+
+
+def wsgi_figures(app: WSGIHandler, path: str, query: str) -> Figures:
+    """The API's answer from Django's WSGI handler, called as a server calls it."""
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "SCRIPT_NAME": "",
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "testserver",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": io.StringIO(),
+        "wsgi.url_scheme": "http",
+        "wsgi.version": (1, 0),
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+    }
+    statuses: list[str] = []
+
+    def start_response(status: str, headers: Any, *_: Any) -> Any:
+        statuses.append(status)
+        return None
+
+    response = app(environ, start_response)
+    try:
+        body = b"".join(response)
+    finally:
+        response.close()
+    if not statuses or not statuses[0].startswith("200"):
+        raise BenchmarkError(f"{NAME}: {path}?{query} answered {statuses}")
+    return _figures_of(json.loads(body))
 
 
 @dataclass(frozen=True)
@@ -238,10 +283,11 @@ def run(ctx: Context) -> Report:
             "force, in the region's division ids worked out before timing",
             f"API: GET /api/v1/stats/organizations, django.test.Client, statistics cache off, "
             "rate limit off; "
-            f"{NARROW} and {OLD}: diagnosis, not in the ratios",
+            f"{NARROW}, {OLD} and {WSGI}: diagnosis, not in the ratios",
         ],
     )
     client = Client()
+    app = WSGIHandler()
     with override_settings(SHUNIU_STATS_CACHE_SECONDS=0, SHUNIU_API_ANON_RATE="off"):
         for region, dates, kinds in CASES:
             for as_of in dates:
@@ -254,12 +300,16 @@ def run(ctx: Context) -> Report:
                         "as_of": on.isoformat(),
                         **({"kind": kind} if kind else {}),
                     }
-                    path = f"/api/v1/stats/organizations?{urlencode(query)}"
+                    route = "/api/v1/stats/organizations"
+                    path = f"{route}?{urlencode(query)}"
                     # The ratios: the selector, the SQL and the API interleaved.
                     pair = compare(
                         partial(selector_figures, region, on, kind),
                         partial(sql_figures, prepared, on, kind),
-                        extra={API: partial(api_figures, client, path)},
+                        extra={
+                            API: partial(api_figures, client, path),
+                            WSGI: partial(wsgi_figures, app, route, urlencode(query)),
+                        },
                         repeat=ctx.repeat,
                     )
                     # The diagnosis apart: the old CTE's 50 ms between two runs of the
@@ -281,6 +331,7 @@ def run(ctx: Context) -> Report:
                     expected = pair.baseline
                     _check(case, "selector", expected, pair.subject)
                     _check(case, API, expected, pair.extra[API])
+                    _check(case, WSGI, expected, pair.extra[WSGI])
                     for label, figures in found.items():
                         _check(case, label, expected.core(), figures)
                     for label, seconds in (("selector", pair.subject_s), (API, pair.extra_s[API])):
@@ -291,7 +342,9 @@ def run(ctx: Context) -> Report:
                                 subject_s=seconds,
                                 baseline_s=pair.baseline_s,
                                 limit=RATIO_LIMIT,
-                                extras=extras if label == "selector" else {},
+                                extras=(
+                                    extras if label == "selector" else {WSGI: pair.extra_s[WSGI]}
+                                ),
                             )
                         )
     return report

@@ -207,8 +207,13 @@ MIDDLEWARE = [
     # Where the request's reads go (the read replica, when there is one), before anything
     # reads; it may serve a safe request again from the primary if the replica failed it.
     "shuniu.core.replica.ReplicaMiddleware",
+    # Anonymous GET/HEAD under /api/ without a cookie or an Authorization header goes on to a
+    # shorter chain of the entries below, without sessions, CSRF and messages (the user is
+    # AnonymousUser) and with the CSP header from a policy built once: shuniu.core.lean.
+    "shuniu.core.lean.LeanApiMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Django's, without the lookup of a language in the path (no i18n_patterns here).
+    "shuniu.core.lean.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -218,8 +223,11 @@ MIDDLEWARE = [
     # A database busy with another writer answers 503 + Retry-After, not 500.
     "shuniu.core.busy.BusyMiddleware",
     "csp.middleware.CSPMiddleware",
-    # Last, as django-axes requires: it turns a locked-out login into the lockout page.
+    # Last of the real ones, as django-axes requires: it turns a locked-out login into the
+    # lockout page.
     "axes.middleware.AxesMiddleware",
+    # Passes everything on; hands the lean path's chain (above) the view's handling.
+    "shuniu.core.lean.LeanApiEnd",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -7,7 +7,10 @@ import datetime as dt
 
 import pytest
 
+from shuniu.api.renderers import Utf8JSONRenderer
+from shuniu.api.schemas.stats import OrganizationStatsOut, organization_stats_data
 from shuniu.stats import cache as stats_cache
+from shuniu.stats.selectors import organization_stats
 from tests.factories import make_organization
 from tests.workforce.factories import make_certificate, make_person
 
@@ -65,3 +68,34 @@ def test_an_unknown_region_is_not_cached_and_stays_a_problem(client, db, setting
     answers = [client.get(url) for _ in range(2)]
     assert [a.status_code for a in answers] == [404, 404]
     assert answers[1]["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    ("kind", "include_registering", "total"),
+    [(None, True, 2), ("agency", False, 1)],
+)
+def test_the_stats_body_is_what_the_response_schema_renders(
+    figures, kind, include_registering, total
+):
+    # given the figure of the selector (the endpoint writes it without the schema's models)
+    stats = organization_stats(
+        region_code="110000",
+        as_of=dt.date(2012, 11, 30),
+        kind=kind,
+        include_registering=include_registering,
+    )
+    # when it is written as plain dicts and, independently, validated by the response schema
+    data = organization_stats_data(stats)
+    validated = OrganizationStatsOut.model_validate(stats).model_dump()
+    # then both are equal, keys in the same order at every level, and render the same bytes
+    assert data == validated
+    assert list(data) == list(validated)
+    assert list(data["region"]) == list(validated["region"])
+    assert [list(d) for d in data["by_district"]] == [list(d) for d in validated["by_district"]]
+    assert [list(f) for f in data["by_formation"]] == [list(f) for f in validated["by_formation"]]
+    renderer = Utf8JSONRenderer()
+    assert renderer.render(None, data, response_status=200) == renderer.render(
+        None, validated, response_status=200
+    )
+    assert data["total"] == total
+    assert data["region"] == {"code": "110000", "name": "北京市", "name_en": "Beijing"}

@@ -9,6 +9,7 @@ every request, so an operator's or a test's setting applies at once.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -29,12 +30,17 @@ def _caller(request: HttpRequest) -> Any | None:
     return user if getattr(user, "is_authenticated", False) else None
 
 
+# The setting is read on every request (a changed setting applies at once); its parse is kept
+# per text (a Rate is immutable), which every request otherwise paid twice.
+_configured = lru_cache(maxsize=32)(configured)
+
+
 class _SettingsRateThrottle(BaseThrottle):
     scope = ""
     setting = ""
 
     def rate(self) -> Rate | None:
-        return configured(getattr(settings, self.setting))
+        return _configured(getattr(settings, self.setting))
 
     def key(self, request: HttpRequest) -> str | None:
         raise NotImplementedError

@@ -30,7 +30,8 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        incoming = request.headers.get("X-Request-ID", "")
+        # META, not request.headers: that would build a dict of every header on each request.
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
         token = set_request_id(incoming if _SAFE_ID.fullmatch(incoming) else None)
         try:
             request_id = current_request_id()
