@@ -39,6 +39,7 @@ RETURNING hits
 # The time source; tests replace it to stay inside one window.
 clock = time.time
 
+
 @dataclass(frozen=True)
 class Rate:
     limit: int
