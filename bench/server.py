@@ -196,7 +196,7 @@ def shuniu_serve(
 
 
 # wrk's threads share the cores with the server. One thread or two made no difference beyond
-# the noise on the 2-core bench machine (docs/decisions.md, "The production server's tail").
+# the noise on the 2-core bench machine (docs/decisions.md, "Availability, serving, deployment").
 WRK_THREADS = 2
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
