@@ -52,22 +52,27 @@ def _served(
     again, which was most of a cached response's time (issue 10)."""
     if cache_seconds() <= 0:
         return compute()
+    # The figure itself from its own entry, shared with the pages and the command line.
+    return _cached_json(
+        request,
+        name,
+        args,
+        lambda: schema.model_validate(
+            compute(), context={"request": request, "response_status": 200}
+        ).model_dump(),
+    )
+
+
+def _cached_json(
+    request: HttpRequest, name: str, args: tuple[object, ...], data: Callable[[], object]
+) -> HttpResponse:
+    """``data()`` rendered as django-ninja renders a response, the text cached under the
+    figure's arguments (computed afresh when the cache is off: ``stats.cache.cached``)."""
 
     def render() -> str:
-        # The figure itself from its own entry, shared with the pages and the command line.
-        data = schema.model_validate(
-            compute(), context={"request": request, "response_status": 200}
-        )
-        return str(_JSON.render(request, data.model_dump(), response_status=200))
+        return str(_JSON.render(request, data(), response_status=200))
 
-    return _json_response(cached(_json_name(name), args, render))
-
-
-def _json_name(name: str) -> str:
-    return f"{name}.json.{_SCHEMA_CODE}"
-
-
-def _json_response(body: str) -> HttpResponse:
+    body = cached(f"{name}.json.{_SCHEMA_CODE}", args, render)
     return HttpResponse(body, content_type=f"{_JSON.media_type}; charset={_JSON.charset}")
 
 
@@ -91,25 +96,22 @@ class SeriesQuery(Schema):
 def get_organization_stats(request: HttpRequest, query: Query[StatsQuery]) -> HttpResponse:
     """Organizations that exist on ``as_of`` in a region, by status, district, formation, kind."""
     as_of = query.as_of or timezone.localdate()
-    args = (query.region, as_of, query.kind, query.include_registering)
-
-    def render() -> str:
-        # The body django-ninja would render through the response schema, written from the
-        # figure's dataclass without building the schema's models (tests/api/
-        # test_stats_json_cache.py checks it against the schema's own output).
-        stats = organization_stats_cached(
-            region_code=query.region,
-            as_of=as_of,
-            kind=query.kind,
-            include_registering=query.include_registering,
-        )
-        return str(_JSON.render(request, organization_stats_data(stats), response_status=200))
-
-    # With the cache on, the JSON itself is cached under the figure's arguments.
-    body = (
-        render() if cache_seconds() <= 0 else cached(_json_name("organization_stats"), args, render)
+    # The body django-ninja would render through the response schema, written from the
+    # figure's dataclass without building the schema's models (tests/api/
+    # test_stats_json_cache.py checks it against the schema's own output).
+    return _cached_json(
+        request,
+        "organization_stats",
+        (query.region, as_of, query.kind, query.include_registering),
+        lambda: organization_stats_data(
+            organization_stats_cached(
+                region_code=query.region,
+                as_of=as_of,
+                kind=query.kind,
+                include_registering=query.include_registering,
+            )
+        ),
     )
-    return _json_response(body)
 
 
 @router.get(
