@@ -23,7 +23,8 @@ import datetime as dt
 import itertools
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from typing import Any
 
 from django.db import connection
@@ -148,31 +149,25 @@ class _Store:
         in_line, self._in_line = self._in_line, []
         for table, names, columns, rows in in_line:
             self._insert_many(table, names, columns, rows)
+        # The chunk's statements, for the thread: COPYs on PostgreSQL, INSERTs on SQLite.
+        jobs: list[Callable[[], object]]
         if self.postgres:
-            if not self._copies:
-                return
-            copies, self._copies = self._copies, []
             cursor = self.cursor.cursor
-
-            def write() -> None:
-                try:
-                    for table, names, rows in copies:
-                        _copy_rows(cursor, table, names, rows)
-                except BaseException as exc:  # handed to the importing thread by wait()
-                    self._failure = exc
-
+            jobs = [partial(_copy_rows, cursor, *copy) for copy in self._copies]
+            self._copies = []
         else:
-            if not self._pending:
-                return
-            statements, self._pending = self._pending, []
             raw = connection.connection
+            jobs = [partial(raw.execute, sql, params) for sql, params in self._pending]
+            self._pending = []
+        if not jobs:
+            return
 
-            def write() -> None:
-                try:
-                    for sql, params in statements:
-                        raw.execute(sql, params)
-                except BaseException as exc:  # handed to the importing thread by wait()
-                    self._failure = exc
+        def write() -> None:
+            try:
+                for job in jobs:
+                    job()
+            except BaseException as exc:  # handed to the importing thread by wait()
+                self._failure = exc
 
         self._writer = threading.Thread(target=write, name="people-import-writer", daemon=True)
         self._writer.start()
