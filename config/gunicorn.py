@@ -11,6 +11,7 @@ import os
 from typing import Any
 
 from shuniu.core.logging import gunicorn_logging_config
+from shuniu.core.serving import max_requests_from
 
 wsgi_app = "config.wsgi:application"
 
@@ -31,19 +32,6 @@ preload_app = True
 # ~2.5 s under load and the p99 rose from ~160 to 270-480 ms (docs/decisions.md). The jitter
 # keeps workers started together from restarting together. `shuniu serve` refuses a value
 # that is not a whole number >= 0 with one translated line before gunicorn reads this file.
-DEFAULT_MAX_REQUESTS = 100_000
-
-
-def max_requests_from(value: str | None) -> int:
-    """SHUNIU_MAX_REQUESTS as gunicorn takes it: unset or empty -> the default."""
-    text = (value or "").strip()
-    if not text:
-        return DEFAULT_MAX_REQUESTS
-    if not (text.isascii() and text.isdigit()):
-        raise ValueError(f"SHUNIU_MAX_REQUESTS must be a whole number, 0 or more, not {text!r}")
-    return int(text)
-
-
 max_requests = max_requests_from(os.environ.get("SHUNIU_MAX_REQUESTS"))
 max_requests_jitter = max_requests // 10
 

@@ -11,6 +11,10 @@ from typing import Any
 
 import pytest
 from gunicorn.config import Config
+from hypothesis import given
+from hypothesis import strategies as st
+
+from shuniu.core.serving import DEFAULT_MAX_REQUESTS, max_requests_from
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "gunicorn.py"
 
@@ -96,3 +100,19 @@ def test_access_lines_are_written_unless_switched_off(monkeypatch):
     # then gunicorn's access logger writes its INFO lines only in the first
     assert (on["level"], off["level"]) == ("INFO", "WARNING")
     assert on["handlers"] == off["handlers"] == ["console"]
+
+
+@given(st.text(max_size=12))
+def test_max_requests_is_a_whole_number_or_refused_by_name(text):
+    # given any value of SHUNIU_MAX_REQUESTS (the rule config/gunicorn.py and shuniu serve share)
+    stripped = text.strip()
+    if stripped and not (stripped.isascii() and stripped.isdigit()):
+        # when it is not a whole number, then it is refused, naming the variable and the value
+        with pytest.raises(ValueError, match=r"^SHUNIU_MAX_REQUESTS must") as refused:
+            max_requests_from(text)
+        assert str(refused.value) == (
+            f"SHUNIU_MAX_REQUESTS must be a whole number, 0 or more, not {stripped!r}"
+        )
+    else:
+        # when it is one or nothing, then it is taken: the number as written, or the default
+        assert max_requests_from(text) == (int(stripped) if stripped else DEFAULT_MAX_REQUESTS)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from shuniu.core.health import unapplied_migrations
+from shuniu.core.serving import max_requests_from
 
 # More sync workers than this mostly queue on the database (SQLite has one writer at a time).
 MAX_DEFAULT_WORKERS = 8
@@ -35,13 +36,16 @@ def default_workers() -> int:
 
 
 def check_max_requests() -> None:
-    """SHUNIU_MAX_REQUESTS (config/gunicorn.py reads it): unset, or a whole number >= 0."""
-    configured = os.environ.get("SHUNIU_MAX_REQUESTS", "").strip()
-    if configured and not (configured.isascii() and configured.isdigit()):
+    """SHUNIU_MAX_REQUESTS as config/gunicorn.py will read it (``max_requests_from``): unset,
+    or a whole number >= 0; otherwise one translated line."""
+    configured = os.environ.get("SHUNIU_MAX_REQUESTS")
+    try:
+        max_requests_from(configured)
+    except ValueError:
         raise CommandError(
             _("SHUNIU_MAX_REQUESTS must be a whole number, 0 or more, not %(value)r")
-            % {"value": configured}
-        )
+            % {"value": (configured or "").strip()}
+        ) from None
 
 
 def bind_address(host: str, port: int) -> str:
