@@ -335,6 +335,10 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Files uploaded for import wait here between the dry run and the confirmation, which another
+# worker (or, with several machines, another machine) may serve: it must be one directory for
+# every process of the installation (docs/deploy.md, several machines).
+SHUNIU_UPLOAD_DIR = Path(os.environ.get("SHUNIU_UPLOAD_DIR", "").strip() or VAR_DIR / "uploads")
 
 # Static files are served by the application itself (whitenoise). In production from
 # STATIC_ROOT as `collectstatic` (run by `shuniu serve`) leaves it: names carry a hash of the

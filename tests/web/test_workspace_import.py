@@ -9,6 +9,7 @@ import os
 import re
 import time
 from html import unescape
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -17,6 +18,7 @@ from openpyxl import Workbook
 from shuniu.core.models import AuditRecord
 from shuniu.registry.models import Organization
 from shuniu.web.views.workspace import imports
+from tests.settings_env import load_settings
 from tests.web.html import table_rows
 from tests.web.workspace_helpers import logged_in, make_orgs, read_page, snapshot, text_of
 
@@ -269,3 +271,26 @@ def test_the_template_downloads_as_a_workbook(officer):
     assert response.status_code == 200
     assert response["Content-Disposition"] == ('attachment; filename="organizations-template.xlsx"')
     assert b"".join(response.streaming_content)[:2] == b"PK"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(None, "{var}/uploads"), ("  ", "{var}/uploads"), ("/srv/shared", "/srv/shared")],
+)
+def test_the_upload_directory_comes_from_the_environment(monkeypatch, tmp_path, value, expected):
+    # given SHUNIU_UPLOAD_DIR unset, blank, or naming a directory every machine shares
+    env = {} if value is None else {"SHUNIU_UPLOAD_DIR": value}
+
+    # when the settings are read
+    loaded = load_settings(monkeypatch, tmp_path, **env)
+
+    # then uploads wait there, by default under SHUNIU_VAR_DIR
+    assert loaded["SHUNIU_UPLOAD_DIR"] == Path(expected.format(var=tmp_path))
+
+
+def test_uploads_wait_under_the_configured_directory(settings, tmp_path):
+    # given an installation whose uploads go to a shared directory
+    settings.SHUNIU_UPLOAD_DIR = tmp_path / "shared"
+
+    # when an upload is put aside, then it waits under that directory
+    assert imports.upload_root() == tmp_path / "shared" / "imports"

@@ -48,9 +48,9 @@ TEMPLATE = "web/workspace/import.html"
 
 
 def upload_root() -> Path:
-    """Where uploads wait for confirmation: shared by every process of this installation."""
-    configured = getattr(settings, "SHUNIU_UPLOAD_DIR", None)
-    return Path(configured or Path(settings.VAR_DIR) / "uploads") / "imports"
+    """Where uploads wait for confirmation: shared by every process of this installation
+    (``SHUNIU_UPLOAD_DIR``, by default ``uploads`` in ``SHUNIU_VAR_DIR``)."""
+    return Path(settings.SHUNIU_UPLOAD_DIR) / "imports"
 
 
 def _megabytes(size: int) -> str:
