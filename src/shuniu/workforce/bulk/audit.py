@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from shuniu.core.audit import BatchAudit, audit_batch_write, audit_build, audit_write_many
+from shuniu.core.audit import BatchAudit, audit_batch_statements, audit_build, audit_write_many
 from shuniu.workforce.bulk.rows import _PERSON_FIELDS, _blank
 from shuniu.workforce.bulk.state import _ImportState
 from shuniu.workforce.models import Certificate, Employment, Person
@@ -104,7 +104,8 @@ class _Auditing(_ImportState):
             batch.created_many(code, table, ids, keys, made_by)
         for (table, pk), code in self.update_codes.items():
             batch.updated(code, table, pk)
-        audit_batch_write(actor=self.actor, batch=batch)
+        # Inserted once the chunk's rows are written (the store's thread may be running).
+        self.db.defer(audit_batch_statements(actor=self.actor, batch=batch))
 
     def _audit_finish(self) -> None:
         """After the last chunk: what was created is audited already, a chunk at a time

@@ -218,6 +218,9 @@ class _Import(_Matching):
         # people the fields changed, so that a later row cannot change them back.
         self.changed_people: dict[int, tuple[int, int]] = {}
         self.changed_jobs: dict[int, int] = {}
+        self.recent_people = {}
+        self.recent_certificates = {}
+        self.recent_jobs = {}
 
     def _pass(self, rows: Iterable[PersonRow]) -> None:
         chunk: list[_Valid] = []

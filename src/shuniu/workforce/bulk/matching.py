@@ -52,6 +52,11 @@ class _Matching(_Auditing):
                 else ()
             ):
                 people[alias[row[0]]] = list(row[1:])
+        # Employments are looked up for the people found stored; those of the last chunk's
+        # new people are all among its new employments (recent_jobs).
+        found_ids = [state[0] for state in people.values()]
+        # The last chunk's new people, whose inserts may still be running (see the store).
+        people.update(self.recent_people)
         self.in_scope = self._in_scope(people)
         numbers = list({v.cert_number for v in chunk if v.cert_number})
         certificates: dict[str, tuple[Any, ...]] = {}
@@ -66,16 +71,20 @@ class _Matching(_Auditing):
             ):
                 rest[4] = _as_date(rest[4])
                 certificates[number] = tuple(rest)
+            certificates.update(self.recent_certificates)
         jobs: dict[tuple[int, int, dt.date | None], list[Any]] = {}
-        if people:
+        if found_ids:
             for pk, person_id, org_id, starts_on, role, ends_on in db.lookup(
                 "employment",
                 "t.id, t.person_id, t.organization_id, t.starts_on, t.role, t.ends_on",
                 "person_id",
-                [state[0] for state in people.values()],
+                found_ids,
                 "bigint",
             ):
                 jobs[(person_id, org_id, _as_date(starts_on))] = [pk, role, _as_date(ends_on)]
+        # As stored: copies, changed through updates like those of earlier chunks.
+        for key, job in self.recent_jobs.items():
+            jobs[key] = list(job)
         self.new_people: list[list[Any]] = []
         # Ids of the people created in this chunk (inserted at its end, not updated).
         self.chunk_people: set[int] = set()
@@ -97,10 +106,7 @@ class _Matching(_Auditing):
                 self._certificate(valid, person_id, certificates)
             if valid.employer_id is not None:
                 self._job(valid, person_id, jobs)
-        # The audit records first: the chunk's inserts may still be running (in the
-        # background on SQLite, see the store) when the next chunk is read.
         self._audit_updates()
-        self._audit_batch(chunk[0].row if chunk else 0, chunk[-1].row if chunk else 0)
         self.db.write_chunk(
             now=self.now,
             synthetic=self.synthetic,
@@ -112,6 +118,16 @@ class _Matching(_Auditing):
             person_updates=self.person_updates,
             job_updates=self.job_updates,
         )
+        # The chunk's batch records are made while its inserts run (in the background, see
+        # the store) and inserted after them.
+        self._audit_batch(chunk[0].row if chunk else 0, chunk[-1].row if chunk else 0)
+        # What the next chunk's lookups may not find yet: its store's inserts may still be
+        # running (in the background on SQLite) when it looks up this chunk's records.
+        self.recent_people = {state[10]: state for state in self.new_people}
+        self.recent_certificates = {
+            c[3]: (c[0], c[1], c[2], c[4], c[5], c[6]) for c in self.new_certificates
+        }
+        self.recent_jobs = {job[3]: (job[0], job[1], job[2]) for job in self.new_jobs}
         self.chunks += 1
         if self.db.postgres and self.chunks & (self.chunks - 1) == 0:
             # After chunks 1, 2, 4, 8, …: the planner must know the tables have grown, or

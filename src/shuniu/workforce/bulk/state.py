@@ -59,6 +59,11 @@ class _ImportState:
     new_people: list[list[Any]]
     new_certificates: list[tuple[Any, ...]]
     new_jobs: list[list[Any]]
+    # The last chunk's new records, by ID hash, certificate number and employment key (as
+    # the lookups give them): its inserts may still be running when the next chunk is matched.
+    recent_people: dict[str, list[Any]]
+    recent_certificates: dict[str, tuple[Any, ...]]
+    recent_jobs: dict[tuple[int, int, dt.date | None], tuple[Any, ...]]
 
     def _add(self, row: int, column: str, reason: str) -> None:
         self.problems.add(RowError(row, column, reason))

@@ -7,10 +7,12 @@ statements (``ROWS_PER_STATEMENT`` rows each, the rest in line), executed by a t
 the import reads and checks the next chunk's rows. Few statements per chunk is what makes that pay:
 SQLite works without Python's global interpreter lock for the whole statement, whereas
 ``executemany`` takes the lock back for every row and waits for it behind the thread that
-reads the file (the same CPU time as ``executemany`` otherwise). Every other use of the
-connection first waits for the thread (``wait``), so the import's lookups see the rows of
-the chunks before and statements never overlap; the thread uses the same connection and so
-the same transaction.
+reads the file (the same CPU time as ``executemany`` otherwise). The thread uses the same
+connection and so the same transaction. Every other use of the connection first waits for
+the thread (``wait``), but for the lookups: they run between the thread's statements
+(SQLite serializes a connection's statements) while it still writes the last chunk, whose
+new records the import keeps in memory until the next chunk is matched; so the import
+reads, checks and matches the next chunk while the last one is written.
 
 On PostgreSQL, likewise, each chunk's ``COPY`` runs in such a thread (same connection, same
 waits): the server takes the rows while the import reads and checks the next chunk (psycopg
@@ -126,6 +128,8 @@ class _Store:
         self._copies: list[tuple[str, str, list[Any]]] = []
         self._writer: threading.Thread | None = None
         self._failure: BaseException | None = None
+        # Statements to run once the thread has finished (``defer``).
+        self._deferred: list[tuple[str, Any]] = []
 
     def close(self) -> None:
         try:
@@ -142,6 +146,14 @@ class _Store:
         if failure is not None:
             with connection.wrap_database_errors:
                 raise failure
+        deferred, self._deferred = self._deferred, []
+        for sql, params in deferred:
+            self.cursor.execute(sql, params)
+
+    def defer(self, statements: Iterable[tuple[str, Any]]) -> None:
+        """Run ``statements`` (SQL with %s marks, parameters) once the background inserts
+        have finished: at the next ``wait`` (any use of the store but a lookup)."""
+        self._deferred.extend(statements)
 
     def flush(self) -> None:
         """Start the pending inserts in the background (after waiting for the last ones)."""
@@ -185,7 +197,9 @@ class _Store:
     def lookup(
         self, key: str, columns: str, column: str, values: Sequence[Any], sql_type: str
     ) -> list[tuple[Any, ...]]:
-        """``SELECT columns FROM table t WHERE t.column IN (values)``.
+        """``SELECT columns FROM table t WHERE t.column IN (values)``: every stored row
+        but, on SQLite with the inserts in the background, possibly not all of the last
+        chunk's (see below).
 
         On PostgreSQL as a join with the values unnested: given ``= ANY(array)`` of a
         chunk's keys, the planner scans the whole table (three times slower at 300,000
@@ -199,7 +213,17 @@ class _Store:
                 [list(values)],
             )
         marks = ", ".join(["%s"] * len(values))
-        return self.rows(f"SELECT {columns} FROM {table} t WHERE t.{column} IN ({marks})", values)  # noqa: S608 model table/column names, %s marks; values are parameters
+        sql = f"SELECT {columns} FROM {table} t WHERE t.{column} IN ({marks})"  # noqa: S608 model table/column names, %s marks; values are parameters
+        if not self.background:
+            return self.rows(sql, values)
+        # SQLite, the inserts in the background: the lookup runs between the thread's
+        # statements (SQLite serializes a connection's statements), without waiting for the
+        # last chunk's inserts to finish. It sees all of the chunks before the last, and the
+        # last chunk's rows inserted so far: the caller takes the last chunk's new records
+        # from what it kept of them (matching's ``recent_*``).
+        self.cursor.execute(sql, values)
+        found: list[tuple[Any, ...]] = self.cursor.fetchall()
+        return found
 
     def first_ids(self) -> dict[str, int]:
         """The first id the import may give in each table, with the tables locked."""
