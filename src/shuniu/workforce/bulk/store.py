@@ -105,6 +105,11 @@ _INSERT_TABLES = {
 
 # Rows a background insert statement writes (see _Store.insert).
 ROWS_PER_STATEMENT = 1000
+# Whether this SQLite library serializes the use of one connection by several threads
+# (built with SQLITE_THREADSAFE=1, which Python reports as threadsafety 3): only then may a
+# lookup run while the thread writes. A library built for one thread per connection makes
+# the lookups wait for the thread instead.
+SQLITE_SERIALIZED = sqlite3.threadsafety == 3
 
 
 class _Store:
@@ -214,7 +219,7 @@ class _Store:
             )
         marks = ", ".join(["%s"] * len(values))
         sql = f"SELECT {columns} FROM {table} t WHERE t.{column} IN ({marks})"  # noqa: S608 model table/column names, %s marks; values are parameters
-        if not self.background:
+        if not (self.background and SQLITE_SERIALIZED):
             return self.rows(sql, values)
         # SQLite, the inserts in the background: the lookup runs between the thread's
         # statements (SQLite serializes a connection's statements), without waiting for the
