@@ -123,11 +123,13 @@ class _Matching(_Auditing):
         self._audit_batch(chunk[0].row if chunk else 0, chunk[-1].row if chunk else 0)
         # What the next chunk's lookups may not find yet: its store's inserts may still be
         # running (in the background on SQLite) when it looks up this chunk's records.
-        self.recent_people = {state[10]: state for state in self.new_people}
-        self.recent_certificates = {
-            c[3]: (c[0], c[1], c[2], c[4], c[5], c[6]) for c in self.new_certificates
-        }
-        self.recent_jobs = {job[3]: (job[0], job[1], job[2]) for job in self.new_jobs}
+        # Where the lookups wait for them (PostgreSQL), nothing is kept: they find it all.
+        if self.db.lookups_may_miss_last_chunk:
+            self.recent_people = {state[10]: state for state in self.new_people}
+            self.recent_certificates = {
+                c[3]: (c[0], c[1], c[2], c[4], c[5], c[6]) for c in self.new_certificates
+            }
+            self.recent_jobs = {job[3]: (job[0], job[1], job[2]) for job in self.new_jobs}
         self.chunks += 1
         if self.db.postgres and self.chunks & (self.chunks - 1) == 0:
             # After chunks 1, 2, 4, 8, …: the planner must know the tables have grown, or

@@ -199,6 +199,13 @@ class _Store:
         found: list[tuple[Any, ...]] = self.cursor.fetchall()
         return found
 
+    @property
+    def lookups_may_miss_last_chunk(self) -> bool:
+        """Whether ``lookup`` runs beside the thread's inserts (SQLite, in the background,
+        a library that serializes a shared connection) and so may not find all of the last
+        chunk's rows; otherwise it waits for them (PostgreSQL's COPY holds the connection)."""
+        return self.background and not self.postgres and SQLITE_SERIALIZED
+
     def lookup(
         self, key: str, columns: str, column: str, values: Sequence[Any], sql_type: str
     ) -> list[tuple[Any, ...]]:
@@ -219,7 +226,7 @@ class _Store:
             )
         marks = ", ".join(["%s"] * len(values))
         sql = f"SELECT {columns} FROM {table} t WHERE t.{column} IN ({marks})"  # noqa: S608 model table/column names, %s marks; values are parameters
-        if not (self.background and SQLITE_SERIALIZED):
+        if not self.lookups_may_miss_last_chunk:
             return self.rows(sql, values)
         # SQLite, the inserts in the background: the lookup runs between the thread's
         # statements (SQLite serializes a connection's statements), without waiting for the
