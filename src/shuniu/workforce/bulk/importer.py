@@ -18,7 +18,6 @@ from shuniu.accounts.permissions import is_admin, jurisdictions
 from shuniu.core.actors import Actor
 from shuniu.core.dataversion import bumps_deferred
 from shuniu.core.errors import PermissionDenied
-from shuniu.workforce.bulk import store as bulk_store
 from shuniu.workforce.bulk.checks import RowChecks, _References
 from shuniu.workforce.bulk.matching import _Matching
 from shuniu.workforce.bulk.rows import (
@@ -158,10 +157,8 @@ class _Import(_Matching):
     def run(self, rows: Iterable[PersonRow]) -> None:
         """The pass over ``rows``, inside the caller's transaction."""
         self.db = _Store(background=self.background_writes)
-        if self.db.background and not self.db.postgres and not bulk_store.SQLITE_SERIALIZED:
-            # An SQLite connection that threads may not share: the rows' lookups of
-            # organizations wait for the inserts, as the store's own lookups do.
-            self.refs.before_read = self.db.wait
+        # The rows' lookups of organizations read the connection the inserts may be using.
+        self.refs.before_read = self.db.before_outside_read
         try:
             self._start()
             self._pass(rows)

@@ -199,6 +199,14 @@ class _Store:
         found: list[tuple[Any, ...]] = self.cursor.fetchall()
         return found
 
+    def before_outside_read(self) -> None:
+        """Before a read of the connection from outside the store (the rows' lookups of
+        organizations): wait for the background inserts where the connection may not be
+        shared meanwhile (an SQLite library that does not serialize it). Where it may, the
+        read runs between the thread's statements; psycopg makes a read wait for a COPY."""
+        if self.background and not self.postgres and not SQLITE_SERIALIZED:
+            self.wait()
+
     @property
     def lookups_may_miss_last_chunk(self) -> bool:
         """Whether ``lookup`` runs beside the thread's inserts (SQLite, in the background,
