@@ -22,9 +22,9 @@ server gives it (an environ, the body iterated and closed), without the test cli
 work (building the environ, connecting and disconnecting its signal receivers per request):
 how much of the API's time is the test client's; "API from cache" (on the API rows), the
 same request through the test client with the statistics cache on, as production runs it,
-timed after the others (the first request fills the entry, the timed ones read it): what a
-request costs besides computing the statistic, the part of the API's time that does not
-shrink with the query.
+interleaved with the SQL as the ratios' subjects are (compare's untimed first run fills the
+entry, the timed ones read it): what a request costs besides computing the statistic, the
+part of the API's time that does not shrink with the query.
 """
 
 from __future__ import annotations
