@@ -81,7 +81,11 @@ def pytest_runtest_teardown(item, nextitem):
     marker = item.get_closest_marker("django_db")
     if not (marker and marker.kwargs.get("serialized_rollback")):
         return
-    following = nextitem.get_closest_marker("django_db") if nextitem is not None else None
+    if nextitem is None:
+        # The worker's last test: nothing needs the data, and the session's teardown has
+        # already destroyed the test database (the connection names the real one again).
+        return
+    following = nextitem.get_closest_marker("django_db")
     if following and following.kwargs.get("serialized_rollback"):
         return  # the next test restores it itself when it starts
     from pytest_django.plugin import blocking_manager_key
